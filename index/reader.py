@@ -1,0 +1,101 @@
+"""Open the live generation for reading, and answer questions about the index as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import EmptyIndexError, Index
+from whoosh.query import Term
+
+from index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM, decode_record
+from index.store import (
+    Generation,
+    IndexCorruptError,
+    IndexMissingError,
+    current_generation,
+    directory_size,
+)
+from pipeline.codes import code_forms, normalize_code
+from pipeline.records import CodePage
+
+# A writer may delete a generation between our reading CURRENT and opening its files.
+_OPEN_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class LiveIndex:
+    """An opened generation: its Whoosh index and our metadata, fixed for its lifetime."""
+
+    root: Path
+    generation: Generation
+    ix: Index
+    meta: dict[str, Any]
+
+
+def open_live(root: Path) -> LiveIndex:
+    """Open the published generation of the index at `root`."""
+    for attempt in range(_OPEN_ATTEMPTS):
+        generation = current_generation(root)
+        try:
+            meta = generation.read_meta()
+            ix = whoosh_index.open_dir(str(generation.path))
+        except (FileNotFoundError, EmptyIndexError):
+            if attempt == _OPEN_ATTEMPTS - 1:
+                raise IndexCorruptError(f"index at {root} keeps changing under the reader") from None
+            continue
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            ix.close()
+            raise IndexCorruptError(
+                f"index at {root} has schema version {meta.get('schema_version')}, "
+                f"this medcodes reads {SCHEMA_VERSION}: rebuild it"
+            )
+        return LiveIndex(root, generation, ix, meta)
+    raise IndexMissingError(f"no index at {root}")
+
+
+def count_pages(ix: Index) -> dict[str, Any]:
+    """Live (not deleted) documents, in all and per code system."""
+    with ix.searcher() as searcher:
+        systems = [term.decode() for term in searcher.lexicon(SYSTEM)]
+        by_system = {s: len(list(searcher.docs_for_query(Term(SYSTEM, s)))) for s in systems}
+        return {
+            "doc_count": searcher.doc_count(),
+            "pages_by_system": {k: v for k, v in by_system.items() if v},
+        }
+
+
+def index_stats(root: Path) -> dict[str, Any]:
+    """Pages per code system, size on disk and timestamps, as `medcodes stats` shows them."""
+    live = open_live(root)
+    try:
+        return {
+            "index": str(root),
+            "generation": live.generation.path.name,
+            "schema_version": live.meta.get("schema_version"),
+            "pages": live.meta.get("doc_count", 0),
+            "pages_by_system": live.meta.get("pages_by_system", {}),
+            "size_bytes": directory_size(live.generation.path),
+            "created": live.meta.get("created"),
+            "updated": live.meta.get("updated"),
+            "sources": live.meta.get("sources", []),
+        }
+    finally:
+        live.ix.close()
+
+
+def find_pages(ix: Index, code: str, system: str | None = None) -> list[CodePage]:
+    """Every page whose code is `code` (any form), optionally within one system."""
+    with ix.searcher() as searcher:
+        if system:
+            key = f"{system}:{normalize_code(code, system)}"
+            fields = searcher.document(**{KEY: key})
+            return [decode_record(fields[RECORD])] if fields else []
+        pages = []
+        for form in code_forms(normalize_code(code)):
+            for fields in searcher.documents(**{CODE: form}):
+                pages.append(decode_record(fields[RECORD]))
+        unique = {page.key: page for page in pages}
+        return [unique[k] for k in sorted(unique)]

@@ -1,0 +1,150 @@
+"""Where an index lives on disk, and how a new state of it is published atomically.
+
+Layout of an index directory:
+
+    CURRENT            names the live generation ("gen-000007"); replaced by rename
+    gen-000007/        a complete Whoosh index plus medcodes.json (our metadata)
+    write.lock         the single-writer lock (index.lock)
+
+A writer never touches the live generation. It builds the next one beside it (hard links to
+the live segment files, which Whoosh never modifies, so an incremental change costs only what
+changed), fsyncs it, then renames CURRENT. Readers resolve CURRENT once and keep that
+generation open, so they see the old state or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CURRENT_FILE = "CURRENT"
+META_FILE = "medcodes.json"
+DEFAULT_INDEX_DIR = "medcodes-index"
+INDEX_ENV = "MEDCODES_INDEX"
+_GENERATION = re.compile(r"^gen-(\d{6,})$")
+
+
+class IndexMissingError(FileNotFoundError):
+    """No published index at the given directory."""
+
+
+class IndexCorruptError(RuntimeError):
+    """The index exists but cannot be read as medcodes wrote it."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One complete, immutable state of the index."""
+
+    path: Path
+
+    @property
+    def number(self) -> int:
+        match = _GENERATION.match(self.path.name)
+        return int(match.group(1)) if match else 0
+
+    def read_meta(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as err:
+            raise IndexCorruptError(f"unreadable metadata in {self.path}: {err}") from err
+
+
+def resolve_index_dir(index_dir: str | os.PathLike[str] | None) -> Path:
+    """--index, else $MEDCODES_INDEX, else ./medcodes-index."""
+    return Path(index_dir or os.environ.get(INDEX_ENV) or DEFAULT_INDEX_DIR)
+
+
+def current_generation(root: Path) -> Generation:
+    """The live generation; IndexMissingError when nothing was ever published."""
+    try:
+        name = (root / CURRENT_FILE).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise IndexMissingError(f"no index at {root}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise IndexCorruptError(f"unreadable {root / CURRENT_FILE}: {err}") from err
+    if not _GENERATION.match(name) or not (root / name).is_dir():
+        raise IndexCorruptError(f"{root / CURRENT_FILE} names a missing generation {name!r}")
+    return Generation(root / name)
+
+
+def next_generation(root: Path, base: Generation | None) -> Generation:
+    """Create the directory of the next generation, hard-linking the base's files into it."""
+    root.mkdir(parents=True, exist_ok=True)
+    numbers = [int(m.group(1)) for p in root.iterdir() if (m := _GENERATION.match(p.name))]
+    path = root / f"gen-{max(numbers, default=0) + 1:06d}"
+    path.mkdir()
+    if base is not None:
+        for item in base.path.iterdir():
+            if item.is_file() and item.name != META_FILE:
+                os.link(item, path / item.name)
+    return Generation(path)
+
+
+def write_meta(generation: Generation, meta: dict[str, Any]) -> None:
+    path = generation.path / META_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def publish(root: Path, generation: Generation) -> None:
+    """Make `generation` the live one: fsync its files, then atomically replace CURRENT."""
+    for item in generation.path.iterdir():
+        _fsync_file(item)
+    _fsync_dir(generation.path)
+    tmp = root / f"{CURRENT_FILE}.tmp"
+    with open(tmp, "w", encoding="ascii") as handle:
+        handle.write(generation.path.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / CURRENT_FILE)
+    _fsync_dir(root)
+
+
+def remove_stale_generations(root: Path) -> None:
+    """Delete every generation but the live one (call with the write lock held).
+
+    Readers that still have an old generation open keep reading it: on POSIX an unlinked file
+    lives until its last handle closes. Leftovers of a crashed writer go the same way.
+    """
+    try:
+        live = current_generation(root).path.name
+    except (IndexMissingError, IndexCorruptError):
+        live = None
+    for item in root.iterdir():
+        if _GENERATION.match(item.name) and item.name != live:
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def discard(generation: Generation) -> None:
+    shutil.rmtree(generation.path, ignore_errors=True)
+
+
+def directory_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _fsync_file(path: Path) -> None:
+    if not path.is_file():
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

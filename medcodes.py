@@ -1,0 +1,248 @@
+"""The `medcodes` command: a thin click shell over the pipeline, index and queries APIs.
+
+Exit codes: 0 success; 1 error; 2 usage error or unusable query; 3 finished, but some inputs
+were rejected (see --report); 75 the index is locked by another writer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from index.build import SchemaMismatchError, ingest
+from index.lock import IndexBusyError
+from index.reader import find_pages, index_stats, open_live
+from index.store import IndexCorruptError, IndexMissingError, resolve_index_dir
+from pipeline.codes import SYSTEMS
+from pipeline.sources import DEFAULT_MAX_BYTES, InputError
+from queries.parse import QuerySyntaxError
+from queries.present import format_page, format_result, format_stats, page_to_json, result_to_json
+from queries.search import Searcher
+
+EXIT_REJECTED = 3
+EXIT_BUSY = 75
+
+
+class QueryError(click.ClickException):
+    exit_code = 2
+
+
+class BusyError(click.ClickException):
+    exit_code = EXIT_BUSY
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    envvar="MEDCODES_INDEX",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index directory [default: $MEDCODES_INDEX or ./medcodes-index].",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="medcodes")
+def cli() -> None:
+    """Full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10)."""
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True)
+@index_option
+@click.option("--report", type=click.File("w"), help="Write one JSON line per input to this file.")
+@click.option("--workers", type=click.IntRange(1), help="Parser processes [default: one per core].")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Reject inputs larger than this.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for another writer to finish.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each rejected page to stderr.")
+def ingest_command(
+    paths: tuple[str, ...],
+    index_dir: Path | None,
+    report: IO[str] | None,
+    workers: int | None,
+    max_bytes: int,
+    wait: float,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Parse pages under PATHS (folders, files, globs, - for stdin) into the index.
+
+    A page whose code is already indexed is replaced. Exit status 3 means that the run
+    finished but some inputs were rejected.
+    """
+    _configure_logging(verbose)
+    root = resolve_index_dir(index_dir)
+    with _progress(quiet) as progress, _errors():
+
+        def on_status(status: Any) -> None:
+            progress.advance()
+            if report:
+                report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
+            if verbose and status.status != "indexed":
+                click.echo(f"{status.status}: {status.source}: {status.reason}", err=True)
+
+        result = ingest(
+            paths,
+            root,
+            workers=workers,
+            max_bytes=max_bytes,
+            wait=wait,
+            on_status=on_status,
+            on_input_count=progress.start,
+        )
+    counts = result.counts
+    if not quiet:
+        click.echo(
+            f"indexed {counts['indexed']}, duplicates {counts['duplicate']}, "
+            f"rejected {counts['rejected']} of {result.inputs} inputs in {result.seconds:.1f} s "
+            f"({result.doc_count} pages in {root})",
+            err=True,
+        )
+    if counts["rejected"]:
+        sys.exit(EXIT_REJECTED)
+
+
+@cli.command("search")
+@click.argument("query")
+@index_option
+@click.option(
+    "--system",
+    "systems",
+    multiple=True,
+    type=click.Choice(SYSTEMS, case_sensitive=False),
+    help="Only codes of this system (repeatable).",
+)
+@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@json_option
+def search_command(
+    query: str, index_dir: Path | None, systems: tuple[str, ...], limit: int, offset: int, as_json: bool
+) -> None:
+    """Search pages: words, "phrases", codes (C9028, E11.9), prefixes (J92*), field:term."""
+    root = resolve_index_dir(index_dir)
+    with _errors(), Searcher(root) as searcher:
+        result = searcher.search(query, systems=tuple(s.lower() for s in systems), limit=limit, offset=offset)
+    for notice in result.notices:
+        click.echo(f"note: {notice}", err=True)
+    if as_json:
+        click.echo(result_to_json(result))
+    else:
+        click.echo(format_result(result, _bold))
+
+
+@cli.command("show")
+@click.argument("code")
+@index_option
+@click.option("--system", type=click.Choice(SYSTEMS, case_sensitive=False), help="The code's system.")
+@json_option
+def show_command(code: str, index_dir: Path | None, system: str | None, as_json: bool) -> None:
+    """Print the page of one code: every section, in page order."""
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        live = open_live(root)
+        try:
+            pages = find_pages(live.ix, code, system.lower() if system else None)
+        finally:
+            live.ix.close()
+    if not pages:
+        raise click.ClickException(f"no page for code {code}" + (f" in {system}" if system else ""))
+    if len(pages) > 1:
+        systems = ", ".join(page.system for page in pages)
+        raise click.ClickException(f"{code} is a code in {systems}: pass --system to choose")
+    click.echo(page_to_json(pages[0]) if as_json else format_page(pages[0], _bold))
+
+
+@cli.command("stats")
+@index_option
+@json_option
+def stats_command(index_dir: Path | None, as_json: bool) -> None:
+    """Pages per code system, index size and last update."""
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        stats = index_stats(root)
+    click.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))
+
+
+def _bold(text: str) -> str:
+    return click.style(text, bold=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the core's exceptions into one-line `Error:` messages with a hint."""
+    try:
+        yield
+    except IndexMissingError as err:
+        raise click.ClickException(f"{err} — run medcodes ingest first") from err
+    except QuerySyntaxError as err:
+        raise QueryError(str(err)) from err
+    except IndexBusyError as err:
+        raise BusyError(f"{err}; try again later or raise --wait") from err
+    except (IndexCorruptError, SchemaMismatchError, InputError) as err:
+        raise click.ClickException(str(err)) from err
+    except OSError as err:
+        raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err
+
+
+class _Progress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def start(self, total: int) -> None:
+        if self.enabled:
+            self.bar = click.progressbar(length=total, label="ingest", file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[_Progress]:
+    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+    try:
+        yield progress
+    finally:
+        progress.finish()
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def main() -> None:
+    cli(prog_name="medcodes")
+
+
+if __name__ == "__main__":
+    main()

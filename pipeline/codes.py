@@ -1,0 +1,93 @@
+"""Code systems and code shapes: normalize a code, infer its system, find codes in text.
+
+Stdlib only: the query side uses the same rules, so that `E119`, `e11.9` and `E11.9` meet.
+"""
+
+from __future__ import annotations
+
+import re
+
+HCPCS = "hcpcs"
+CPT = "cpt"
+ICD10CM = "icd10cm"
+ICD10PCS = "icd10pcs"
+SYSTEMS = (HCPCS, CPT, ICD10CM, ICD10PCS)
+
+# Every spelling of a system seen in URLs, file names and system lines, folded to lower case
+# with spaces, dots and dashes removed ("ICD-10-CM code" -> "icd10cm").
+_SYSTEM_ALIASES = {
+    "hcpcs": HCPCS,
+    "hcpcslevelii": HCPCS,
+    "hcpcsii": HCPCS,
+    "cpt": CPT,
+    "cpt4": CPT,
+    "icd10cm": ICD10CM,
+    "icd10": ICD10CM,
+    "icd10pcs": ICD10PCS,
+}
+
+SYSTEM_LABELS = {
+    HCPCS: "HCPCS",
+    CPT: "CPT",
+    ICD10CM: "ICD-10-CM",
+    ICD10PCS: "ICD-10-PCS",
+}
+
+_SHAPES = {
+    # HCPCS Level II: one letter then four digits (A0427, J9229).
+    HCPCS: re.compile(r"[A-V]\d{4}"),
+    # CPT: five digits, or four digits and F/T/U (category II, III and PLA codes).
+    CPT: re.compile(r"\d{4}[0-9FTU]"),
+    # ICD-10-CM: letter, digit, alphanumeric, then up to four more after an optional dot.
+    ICD10CM: re.compile(r"[A-Z]\d[0-9A-Z](?:\.?[0-9A-Z]{1,4})?"),
+    # ICD-10-PCS: seven characters from digits and letters other than I and O.
+    ICD10PCS: re.compile(r"(?=[0-9A-HJ-NP-Z]*\d)[0-9A-HJ-NP-Z]{7}"),
+}
+
+# Order matters when a shape fits several systems: J9271 is HCPCS, not ICD J92.71.
+_INFERENCE_ORDER = (HCPCS, CPT, ICD10CM, ICD10PCS)
+
+
+def system_from_text(text: str) -> str | None:
+    """Map a system's name as written anywhere ("CPT4 code", "ICD-10-CM") to its canonical id."""
+    folded = re.sub(r"[\s.\-_]", "", text.lower())
+    folded = folded.removesuffix("codes").removesuffix("code")
+    return _SYSTEM_ALIASES.get(folded)
+
+
+def fits_system(code: str, system: str) -> bool:
+    """True when `code` has the shape of a code of `system` (unknown systems accept any)."""
+    shape = _SHAPES.get(system)
+    return shape is None or shape.fullmatch(code.upper()) is not None
+
+
+def infer_system(code: str) -> str | None:
+    """Guess the system from the code's shape alone; None when nothing fits."""
+    upper = code.upper()
+    if "." in upper:
+        return ICD10CM if _SHAPES[ICD10CM].fullmatch(upper) else None
+    for system in _INFERENCE_ORDER:
+        if _SHAPES[system].fullmatch(upper):
+            return system
+    return None
+
+
+def normalize_code(code: str, system: str | None = None) -> str:
+    """Upper-case a code; ICD-10-CM codes take their dotted form (E119 -> E11.9)."""
+    upper = code.strip().upper()
+    if (system or infer_system(upper)) == ICD10CM:
+        bare = upper.replace(".", "")
+        return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
+    return upper
+
+
+def code_forms(code: str) -> tuple[str, ...]:
+    """Every form a user may type for a normalized code, lower case: dotted and undotted."""
+    lower = code.lower()
+    bare = lower.replace(".", "")
+    return (lower,) if bare == lower else (lower, bare)
+
+
+def looks_like_code(token: str) -> bool:
+    """True when a token has the shape of a code of some system."""
+    return infer_system(token) is not None

@@ -1,0 +1,75 @@
+"""Decide which code a page describes, from the strongest evidence to the weakest.
+
+Order (issue 2): the page URL (canonical or the input's own), the same URL shape in the saved
+file's path, the file name, the system line, a code in parentheses in the "Name of the
+Procedure" block; the system may finally be inferred from the code's shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from pipeline.codes import fits_system, infer_system, normalize_code, system_from_text
+
+# ".../code/<system>/<CODE>-slug" in a URL or a saved file's path.
+_URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-[^/]*)?(?:\.[a-z]{2,5})*/?$")
+# "(C9028)", "(HCPCS Code: J9229)", "(ICD-10-CM E11.9)" in running text.
+_PAREN_CODE = re.compile(
+    r"\((?:(?P<system>[A-Za-z][A-Za-z0-9-]*)(?:\s+code)?\s*[:#]?\s+)?"
+    r"(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\)",
+    re.IGNORECASE,
+)
+
+
+_EXTENSIONS = re.compile(r"(\.(?:txt|html?|xhtml|md|markdown|gz|json|jsonl))+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Identity:
+    system: str
+    code: str
+    evidence: str  # where the code came from: "url", "path", "file name", "text"
+
+
+def identify(
+    *,
+    url: str | None,
+    source_path: str,
+    system_line: str | None,
+    name_text: str,
+    breadcrumb: tuple[str | None, str | None] = (None, None),
+) -> Identity | None:
+    """Return the page's system and normalized code, or None when no evidence names a code."""
+    line_system = system_from_text(system_line) if system_line else None
+    candidates: list[tuple[str | None, str, str]] = []
+    bare_url = re.split(r"[?#]", url, maxsplit=1)[0] if url else None
+    for evidence, text in (("url", bare_url), ("path", source_path)):
+        if text and (m := _URL_CODE.search(text.replace("\\", "/"))):
+            candidates.append((system_from_text(m.group(1)), m.group(2), evidence))
+    candidates.extend(_file_name_candidates(source_path))
+    if breadcrumb[1]:
+        candidates.append((breadcrumb[0], breadcrumb[1], "breadcrumb"))
+    for m in _PAREN_CODE.finditer(name_text):
+        named = system_from_text(m.group("system")) if m.group("system") else None
+        candidates.append((named, m.group("code"), "text"))
+
+    for named_system, raw_code, evidence in candidates:
+        system = named_system or line_system or infer_system(raw_code)
+        if system and fits_system(raw_code, system):
+            return Identity(system, normalize_code(raw_code, system), evidence)
+    return None
+
+
+def _file_name_candidates(source_path: str) -> list[tuple[str | None, str, str]]:
+    """Read "hcpcs-C9028.txt", "C9028.html" or "99213-office-visit.txt" as (system, code)."""
+    name = PurePath(source_path.rsplit("#", 1)[-1]).name
+    stem = _EXTENSIONS.sub("", name)
+    words = [w for w in re.split(r"[-_ ]+", stem) if w]
+    if not words:
+        return []
+    named = system_from_text(words[0])
+    if named and len(words) > 1:
+        return [(named, words[1], "file name")]
+    return [(None, words[0], "file name")]

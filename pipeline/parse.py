@@ -1,0 +1,54 @@
+"""bytes -> CodePage: pick the front end (HTML or text), decode, assemble."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.assemble import Draft, PageParseError, assemble
+from pipeline.html_layout import decode_html, read_html
+from pipeline.records import CodePage
+from pipeline.text_layout import read_text
+
+__all__ = ["PageParseError", "parse_page"]
+
+_HTML_SNIFF = re.compile(rb"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<h1[\s>]|<p[\s>]", re.IGNORECASE)
+_SNIFF_BYTES = 2048
+# Control bytes that never occur in a text page; a few of them mean the file is binary.
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def parse_page(data: bytes, source: str = "", url: str | None = None) -> CodePage:
+    """Parse one page. Raises PageParseError with the rejection reason.
+
+    >>> page = parse_page(open("examples/pages/hcpcs-C9028.txt", "rb").read(), "hcpcs-C9028.txt")
+    >>> page.key
+    'hcpcs:C9028'
+    """
+    if not data.strip():
+        raise PageParseError("empty file")
+    head = data[:_SNIFF_BYTES]
+    if b"\x00" in head or len(_BINARY.findall(head)) > 4:
+        raise PageParseError("binary content, not a text or HTML page")
+    draft = _read(data, source)
+    if url and not draft.url:
+        draft.url = url
+    return assemble(draft, source)
+
+
+def _read(data: bytes, source: str) -> Draft:
+    if _looks_like_html(data, source):
+        return read_html(decode_html(data))
+    return read_text(_decode_text(data))
+
+
+def _looks_like_html(data: bytes, source: str) -> bool:
+    if re.search(r"\.x?html?(\.gz)?$", source, re.IGNORECASE):
+        return True
+    return bool(_HTML_SNIFF.search(data[:_SNIFF_BYTES]))
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")

@@ -1,0 +1,97 @@
+"""Format hits, pages and index statistics for people (tables) and scripts (JSON)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from pipeline.codes import SYSTEM_LABELS
+from pipeline.records import CodePage
+from queries.search import Hit, SearchResult
+
+Emphasis = Callable[[str], str]
+
+SECTION_TITLES = {
+    "name": "Name of the Procedure",
+    "procedure": "Procedure Description",
+    "risks": "Risks and Complications",
+    "experience": "Patient Experience",
+}
+
+
+def result_to_json(result: SearchResult) -> str:
+    return json.dumps([hit.to_dict() for hit in result.hits], ensure_ascii=False, indent=2)
+
+
+def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 100) -> str:
+    """A readable listing: code, system and title, then the snippet and its section."""
+    if not result.hits:
+        return "no pages match"
+    lines = []
+    code_width = max(len(hit.code) for hit in result.hits)
+    for hit in result.hits:
+        system = SYSTEM_LABELS.get(hit.system, hit.system)
+        lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}")
+        if hit.snippet:
+            snippet = _highlight(hit, emphasize)
+            indent = " " * (code_width + 2)
+            lines.append(f"{indent}{hit.section}: {snippet}")
+    shown = len(result.hits)
+    lines.append(f"{shown} of {result.total} pages, {result.took_ms:.0f} ms")
+    return "\n".join(lines)
+
+
+def _highlight(hit: Hit, emphasize: Emphasis) -> str:
+    out, last = [], 0
+    for start, end in hit.highlights:
+        out.append(hit.snippet[last:start])
+        out.append(emphasize(hit.snippet[start:end]))
+        last = end
+    out.append(hit.snippet[last:])
+    return "".join(out)
+
+
+def page_to_json(page: CodePage) -> str:
+    record = page.to_dict()
+    shown = {
+        k: record[k] for k in ("system", "code", "title", "url", "alt_names", "sections", "labels", "source")
+    }
+    return json.dumps(shown, ensure_ascii=False, indent=2)
+
+
+def format_page(page: CodePage, emphasize: Emphasis = str, width: int = 100) -> str:
+    """Every section of a page, in page order, as on the site."""
+    system = SYSTEM_LABELS.get(page.system, page.system)
+    lines = [emphasize(f"{page.code}  {page.title}"), f"{system} code"]
+    if page.url:
+        lines.append(page.url)
+    if page.alt_names:
+        lines.append("Also known as: " + "; ".join(page.alt_names))
+    for section in page.sections:
+        heading = section.heading or SECTION_TITLES.get(section.name, section.name.replace("_", " ").title())
+        lines.extend(["", emphasize(heading.rstrip(":"))])
+        for line in section.text.split("\n"):
+            lines.extend(textwrap.wrap(line, width, subsequent_indent="  ") or [""])
+    return "\n".join(lines)
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    lines = [f"index      {stats['index']} ({stats['generation']}, schema {stats['schema_version']})"]
+    lines.append(f"pages      {stats['pages']}")
+    for system, count in sorted(stats["pages_by_system"].items()):
+        lines.append(f"  {SYSTEM_LABELS.get(system, system):<9}{count}")
+    lines.append(f"size       {_human_bytes(stats['size_bytes'])}")
+    lines.append(f"created    {stats['created']}")
+    lines.append(f"updated    {stats['updated']}")
+    return "\n".join(lines)
+
+
+def _human_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

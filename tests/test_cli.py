@@ -1,0 +1,146 @@
+"""The medcodes command: exit codes, output formats and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from medcodes import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(runner: CliRunner, *args: str, **kwargs: object):
+    return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)  # type: ignore[arg-type]
+
+
+def test_ingest_summary_and_report(runner: CliRunner, pages_dir: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.jsonl"
+    result = run(runner, "ingest", str(pages_dir), "--index", str(tmp_path / "ix"), "--report", str(report))
+    assert result.exit_code == 0, result.output
+    assert "indexed 26, duplicates 0, rejected 0 of 26 inputs" in result.stderr
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert len(lines) == 26 and {line["status"] for line in lines} == {"indexed"}
+
+
+def test_ingest_exits_3_when_pages_are_rejected(runner: CliRunner, pages_dir: Path, tmp_path: Path) -> None:
+    (pages_dir / "empty.html").write_text("")
+    result = run(runner, "ingest", str(pages_dir), "--index", str(tmp_path / "ix"), "-v")
+    assert result.exit_code == 3
+    assert "rejected 1 of 27 inputs" in result.stderr
+    assert "empty.html: empty file" in result.stderr
+
+
+def test_ingest_quiet_prints_nothing(runner: CliRunner, pages_dir: Path, tmp_path: Path) -> None:
+    result = run(runner, "ingest", str(pages_dir), "--index", str(tmp_path / "ix"), "--quiet")
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_index_directory_from_environment(runner: CliRunner, pages_dir: Path, tmp_path: Path) -> None:
+    env = {"MEDCODES_INDEX": str(tmp_path / "from-env")}
+    assert run(runner, "ingest", str(pages_dir), env=env).exit_code == 0
+    assert (tmp_path / "from-env" / "CURRENT").exists()
+    assert "C9028" in run(runner, "search", "C9028", env=env).output
+
+
+def test_search_table(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "search", "leukemia antibody infusion", "--index", str(built_index))
+    assert result.exit_code == 0
+    first = result.output.splitlines()[0]
+    assert first.split()[0] in {"C9028", "J9229"}
+    assert "pages," in result.output.splitlines()[-1]
+
+
+def test_search_json(runner: CliRunner, built_index: Path) -> None:
+    result = run(
+        runner, "search", "walker", "--system", "hcpcs", "--limit", "5", "--json", "--index", str(built_index)
+    )
+    assert result.exit_code == 0
+    hits = json.loads(result.output)
+    assert 0 < len(hits) <= 5
+    for hit in hits:
+        assert {"code", "system", "title", "score", "section", "snippet"} <= set(hit)
+        assert hit["system"] == "hcpcs"
+
+
+def test_show_prints_every_section_in_order(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "show", "C9028", "--system", "hcpcs", "--json", "--index", str(built_index))
+    assert result.exit_code == 0
+    record = json.loads(result.output)
+    assert record["code"] == "C9028" and record["system"] == "hcpcs"
+    assert list(record["sections"])[:3] == ["name", "summary", "purpose"]
+    text = run(runner, "show", "e119", "--index", str(built_index)).output
+    assert text.splitlines()[0].startswith("E11.9")
+    assert text.index("Summary") < text.index("Risks and Complications") < text.index("Patient Experience")
+
+
+def test_stats(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "stats", "--json", "--index", str(built_index))
+    stats = json.loads(result.output)
+    assert stats["pages"] == 26
+    assert stats["pages_by_system"]["hcpcs"] == 14
+    assert "pages      26" in run(runner, "stats", "--index", str(built_index)).output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["search", ""], 2, "Error: nothing to search for"),
+        (["search", "the of"], 2, "Error: nothing to search for"),
+        (["show", "Z9999"], 1, "Error: no page for code Z9999"),
+    ],
+    ids=["empty-query", "stop-words", "unknown-code"],
+)
+def test_errors_are_one_line(
+    runner: CliRunner, built_index: Path, args: list[str], code: int, message: str
+) -> None:
+    result = run(runner, *args, "--index", str(built_index))
+    assert result.exit_code == code
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(message)
+
+
+def test_missing_index(runner: CliRunner, tmp_path: Path) -> None:
+    for args in (["search", "fever"], ["show", "C9028"], ["stats"]):
+        result = run(runner, *args, "--index", str(tmp_path / "none"))
+        assert result.exit_code == 1
+        assert result.stderr == f"Error: no index at {tmp_path / 'none'} — run medcodes ingest first\n"
+
+
+def test_missing_input_path(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, "ingest", str(tmp_path / "nope"), "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no such file or folder: {tmp_path / 'nope'}\n"
+
+
+def test_python_dash_m_and_console_script(built_index: Path) -> None:
+    env = {**os.environ, "MEDCODES_INDEX": str(built_index)}
+    module = subprocess.run(
+        [sys.executable, "-m", "medcodes", "search", "E11.9"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.startswith("E11.9")
+    script = Path(sys.executable).with_name("medcodes")
+    console = subprocess.run(
+        [str(script), "search", "--json", "C9028"], capture_output=True, text=True, env=env
+    )
+    assert json.loads(console.stdout)[0]["code"] == "C9028"
+
+
+def test_imports_raise_no_warnings() -> None:
+    code = "import medcodes, pipeline.parse, index.build, queries.search"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr

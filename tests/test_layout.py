@@ -1,0 +1,41 @@
+"""Data flows one way (pipeline -> index -> queries -> CLI), and each library lives in one place."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What each package may import, among our packages and the third-party libraries.
+ALLOWED = {
+    "pipeline": {"pipeline", "bs4"},
+    "index": {"pipeline", "index", "whoosh"},
+    "queries": {"pipeline", "index", "queries", "whoosh"},
+}
+WATCHED = {"pipeline", "index", "queries", "medcodes", "whoosh", "bs4", "lxml", "click"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names & WATCHED
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_point_one_way(package: str) -> None:
+    for path in sorted((ROOT / package).rglob("*.py")):
+        extra = _imports(path) - ALLOWED[package]
+        assert not extra, f"{path.relative_to(ROOT)} imports {sorted(extra)}"
+
+
+def test_only_html_layout_imports_beautifulsoup() -> None:
+    users = {p.name for p in (ROOT / "pipeline").rglob("*.py") if "bs4" in _imports(p)}
+    assert users == {"html_layout.py"}
