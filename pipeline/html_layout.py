@@ -12,7 +12,14 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit
 
 from pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
-from pipeline.text_layout import SITE_LINES, is_system_line
+from pipeline.header import (
+    is_category_line,
+    is_site_line,
+    is_system_line,
+    read_breadcrumb,
+    read_breadcrumb_parts,
+)
+from pipeline.titles import restates_title
 
 _DROP_TAGS = (
     "script",
@@ -32,8 +39,13 @@ _DROP_TAGS = (
 )
 # Class or id words of page furniture that is not content.
 _FURNITURE = re.compile(
-    r"cookie|consent|gdpr|banner|breadcrumb|skip-link|share|social|advert|popup|modal", re.IGNORECASE
+    r"cookie|consent|gdpr|banner|breadcrumb|skip-link|share|social|advert|popup|modal|newsletter",
+    re.IGNORECASE,
 )
+_BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
+# Browsers decode pages declared as Latin-1 (or plain ASCII) as Windows-1252 (WHATWG
+# encoding standard); Python's latin-1 would turn its curly quotes into control characters.
+_WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = frozenset(
     {
@@ -58,13 +70,34 @@ _BLOCK_TAGS = frozenset(
 
 
 def decode_html(data: bytes) -> str:
-    """Decode with the page's declared charset, a BOM, or a best guess (UnicodeDammit)."""
-    return UnicodeDammit(data, is_html=True).unicode_markup or ""
+    """Decode with a BOM, the page's declared charset, else UTF-8, else Windows-1252.
+
+    The guessers UnicodeDammit may call (chardet, charset-normalizer) are kept out by listing
+    our fallbacks first, so that a page decodes the same on every machine.
+    """
+    dammit = UnicodeDammit(data, user_encodings=["utf-8", "windows-1252"], is_html=True)
+    if dammit.original_encoding in _WINDOWS_1252_ALIASES:
+        return data.decode("windows-1252", errors="replace")
+    return dammit.unicode_markup or ""
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text page: valid UTF-8 (with or without BOM) at once, else as decode_html.
+
+    Lives here because UnicodeDammit is BeautifulSoup's, and bs4 stays in this one module.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    dammit = UnicodeDammit(data, user_encodings=["windows-1252"])
+    return dammit.unicode_markup or data.decode("windows-1252", errors="replace")
 
 
 def read_html(markup: str) -> Draft:
     soup = BeautifulSoup(markup, "lxml")
     url = _canonical_url(soup)
+    breadcrumb = _breadcrumb(soup)
     heading = soup.find("h1")
     title = _text(heading) if isinstance(heading, Tag) else None
     for tag in soup.find_all(_DROP_TAGS):
@@ -74,20 +107,50 @@ def read_html(markup: str) -> Draft:
     root = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
     blocks: list[Block] = []
     _walk(root, blocks, depth=0)
-    system_line = None
-    body: list[Block] = []
-    for block in blocks:
-        if block.kind == HEADING and block.depth == 1 and block.text == title:
-            continue
-        if system_line is None and block.kind == TEXT and is_system_line(block.text):
-            system_line = block.text
-        elif block.kind == TEXT and block.text.lower() in SITE_LINES:
-            continue
-        else:
-            body.append(block)
     if title is None and soup.title and soup.title.string:
         title = soup.title.string.split("|")[0].strip()
-    return Draft(title=title, system_line=system_line, blocks=body, url=url)
+    system_line, body = _strip_header(blocks, title)
+    return Draft(title=title, system_line=system_line, blocks=body, url=url, breadcrumb=breadcrumb)
+
+
+def _strip_header(blocks: list[Block], title: str | None) -> tuple[str | None, list[Block]]:
+    """Take the system line out of the blocks, and drop the header's other lines before the
+    first section: the site line, the title (again), a category line, a breadcrumb."""
+    system_line = None
+    body: list[Block] = []
+    in_header = True
+    for block in blocks:
+        in_header = in_header and block.kind != HEADING
+        if block.kind == HEADING and block.depth == 1 and block.text == title:
+            continue
+        if block.kind != TEXT:
+            body.append(block)
+        elif system_line is None and is_system_line(block.text):
+            system_line = block.text
+        elif not (is_site_line(block.text) or (in_header and _is_header_line(block.text, title))):
+            body.append(block)
+    return system_line, body
+
+
+def _is_header_line(text: str, title: str | None) -> bool:
+    return bool(is_category_line(text) or read_breadcrumb(text) or (title and restates_title(text, title)))
+
+
+def _breadcrumb(soup: BeautifulSoup) -> tuple[str | None, str | None]:
+    """(system, code) from a breadcrumb trail, read before furniture is dropped."""
+    for trail in soup.find_all(_is_breadcrumb):
+        items = [_text(li) for li in trail.find_all("li")] or [_text(a) for a in trail.find_all("a")]
+        found = read_breadcrumb_parts([i for i in items if i]) if len(items) > 1 else None
+        if found is None:
+            found = read_breadcrumb(_text(trail))
+        if found:
+            return found
+    return (None, None)
+
+
+def _is_breadcrumb(tag: Tag) -> bool:
+    marks = " ".join([*tag.get("class", []), str(tag.get("id", "")), str(tag.get("aria-label", ""))])
+    return bool(_BREADCRUMB.search(marks))
 
 
 def _canonical_url(soup: BeautifulSoup) -> str | None:
@@ -139,6 +202,10 @@ def _walk(element: Tag, blocks: list[Block], depth: int) -> None:
         elif name == "table":
             flush()
             _walk_table(child, blocks, depth)
+        elif name == "p" and not _has_block_child(child):
+            flush()
+            if text := _labelled_text(child):
+                blocks.append(Block(TEXT, text))
         elif name in _BLOCK_TAGS or _has_block_child(child):
             flush()
             _walk(child, blocks, depth)
@@ -171,7 +238,10 @@ def _walk_definitions(element: Tag, blocks: list[Block], depth: int) -> None:
 
 def _walk_table(element: Tag, blocks: list[Block], depth: int) -> None:
     for row in element.find_all("tr"):
-        cells = [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["th", "td"])]
+        found = row.find_all(["th", "td"])
+        if len(found) > 1 and all(cell.name == "th" for cell in found):
+            continue  # a header row ("Label | Details") names columns, not content
+        cells = [" ".join(cell.get_text(" ").split()) for cell in found]
         cells = [c for c in cells if c]
         if len(cells) == 2:
             blocks.append(Block(ITEM, f"{cells[0].rstrip(':')}: {cells[1]}", depth))
@@ -180,7 +250,7 @@ def _walk_table(element: Tag, blocks: list[Block], depth: int) -> None:
 
 
 def _labelled_text(item: Tag) -> str:
-    """An item's text; a leading <strong>/<b> without a colon still reads as a label."""
+    """An item's or paragraph's text; a leading <strong>/<b> without a colon reads as a label."""
     first = next((c for c in item.children if not (isinstance(c, NavigableString) and not c.strip())), None)
     text = _text(item)
     if isinstance(first, Tag) and first.name in ("strong", "b"):

@@ -1,8 +1,11 @@
 """Decide which code a page describes, from the strongest evidence to the weakest.
 
-Order (issue 2): the page URL (canonical or the input's own), the same URL shape in the saved
-file's path, the file name, the system line, a code in parentheses in the "Name of the
-Procedure" block; the system may finally be inferred from the code's shape.
+Order (issues 2 and 3): the page URL (canonical or the input's own), the same URL shape in the
+saved file's path, the file name, the breadcrumb, a code written into the title, a code in
+parentheses in the "Name of the Procedure" block; the system comes from the same evidence,
+else the system line, else the code's shape. The page's own code wins over codes it mentions:
+only those places are read, a code labelled with a system ("(HCPCS Code: J9229)") before a
+bare one, and one that fits the page's system line before one that does not.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import PurePath
 from pipeline.codes import fits_system, infer_system, normalize_code, system_from_text
 
 # ".../code/<system>/<CODE>-slug" in a URL or a saved file's path.
-_URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-[^/]*)?(?:\.[a-z]{2,5})*/?$")
+_URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-(?P<slug>[^/]*?))?(?:\.[a-z]{2,5})*/?$")
 # "(C9028)", "(HCPCS Code: J9229)", "(ICD-10-CM E11.9)" in running text.
 _PAREN_CODE = re.compile(
     r"\((?:(?P<system>[A-Za-z][A-Za-z0-9-]*)(?:\s+code)?\s*[:#]?\s+)?"
@@ -30,7 +33,7 @@ _EXTENSIONS = re.compile(r"(\.(?:txt|html?|xhtml|md|markdown|gz|json|jsonl))+$",
 class Identity:
     system: str
     code: str
-    evidence: str  # where the code came from: "url", "path", "file name", "text"
+    evidence: str  # where the code came from: "url", "path", "file name", "breadcrumb", "title", "text"
 
 
 def identify(
@@ -40,26 +43,52 @@ def identify(
     system_line: str | None,
     name_text: str,
     breadcrumb: tuple[str | None, str | None] = (None, None),
+    title_code: str | None = None,
 ) -> Identity | None:
     """Return the page's system and normalized code, or None when no evidence names a code."""
     line_system = system_from_text(system_line) if system_line else None
     candidates: list[tuple[str | None, str, str]] = []
-    bare_url = re.split(r"[?#]", url, maxsplit=1)[0] if url else None
-    for evidence, text in (("url", bare_url), ("path", source_path)):
+    for evidence, text in (("url", _bare_url(url)), ("path", source_path)):
         if text and (m := _URL_CODE.search(text.replace("\\", "/"))):
             candidates.append((system_from_text(m.group(1)), m.group(2), evidence))
     candidates.extend(_file_name_candidates(source_path))
     if breadcrumb[1]:
         candidates.append((breadcrumb[0], breadcrumb[1], "breadcrumb"))
-    for m in _PAREN_CODE.finditer(name_text):
-        named = system_from_text(m.group("system")) if m.group("system") else None
-        candidates.append((named, m.group("code"), "text"))
+    if title_code:
+        candidates.append((None, title_code, "title"))
+    candidates.extend(_text_candidates(name_text, line_system))
 
     for named_system, raw_code, evidence in candidates:
         system = named_system or line_system or infer_system(raw_code)
         if system and fits_system(raw_code, system):
             return Identity(system, normalize_code(raw_code, system), evidence)
     return None
+
+
+def url_slug(url: str | None, source_path: str) -> str | None:
+    """The words after the code in the page's URL (or crawler path): a hint at the full title."""
+    for text in (_bare_url(url), source_path):
+        if text and (m := _URL_CODE.search(text.replace("\\", "/"))) and m.group("slug"):
+            return m.group("slug")
+    return None
+
+
+def _bare_url(url: str | None) -> str | None:
+    return re.split(r"[?#]", url, maxsplit=1)[0] if url else None
+
+
+def _text_candidates(name_text: str, line_system: str | None) -> list[tuple[str | None, str, str]]:
+    """Codes in parentheses in the name block, the likeliest to be the page's own first.
+
+    A page may mention other codes there ("replaces (J9229)"): a code labelled with its system
+    comes before a bare one, and one that fits the system line before one that does not.
+    """
+    found = []
+    for position, m in enumerate(_PAREN_CODE.finditer(name_text)):
+        named = system_from_text(m.group("system")) if m.group("system") else None
+        fits_line = line_system is not None and fits_system(m.group("code"), named or line_system)
+        found.append(((named is None, not fits_line, position), (named, m.group("code"), "text")))
+    return [candidate for _, candidate in sorted(found)]
 
 
 def _file_name_candidates(source_path: str) -> list[tuple[str | None, str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.assemble import Draft, PageParseError, assemble
-from pipeline.html_layout import decode_html, read_html
+from pipeline.html_layout import decode_html, decode_text, read_html
 from pipeline.records import CodePage
 from pipeline.text_layout import read_text
 
@@ -15,10 +15,12 @@ _HTML_SNIFF = re.compile(rb"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<h1[
 _SNIFF_BYTES = 2048
 # Control bytes that never occur in a text page; a few of them mean the file is binary.
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+HTML = "html"
+TEXT = "text"
 
 
-def parse_page(data: bytes, source: str = "", url: str | None = None) -> CodePage:
-    """Parse one page. Raises PageParseError with the rejection reason.
+def parse_page(data: bytes, source: str = "", url: str | None = None, kind: str | None = None) -> CodePage:
+    """Parse one page (`kind` "html" or "text" when its container says). Raises PageParseError.
 
     >>> page = parse_page(open("examples/pages/hcpcs-C9028.txt", "rb").read(), "hcpcs-C9028.txt")
     >>> page.key
@@ -29,26 +31,22 @@ def parse_page(data: bytes, source: str = "", url: str | None = None) -> CodePag
     head = data[:_SNIFF_BYTES]
     if b"\x00" in head or len(_BINARY.findall(head)) > 4:
         raise PageParseError("binary content, not a text or HTML page")
-    draft = _read(data, source)
+    try:
+        draft = _read(data, source, kind)
+    except RecursionError as err:
+        raise PageParseError("markup nested too deeply to read") from err
     if url and not draft.url:
         draft.url = url
     return assemble(draft, source)
 
 
-def _read(data: bytes, source: str) -> Draft:
-    if _looks_like_html(data, source):
+def _read(data: bytes, source: str, kind: str | None) -> Draft:
+    if kind == HTML or (kind is None and _looks_like_html(data, source)):
         return read_html(decode_html(data))
-    return read_text(_decode_text(data))
+    return read_text(decode_text(data))
 
 
 def _looks_like_html(data: bytes, source: str) -> bool:
     if re.search(r"\.x?html?(\.gz)?$", source, re.IGNORECASE):
         return True
     return bool(_HTML_SNIFF.search(data[:_SNIFF_BYTES]))
-
-
-def _decode_text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")

@@ -50,7 +50,60 @@ _LABEL_SYNONYMS = {
     "tools_equipment": "tools_equipment",
     "anesthesia_or_sedation": "anesthesia_sedation",
     "anesthesia_sedation": "anesthesia_sedation",
+    "technical_medical_term_s": "technical_terms",
+    "other_name_s": "other_names",
+    "aka": "also_known_as",
+    "a_k_a": "also_known_as",
+    "known_as": "also_known_as",
+    "goals_and_outcomes": "goals",
+    "goals_expected_outcomes": "goals",
+    "symptoms_and_conditions": "symptoms_conditions",
+    "preprocedure_instructions": "pre_procedure_instructions",
+    "pre_procedure_instruction": "pre_procedure_instructions",
+    "tools_and_equipment_used": "tools_equipment",
+    "equipment": "tools_equipment",
+    "anesthesia": "anesthesia_sedation",
+    "anesthesia_and_sedation": "anesthesia_sedation",
+    "healthcare_professional": "healthcare_professionals",
+    "post_procedure_instructions": "post_procedure_care",
+    "restrictions_and_follow_up": "restrictions_follow_up",
+    "pros_cons": "pros_and_cons",
 }
+
+# Which section a label belongs to: how a page whose headings were lost (the "headless"
+# rendering of issue 3) gets its sections back, and which labels may stand alone on a line
+# without a colon ("Tools and Equipment" followed by a list).
+LABEL_SECTIONS: dict[str, str] = {
+    "common_names": "name",
+    "technical_terms": "name",
+    "also_known_as": "name",
+    "other_names": "name",
+    "lay_terms": "name",
+    "medical_conditions": "purpose",
+    "goals": "purpose",
+    "symptoms_conditions": "indications",
+    "symptoms": "indications",
+    "patient_criteria": "indications",
+    "pre_procedure_instructions": "preparation",
+    "diagnostic_tests": "preparation",
+    "tools_equipment": "procedure",
+    "anesthesia_sedation": "procedure",
+    "healthcare_professionals": "personnel",
+    "common_risks": "risks",
+    "rare_risks": "risks",
+    "expected_benefits": "benefits",
+    "timeframe_for_benefits": "benefits",
+    "post_procedure_care": "recovery",
+    "recovery_time": "recovery",
+    "restrictions_follow_up": "recovery",
+    "other_treatments": "alternatives",
+    "pros_and_cons": "alternatives",
+    "during_procedure": "experience",
+    "after_procedure": "experience",
+}
+# Sections whose body is prose rather than labelled items: what an unlabelled block found
+# between two placed sections of a headless page can be.
+PROSE_SECTIONS = frozenset({"summary", "duration", "setting"})
 
 
 def fold_heading(text: str) -> str:
@@ -74,3 +127,16 @@ def label_key(label: str) -> str:
     """Normalize a label's wording ("Common Name(s)" and "Common names:" -> "common_names")."""
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
     return _LABEL_SYNONYMS.get(key, key)
+
+
+def is_known_label(label: str) -> bool:
+    """True for the labels the site's template uses, in any of their wordings."""
+    return label_key(label) in LABEL_SECTIONS
+
+
+def section_order(name: str) -> int | None:
+    """The position of a canonical section in the page template, None for other sections."""
+    return _ORDER.get(name)
+
+
+_ORDER = {name: index for index, name in enumerate(SECTION_NAMES)}

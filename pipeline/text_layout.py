@@ -1,57 +1,108 @@
-"""Read a text dump of a code page (the seed's layout) into a Draft."""
+"""Read a text dump of a code page (any of its renderings) into a Draft.
+
+Renderings seen on real scraped pages (issue 3): blank-line separated with indented `•` and
+numbered lists; one line per block with `- ` items; Markdown (`#` headings, `**bold**`, trailing
+two-space breaks); and "headless" pages whose headings were dropped, leaving only a run of
+blank lines where each stood. Every rendering reduces to the same blocks.
+"""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
-from pipeline.codes import system_from_text
+from pipeline.assemble import GAP, HEADING, ITEM, TEXT, Block, Draft
+from pipeline.header import is_category_line, is_site_line, is_system_line, read_breadcrumb
 from pipeline.sections import section_for_heading
+from pipeline.titles import restates_title
 
-SITE_LINES = frozenset({"search all medical codes"})
-# How far into the page the header (site line, title, system line) may reach.
-_HEADER_LINES = 8
-_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-•*‣◦▪–]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
+# How far into the page the header (site line, breadcrumb, title, system line) may reach.
+_HEADER_LINES = 10
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-•*+‣◦▪–·]|\(?\d{1,3}[.)]|[a-z][.)])\s+(?P<text>\S.*)$")
 _MARKDOWN_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
-# "HCPCS code", "CPT4 code", "ICD-10-CM code": a line that only names the code system.
-_SYSTEM_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 .-]{1,20}?)\s+codes?\s*$", re.IGNORECASE)
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_LINK = re.compile(r"\[([^\]\n]+)\]\([^)\s]*\)")
 
 
 def read_text(text: str) -> Draft:
-    """Split a text dump into header (title, system line) and body blocks."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    title, system_line, body_start = _read_header(lines)
-    blocks = [block for line in lines[body_start:] if (block := _classify(line))]
-    return Draft(title=title, system_line=system_line, blocks=blocks)
+    """Split a text dump into header (title, system line, breadcrumb) and body blocks."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_unmark(line) for line in text.split("\n")]
+    draft, header = _read_header(lines)
+    body = [line for index, line in enumerate(lines) if index not in header]
+    draft.blocks = _body_blocks(body, _usual_gap(lines))
+    return draft
 
 
-def is_system_line(line: str) -> bool:
-    match = _SYSTEM_LINE.match(line)
-    return bool(match and system_from_text(match.group(1)))
+def _unmark(line: str) -> str:
+    """Drop Markdown's inline markup and hard-break marks; keep the words."""
+    line = line.rstrip().removesuffix("\\").rstrip()
+    return _LINK.sub(r"\1", _EMPHASIS.sub(r"\2", line))
 
 
-def _read_header(lines: list[str]) -> tuple[str | None, str | None, int]:
-    """Find the title and system line before the first section heading."""
-    title: str | None = None
-    for index, line in enumerate(lines[:_HEADER_LINES]):
+def _read_header(lines: list[str]) -> tuple[Draft, set[int]]:
+    """Find the title, system line and breadcrumb before the first section heading.
+
+    Returns the draft and the indexes of the lines that were header; any other line before
+    the first heading (text the header does not explain) stays in the body.
+    """
+    draft = Draft(title=None, system_line=None, blocks=[])
+    header: set[int] = set()
+    seen = 0
+    for index, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped or stripped.lower() in SITE_LINES:
+        if not stripped:
             continue
-        if is_system_line(stripped):
-            return title, stripped, index + 1
-        if section_for_heading(stripped):
-            return title, None, index
-        if title is None:
-            title = stripped
-    if title is not None:
-        # No system line: the body starts right after the title.
-        return title, None, lines.index(next(line for line in lines if line.strip() == title)) + 1
-    return None, None, 0
+        seen += 1
+        heading = _MARKDOWN_HEADING.match(stripped)
+        text = heading.group("text") if heading else stripped
+        if section_for_heading(text) or seen > _HEADER_LINES:
+            break
+        if is_site_line(text) or (draft.system_line and is_category_line(text)):
+            header.add(index)
+        elif draft.system_line is None and is_system_line(text):
+            draft.system_line = text
+            header.add(index)
+        elif draft.breadcrumb == (None, None) and (crumb := read_breadcrumb(text)):
+            draft.breadcrumb = crumb
+            header.add(index)
+        elif draft.title is None:
+            draft.title = text
+            header.add(index)
+        elif restates_title(text, draft.title):
+            header.add(index)
+    return draft, header
 
 
-def _classify(line: str) -> Block | None:
-    if not line.strip():
-        return None
+def _usual_gap(lines: list[str]) -> int:
+    """The number of blank lines that usually separates two blocks on this page (0 or 1)."""
+    runs: Counter[int] = Counter()
+    blank = 0
+    for line in lines:
+        if line.strip():
+            runs[blank] += 1
+            blank = 0
+        else:
+            blank += 1
+    return runs.most_common(1)[0][0] if runs else 0
+
+
+def _body_blocks(lines: list[str], usual_gap: int) -> list[Block]:
+    """Classify each line; a run of blank lines longer than usual marks a lost heading."""
+    blocks: list[Block] = []
+    blank = 0
+    for line in lines:
+        if not line.strip():
+            blank += 1
+            continue
+        if blank > usual_gap and blocks:
+            blocks.append(Block(GAP, ""))
+        blank = 0
+        blocks.append(_classify(line))
+    return blocks
+
+
+def _classify(line: str) -> Block:
     if match := _MARKDOWN_HEADING.match(line):
         return Block(HEADING, match.group("text"), len(match.group("hashes")))
     if section_for_heading(line):

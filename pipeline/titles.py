@@ -1,0 +1,72 @@
+"""Clean a page's title: strip a code written into it, notice when the site cut it short."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.codes import infer_system
+
+# "# Walker, folding (E0135)" (markdown rendering) and "... (HCPCS Code: J9229)".
+_TRAILING_CODE = re.compile(
+    r"\s*\((?:[A-Za-z][A-Za-z0-9 -]*?(?:\s+code)?\s*:\s*)?(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\)\s*$",
+    re.IGNORECASE,
+)
+# "A4253 Blood glucose test strips" (breadcrumb template), "A4253 - Blood glucose ...".
+_LEADING_CODE = re.compile(r"^(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\s*(?:[-–—:|]\s*)?(?=\S)")
+_ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…)\s*$")
+_WORD = re.compile(r"[a-z0-9]+")
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Title:
+    text: str
+    code: str | None = None  # a code written into the title itself
+    truncated: bool = False
+
+
+def read_title(raw: str, slug: str | None = None) -> Title:
+    """Strip markup and a code from a raw title; flag it truncated when the site cut it.
+
+    A title is cut with "..." or mid-word (issue 3, variation 5); the mid-word cut shows only
+    against the URL slug, whose words then run on past the title's last (partial) word.
+    """
+    text = " ".join(re.sub(r"^#+\s*", "", raw).replace("**", "").split())
+    code = None
+    if (match := _TRAILING_CODE.search(text)) and infer_system(match.group("code")):
+        code, text = match.group("code"), text[: match.start()].strip()
+    if (match := _LEADING_CODE.match(text)) and _is_code(match.group("code")):
+        code, text = code or match.group("code"), text[match.end() :].strip()
+    truncated = bool(_ELLIPSIS.search(text))
+    text = _ELLIPSIS.sub("", text)
+    if not truncated and slug:
+        truncated = _cut_against_slug(text, slug)
+    return Title(f"{text}{ELLIPSIS}" if truncated and text else text, code, truncated)
+
+
+def _is_code(token: str) -> bool:
+    # A leading word such as "ABCDE" or "12345678" is not a code unless it has a code's shape.
+    return infer_system(token) is not None and any(c.isdigit() for c in token)
+
+
+def slug_words(slug: str) -> str:
+    """The words of a URL slug ("injection-inotuzumab-0-1-mg" -> "injection inotuzumab 0 1 mg")."""
+    return " ".join(_WORD.findall(slug.lower()))
+
+
+def restates_title(line: str, title: str) -> bool:
+    """True for a header line that only repeats the title (with or without its code)."""
+    words, title_words = _WORD.findall(line.lower()), _WORD.findall(title.lower())
+    if not title_words or not words:
+        return False
+    joined, title_joined = " ".join(words), " ".join(title_words)
+    return title_joined in joined and len(words) <= len(title_words) + 4
+
+
+def _cut_against_slug(text: str, slug: str) -> bool:
+    title_words, words = _WORD.findall(text.lower()), slug_words(slug).split()
+    if not title_words or len(words) <= len(title_words):
+        return False
+    *whole, last = title_words
+    return words[: len(whole)] == whole and words[len(whole)].startswith(last)
