@@ -69,7 +69,7 @@ def assemble(draft: Draft, source: str) -> CodePage:
     sections = _merge(placed.segments)
     if not any(s.name in SECTION_NAMES for s in sections):
         raise PageParseError(not_a_code_page(draft.title or "", [s.text for s in sections]))
-    title = read_title(draft.title or "", url_slug(draft.url, source))
+    title = read_title(draft.title or "", url_slug(draft.url, source), draft.breadcrumb[1])
     name = next((s for s in sections if s.name == "name"), sections[0])
     identity = identify(
         url=draft.url,
@@ -165,11 +165,16 @@ def _segments(blocks: list[Block]) -> list[Segment]:
 
 
 def _is_subheading(block: Block, reader: _LabelReader | None, heading_depth: int) -> bool:
+    """A heading below the section's own level that is not another section: a label.
+
+    "Expected Benefits" names the benefits section on some pages and a label inside it on
+    others; under a section heading it is the label (tests/pages/html-structures).
+    """
     return (
         reader is not None
         and reader.segment.heading != ""
         and block.depth > heading_depth
-        and section_for_heading(block.text) is None
+        and (section_for_heading(block.text) is None or is_known_label(block.text.rstrip(":")))
     )
 
 
@@ -238,4 +243,4 @@ class _LabelReader:
 
 
 def _clean_heading(text: str) -> str:
-    return re.sub(r"^[#\s]+", "", text).strip()
+    return re.sub(r"^[#\s]+", "", text).strip().rstrip(":").strip()

@@ -19,6 +19,7 @@ from pipeline.header import (
     read_breadcrumb,
     read_breadcrumb_parts,
 )
+from pipeline.sections import section_for_heading
 from pipeline.titles import restates_title
 
 _DROP_TAGS = (
@@ -46,6 +47,8 @@ _BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
 # Browsers decode pages declared as Latin-1 (or plain ASCII) as Windows-1252 (WHATWG
 # encoding standard); Python's latin-1 would turn its curly quotes into control characters.
 _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
+# A bold paragraph longer than this is emphasis, not a label.
+_MAX_LABEL_WORDS = 6
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BLOCK_TAGS = frozenset(
     {
@@ -204,8 +207,7 @@ def _walk(element: Tag, blocks: list[Block], depth: int) -> None:
             _walk_table(child, blocks, depth)
         elif name == "p" and not _has_block_child(child):
             flush()
-            if text := _labelled_text(child):
-                blocks.append(Block(TEXT, text))
+            blocks.extend(_paragraph(child))
         elif name in _BLOCK_TAGS or _has_block_child(child):
             flush()
             _walk(child, blocks, depth)
@@ -247,6 +249,21 @@ def _walk_table(element: Tag, blocks: list[Block], depth: int) -> None:
             blocks.append(Block(ITEM, f"{cells[0].rstrip(':')}: {cells[1]}", depth))
         elif cells:
             blocks.append(Block(ITEM, " | ".join(cells), depth))
+
+
+def _paragraph(paragraph: Tag) -> list[Block]:
+    """A paragraph; one that is all bold is a heading when it names a section, else a label
+    ("<p><b>Inspection and Biopsy</b></p>" before a list; tests/pages/html-structures)."""
+    text = _labelled_text(paragraph)
+    if not text:
+        return []
+    parts = [c for c in paragraph.children if not (isinstance(c, NavigableString) and not c.strip())]
+    if len(parts) == 1 and isinstance(parts[0], Tag) and parts[0].name in ("strong", "b"):
+        if section_for_heading(text):
+            return [Block(HEADING, text, 2)]
+        if len(text.split()) <= _MAX_LABEL_WORDS and not text.endswith((":", ".")):
+            return [Block(TEXT, f"{text}:")]
+    return [Block(TEXT, text)]
 
 
 def _labelled_text(item: Tag) -> str:

@@ -38,11 +38,9 @@ class Placement:
 def place_segments(segments: list[Segment]) -> Placement:
     """Give every segment a name; a nameless one without lines is dropped."""
     segments = [s for s in segments if s.name is not None or s.lines]
-    recovered: list[str] = []
-    for segment in segments:
-        if segment.name is None and (voted := _section_by_labels(segment)):
-            segment.name = voted
-            recovered.append(voted)
+    nameless = [s for s in segments if s.name is None]
+    for segment in nameless:
+        segment.name = _section_by_labels(segment)
     taken = {s.name for s in segments if s.name}
     unplaced = 0
     index = 0
@@ -56,15 +54,11 @@ def place_segments(segments: list[Segment]) -> Placement:
         run = segments[index:end]
         names = _names_by_order(run, segments[:index], segments[end:], taken)
         for segment, name in zip(run, names, strict=True):
-            if name is None:
-                segment.name = UNPLACED
-                unplaced += 1
-            else:
-                segment.name = name
-                taken.add(name)
-                if name != _previous_name(segments[:index]):
-                    recovered.append(name)
+            segment.name = name or UNPLACED
+            unplaced += name is None
+            taken.add(name)
         index = end
+    recovered = (s.name for s in nameless if s.name != UNPLACED)
     return Placement(segments, tuple(dict.fromkeys(recovered)), unplaced)
 
 
@@ -82,8 +76,8 @@ def _names_by_order(
     free = [name for name in SECTION_NAMES[low + 1 : high] if name not in taken]
     if not free:
         # Nothing is missing here: a stray blank run inside a section, which goes on.
-        previous = _previous_name(before)
-        return [previous if previous else None for _ in run]
+        previous = before[-1].name if before else None
+        return [previous for _ in run]
     if len(free) == len(run):
         return list(free)
     prose = [name for name in free if name in PROSE_SECTIONS]
@@ -104,7 +98,3 @@ def _order_after(segments: list[Segment]) -> int:
         if segment.name and (order := section_order(segment.name)) is not None:
             return order
     return len(SECTION_NAMES)
-
-
-def _previous_name(segments: list[Segment]) -> str | None:
-    return segments[-1].name if segments else None

@@ -26,7 +26,7 @@ class Title:
     truncated: bool = False
 
 
-def read_title(raw: str, slug: str | None = None) -> Title:
+def read_title(raw: str, slug: str | None = None, known_code: str | None = None) -> Title:
     """Strip markup and a code from a raw title; flag it truncated when the site cut it.
 
     A title is cut with "..." or mid-word (issue 3, variation 5); the mid-word cut shows only
@@ -36,7 +36,7 @@ def read_title(raw: str, slug: str | None = None) -> Title:
     code = None
     if (match := _TRAILING_CODE.search(text)) and infer_system(match.group("code")):
         code, text = match.group("code"), text[: match.start()].strip()
-    if (match := _LEADING_CODE.match(text)) and _is_code(match.group("code")):
+    if (match := _LEADING_CODE.match(text)) and _is_leading_code(match.group("code"), known_code):
         code, text = code or match.group("code"), text[match.end() :].strip()
     truncated = bool(_ELLIPSIS.search(text))
     text = _ELLIPSIS.sub("", text)
@@ -45,9 +45,12 @@ def read_title(raw: str, slug: str | None = None) -> Title:
     return Title(f"{text}{ELLIPSIS}" if truncated and text else text, code, truncated)
 
 
-def _is_code(token: str) -> bool:
-    # A leading word such as "ABCDE" or "12345678" is not a code unless it has a code's shape.
-    return infer_system(token) is not None and any(c.isdigit() for c in token)
+def _is_leading_code(token: str, known_code: str | None) -> bool:
+    """A title's first word is its code when the breadcrumb says so, or when it is a long code
+    shape: short ones ("A1C test strips") are words of the title."""
+    if known_code is not None:
+        return token.upper() == known_code.upper()
+    return infer_system(token) is not None and any(c.isdigit() for c in token) and len(token) >= 5
 
 
 def slug_words(slug: str) -> str:
