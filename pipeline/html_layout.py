@@ -72,13 +72,19 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def decode_html(data: bytes) -> str:
-    """Decode with a BOM, the page's declared charset, else UTF-8, else Windows-1252.
+def decode_html(data: bytes, charset: str | None = None) -> str:
+    """Decode with the HTTP charset, a BOM, the page's declared charset, else UTF-8, else
+    Windows-1252.
 
     The guessers UnicodeDammit may call (chardet, charset-normalizer) are kept out by listing
     our fallbacks first, so that a page decodes the same on every machine.
     """
-    dammit = UnicodeDammit(data, user_encodings=["utf-8", "windows-1252"], is_html=True)
+    dammit = UnicodeDammit(
+        data,
+        known_definite_encodings=[charset] if charset else [],
+        user_encodings=["utf-8", "windows-1252"],
+        is_html=True,
+    )
     if dammit.original_encoding in _WINDOWS_1252_ALIASES:
         return data.decode("windows-1252", errors="replace")
     return dammit.unicode_markup or ""

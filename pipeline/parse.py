@@ -19,8 +19,12 @@ HTML = "html"
 TEXT = "text"
 
 
-def parse_page(data: bytes, source: str = "", url: str | None = None, kind: str | None = None) -> CodePage:
-    """Parse one page (`kind` "html" or "text" when its container says). Raises PageParseError.
+def parse_page(
+    data: bytes, source: str = "", url: str | None = None, kind: str | None = None, charset: str | None = None
+) -> CodePage:
+    """Parse one page. Raises PageParseError with the rejection reason.
+
+    `kind` ("html" or "text") and `charset` are what the page's container said about it.
 
     >>> page = parse_page(open("examples/pages/hcpcs-C9028.txt", "rb").read(), "hcpcs-C9028.txt")
     >>> page.key
@@ -32,7 +36,7 @@ def parse_page(data: bytes, source: str = "", url: str | None = None, kind: str 
     if b"\x00" in head or len(_BINARY.findall(head)) > 4:
         raise PageParseError("binary content, not a text or HTML page")
     try:
-        draft = _read(data, source, kind)
+        draft = _read(data, source, kind, charset)
     except RecursionError as err:
         raise PageParseError("markup nested too deeply to read") from err
     if url and not draft.url:
@@ -40,9 +44,9 @@ def parse_page(data: bytes, source: str = "", url: str | None = None, kind: str 
     return assemble(draft, source)
 
 
-def _read(data: bytes, source: str, kind: str | None) -> Draft:
+def _read(data: bytes, source: str, kind: str | None, charset: str | None) -> Draft:
     if kind == HTML or (kind is None and _looks_like_html(data, source)):
-        return read_html(decode_html(data))
+        return read_html(decode_html(data, charset))
     return read_text(decode_text(data))
 
 

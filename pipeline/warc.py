@@ -1,0 +1,77 @@
+"""Read the HTML pages of a WARC crawl (plain or gzipped); the only module importing warcio.
+
+Only `response` records whose payload is HTML are pages; requests, metadata, images and
+stylesheets in the same crawl are not inputs. A record cut short (a crawler killed mid-write)
+is a rejection, and the records before it are still read.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from pipeline.sources import RawPage, Unreadable, too_large
+
+log = logging.getLogger(__name__)
+
+_HTML_TYPES = re.compile(r"text/html|application/xhtml\+xml", re.IGNORECASE)
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+# What warcio raises on a record it cannot parse (a cut header, a bad gzip member).
+_BROKEN = (ArchiveLoadFailed, ValueError, TypeError, EOFError, OSError, zlib.error)
+
+
+def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
+    records = ArchiveIterator(stream)
+    count = 0
+    try:
+        for record in records:
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            content_type = record.http_headers.get_header("Content-Type") or ""
+            if not _HTML_TYPES.search(content_type):
+                log.debug("%s: skipped a %s response", source, content_type or "untyped")
+                continue
+            count += 1
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            yield _read_record(record, f"{source}#{url or count}", url, content_type, max_bytes)
+    except _BROKEN as err:
+        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {err}")
+        return
+    if (unread := _unread_bytes(stream, records.offset)) > 0:
+        yield Unreadable(f"{source}#end", f"truncated WARC record at the end ({unread} bytes cut short)")
+
+
+def _read_record(
+    record: ArcWarcRecord, source: str, url: str | None, content_type: str, max_bytes: int
+) -> RawPage | Unreadable:
+    status = record.http_headers.get_statuscode() or ""
+    if not status.startswith("2"):
+        return Unreadable(source, f"HTTP {status} response, not a page")
+    if record.length and record.length > max_bytes:
+        return Unreadable(source, too_large(record.length, max_bytes))
+    try:
+        data = record.content_stream().read(max_bytes + 1)
+    except _BROKEN as err:
+        return Unreadable(source, f"truncated or corrupt WARC record: {err}")
+    if record.raw_stream.limit > 0:
+        return Unreadable(source, "truncated WARC record (archive ends inside it)")
+    if len(data) > max_bytes:
+        return Unreadable(source, too_large(len(data), max_bytes))
+    charset = match.group(1) if (match := _CHARSET.search(content_type)) else None
+    return RawPage(source, data, url=url, kind="html", charset=charset)
+
+
+def _unread_bytes(stream: BinaryIO, offset: int) -> int:
+    """Bytes after the last record warcio could read: a record whose header was cut off."""
+    try:
+        end = stream.seek(0, 2)
+    except OSError:
+        return 0
+    return end - offset
