@@ -173,7 +173,9 @@ def _account(outcome: Outcome, seen: dict[str, tuple[str, str]]) -> InputStatus:
         same = "same page" if first[1] == page.content_hash else "same code, other content"
         return InputStatus(outcome.source, DUPLICATE, f"{same} as {first[0]}", page.key)
     seen[page.key] = (outcome.source, page.content_hash)
-    return InputStatus(outcome.source, INDEXED, "", page.key)
+    # An indexed page's reason carries the parser's notes ("title truncated", "content may not
+    # match the title"), so that the report flags what a reviewer should look at.
+    return InputStatus(outcome.source, INDEXED, "; ".join(page.notes), page.key)
 
 
 def _now() -> str:

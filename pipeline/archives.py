@@ -11,11 +11,28 @@ from typing import BinaryIO
 
 from pipeline.sources import InputReadError, RawPage, Unreadable, gunzip_page, too_large
 
+# What zipfile raises on damaged archives: BadZipFile for a bad CRC or a cut archive,
+# RuntimeError for an encrypted member, NotImplementedError for an unknown compression,
+# ValueError and OverflowError for offsets that point outside the file.
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    OSError,
+    EOFError,
+    zlib.error,
+)
+# tarfile raises TypeError on a gzip header cut short (found by tests/test_properties.py).
+_TAR_ERRORS = (tarfile.TarError, ValueError, TypeError, OSError, EOFError, zlib.error)
+
 
 def read_zip(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError) as err:
+    except _ZIP_ERRORS as err:
         raise InputReadError(f"broken zip archive: {err}") from err
     with archive:
         for info in archive.infolist():
@@ -28,32 +45,33 @@ def read_zip(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
             try:
                 with archive.open(info) as handle:
                     yield _page(member, handle.read(max_bytes + 1), max_bytes)
-            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, zlib.error) as err:
-                # RuntimeError: an encrypted member; BadZipFile: a bad CRC or a cut archive.
+            except _ZIP_ERRORS as err:
                 yield Unreadable(member, f"cannot read zip member: {err}")
 
 
 def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
     count = 0
+    member = None  # the member being read when the archive broke off
     try:
         # Streaming mode: members are read in order, without seeking, whatever the compression.
         with tarfile.open(fileobj=stream, mode="r|*") as archive:
             for info in archive:
                 if not info.isfile() or _is_hidden(info.name):
                     continue
-                count += 1
                 member = f"{source}#{info.name}"
                 if info.size > max_bytes:
                     yield Unreadable(member, too_large(info.size, max_bytes))
-                    continue
-                handle = archive.extractfile(info)
-                yield _page(member, handle.read() if handle else b"", max_bytes)
-    except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
-        if count == 0:
+                else:
+                    handle = archive.extractfile(info)
+                    data = handle.read() if handle else b""
+                    if len(data) < info.size:
+                        raise EOFError("member cut short")
+                    yield _page(member, data, max_bytes)
+                count, member = count + 1, None
+    except _TAR_ERRORS as err:
+        if count == 0 and member is None:
             raise InputReadError(f"broken tar archive: {err}") from err
-        yield Unreadable(
-            f"{source}#after-member-{count}", f"truncated or corrupt tar after {count} pages: {err}"
-        )
+        yield Unreadable(member or f"{source}#end", f"truncated or corrupt tar archive: {err}")
 
 
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:

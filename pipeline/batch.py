@@ -86,8 +86,13 @@ def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPa
             # A page file is read by the worker that parses it; stdin's bytes are here already.
             yield RawPage(source, None if data is None else read_page(source, max_bytes, data))
             return
+        empty = True
         for item in read_container(source, kind, max_bytes, data):
+            empty = False
             yield Outcome(item.source, None, item.reason) if isinstance(item, Unreadable) else item
+        if empty:
+            # Accounted for all the same: an archive that holds no page is not silently skipped.
+            yield Outcome(source, None, f"no pages in this {kind} file")
     except InputReadError as err:
         yield Outcome(source, None, str(err))
     except Exception as err:

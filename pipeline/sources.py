@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ JSONL = "jsonl"
 ZIP = "zip"
 TAR = "tar"
 _SNIFF_BYTES = 4096
+# An export read from stdin or saved without its extension: a JSON object naming its fields.
+_JSONL_HEAD = re.compile(rb'\s*\{\s*"(?:url|html|text|markdown)"\s*:')
 _NAME_KINDS = (
     ((".warc", ".warc.gz", ".arc", ".arc.gz"), WARC),
     ((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"), JSONL),
@@ -136,6 +139,8 @@ def container_kind(source: str, data: bytes | None = None) -> str | None:
         return WARC
     if head[257:262] == b"ustar":
         return TAR
+    if _JSONL_HEAD.match(head):
+        return JSONL
     return None
 
 

@@ -23,8 +23,19 @@ log = logging.getLogger(__name__)
 
 _HTML_TYPES = re.compile(r"text/html|application/xhtml\+xml", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
-# What warcio raises on a record it cannot parse (a cut header, a bad gzip member).
-_BROKEN = (ArchiveLoadFailed, ValueError, TypeError, EOFError, OSError, zlib.error)
+# What warcio raises on a record it cannot parse (a cut header, a bad gzip member, a header
+# without its URI: AttributeError; found by tests/test_properties.py).
+_BROKEN = (
+    ArchiveLoadFailed,
+    ValueError,
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    EOFError,
+    OSError,
+    zlib.error,
+)
 
 
 def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:

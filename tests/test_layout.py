@@ -11,11 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # What each package may import, among our packages and the third-party libraries.
 ALLOWED = {
-    "pipeline": {"pipeline", "bs4"},
+    "pipeline": {"pipeline", "bs4", "warcio"},
     "index": {"pipeline", "index", "whoosh"},
     "queries": {"pipeline", "index", "queries", "whoosh"},
 }
-WATCHED = {"pipeline", "index", "queries", "medcodes", "whoosh", "bs4", "lxml", "click"}
+WATCHED = {"pipeline", "index", "queries", "medcodes", "whoosh", "bs4", "lxml", "click", "warcio"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -36,6 +36,8 @@ def test_imports_point_one_way(package: str) -> None:
         assert not extra, f"{path.relative_to(ROOT)} imports {sorted(extra)}"
 
 
-def test_only_html_layout_imports_beautifulsoup() -> None:
-    users = {p.name for p in (ROOT / "pipeline").rglob("*.py") if "bs4" in _imports(p)}
-    assert users == {"html_layout.py"}
+@pytest.mark.parametrize(("library", "module"), [("bs4", "html_layout.py"), ("warcio", "warc.py")])
+def test_each_library_is_imported_in_one_module(library: str, module: str) -> None:
+    sources = [path for package in ALLOWED for path in (ROOT / package).rglob("*.py")]
+    users = {path.name for path in sources if library in _imports(path)}
+    assert users == {module}
