@@ -8,8 +8,10 @@ and banners are dropped. Nothing is ever fetched.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, NavigableString, Tag, UnicodeDammit
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag, UnicodeDammit
 
 from pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
 from pipeline.header import (
@@ -105,21 +107,72 @@ def decode_text(data: bytes) -> str:
 
 def read_html(markup: str) -> Draft:
     soup = BeautifulSoup(markup, "lxml")
-    url = _canonical_url(soup)
-    breadcrumb = _breadcrumb(soup)
-    heading = soup.find("h1")
-    title = _text(heading) if isinstance(heading, Tag) else None
-    for tag in soup.find_all(_DROP_TAGS):
+    survey = _survey(soup)
+    breadcrumb = next((found for trail in survey.trails if (found := _read_trail(trail))), (None, None))
+    title = _text(survey.h1) if survey.h1 is not None else None
+    for tag in survey.furniture:
         tag.decompose()
-    for tag in soup.find_all(_is_furniture):
-        tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    root = survey.main or soup.body or soup
     blocks: list[Block] = []
     _walk(root, blocks, depth=0)
     if title is None and soup.title and soup.title.string:
         title = soup.title.string.split("|")[0].strip()
     system_line, body = _strip_header(blocks, title)
-    return Draft(title=title, system_line=system_line, blocks=body, url=url, breadcrumb=breadcrumb)
+    return Draft(title=title, system_line=system_line, blocks=body, url=survey.url, breadcrumb=breadcrumb)
+
+
+@dataclass
+class _Survey:
+    """What one pass over the tree finds before any of it is dropped."""
+
+    url: str | None = None
+    h1: Tag | None = None
+    main: Tag | None = None
+    trails: list[Tag] = field(default_factory=list)  # breadcrumb trails, read for the code
+    furniture: list[Tag] = field(default_factory=list)  # outermost tags that are not content
+    og_url: str | None = None
+
+
+def _survey(soup: BeautifulSoup) -> _Survey:
+    """One walk over every tag (bs4's find_all runs its filters over the whole tree each time,
+    and that was most of the time spent in reading a page)."""
+    survey = _Survey()
+    main_rank = 9
+    stack: list[tuple[Iterator[PageElement], bool]] = [(iter(soup.children), False)]
+    while stack:
+        children, dropped = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name == "link" and survey.url is None and "canonical" in (child.get("rel") or []):
+            survey.url = str(child.get("href") or "").strip() or None
+        elif name == "meta" and survey.og_url is None and child.get("property") == "og:url":
+            survey.og_url = str(child.get("content") or "").strip() or None
+        elif name == "h1" and survey.h1 is None:
+            survey.h1 = child
+        if _is_breadcrumb(child):
+            survey.trails.append(child)
+        drop = not dropped and (name in _DROP_TAGS or _is_furniture(child))
+        if drop:
+            survey.furniture.append(child)
+        elif not dropped and (rank := _main_rank(child)) < main_rank:
+            survey.main, main_rank = child, rank
+        stack.append((iter(child.children), dropped or drop))
+    survey.url = survey.url or survey.og_url
+    return survey
+
+
+def _main_rank(tag: Tag) -> int:
+    """The main content: <main>, else the first <article>, else role=main."""
+    if tag.name == "main":
+        return 0
+    if tag.name == "article":
+        return 1
+    return 2 if tag.get("role") == "main" else 9
 
 
 def _strip_header(blocks: list[Block], title: str | None) -> tuple[str | None, list[Block]]:
@@ -145,31 +198,16 @@ def _is_header_line(text: str, title: str | None) -> bool:
     return bool(is_category_line(text) or read_breadcrumb(text) or (title and restates_title(text, title)))
 
 
-def _breadcrumb(soup: BeautifulSoup) -> tuple[str | None, str | None]:
-    """(system, code) from a breadcrumb trail, read before furniture is dropped."""
-    for trail in soup.find_all(_is_breadcrumb):
-        items = [_text(li) for li in trail.find_all("li")] or [_text(a) for a in trail.find_all("a")]
-        found = read_breadcrumb_parts([i for i in items if i]) if len(items) > 1 else None
-        if found is None:
-            found = read_breadcrumb(_text(trail))
-        if found:
-            return found
-    return (None, None)
+def _read_trail(trail: Tag) -> tuple[str | None, str | None] | None:
+    """(system, code) from a breadcrumb trail: its items, or its text split at separators."""
+    items = [_text(li) for li in trail.find_all("li")] or [_text(a) for a in trail.find_all("a")]
+    found = read_breadcrumb_parts([i for i in items if i]) if len(items) > 1 else None
+    return found or read_breadcrumb(_text(trail))
 
 
 def _is_breadcrumb(tag: Tag) -> bool:
     marks = " ".join([*tag.get("class", []), str(tag.get("id", "")), str(tag.get("aria-label", ""))])
     return bool(_BREADCRUMB.search(marks))
-
-
-def _canonical_url(soup: BeautifulSoup) -> str | None:
-    link = soup.find("link", rel="canonical")
-    if isinstance(link, Tag) and link.get("href"):
-        return str(link["href"]).strip()
-    meta = soup.find("meta", property="og:url")
-    if isinstance(meta, Tag) and meta.get("content"):
-        return str(meta["content"]).strip()
-    return None
 
 
 def _is_furniture(tag: Tag) -> bool:

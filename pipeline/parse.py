@@ -45,12 +45,12 @@ def parse_page(
 
 
 def _read(data: bytes, source: str, kind: str | None, charset: str | None) -> Draft:
-    if kind == HTML or (kind is None and _looks_like_html(data, source)):
+    if kind == HTML or (kind is None and looks_like_html(data, source)):
         return read_html(decode_html(data, charset))
     return read_text(decode_text(data))
 
 
-def _looks_like_html(data: bytes, source: str) -> bool:
+def looks_like_html(data: bytes, source: str) -> bool:
     if re.search(r"\.x?html?(\.gz)?$", source, re.IGNORECASE):
         return True
     return bool(_HTML_SNIFF.search(data[:_SNIFF_BYTES]))

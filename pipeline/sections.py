@@ -28,6 +28,8 @@ SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
 }
 SECTION_NAMES: tuple[str, ...] = tuple(SECTION_HEADINGS)
 
+# The longest known heading, with room for markup ("#### ") and punctuation around it.
+_MAX_HEADING_CHARS = max(len(h) for headings in SECTION_HEADINGS.values() for h in headings) + 12
 _HEADING_TO_SECTION = {heading: name for name, headings in SECTION_HEADINGS.items() for heading in headings}
 
 # Labels whose text names the code in other words: kept as searchable alternative names.
@@ -115,6 +117,8 @@ def fold_heading(text: str) -> str:
 
 def section_for_heading(text: str) -> str | None:
     """The canonical section a heading names, or None when it is not a known heading."""
+    if len(text) > _MAX_HEADING_CHARS:
+        return None  # every line is asked: most are sentences, far longer than any heading
     return _HEADING_TO_SECTION.get(fold_heading(text))
 
 
