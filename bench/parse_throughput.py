@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 
 from pipeline.html_layout import decode_html
 from pipeline.parse import PageParseError, looks_like_html, parse_page
-from pipeline.sources import RawPage, expand_inputs, read_input
+from pipeline.sources import HTML, RawPage, expand_inputs, read_input
 
 
 def load(paths: list[str]) -> list[RawPage]:
@@ -81,7 +81,7 @@ def main() -> None:
 
     pages = load(args.paths) * args.replicate
     html = [
-        p for p in pages if p.kind == "html" or (p.kind is None and looks_like_html(p.data or b"", p.source))
+        p for p in pages if p.kind == HTML or (p.kind is None and looks_like_html(p.data or b"", p.source))
     ]
     html_ids = {id(p) for p in html}
     text = [p for p in pages if id(p) not in html_ids]

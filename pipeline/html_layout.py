@@ -49,6 +49,10 @@ _BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
 # Browsers decode pages declared as Latin-1 (or plain ASCII) as Windows-1252 (WHATWG
 # encoding standard); Python's latin-1 would turn its curly quotes into control characters.
 _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
+# Tried in order after a BOM and a declared charset. Latin-1 decodes any byte, so the five bytes
+# Windows-1252 leaves undefined never make UnicodeDammit fall back to replacing characters (and
+# logging a warning for each such page).
+_FALLBACKS = ["utf-8", "windows-1252", "latin-1"]
 # A bold paragraph longer than this is emphasis, not a label.
 _MAX_LABEL_WORDS = 6
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -84,7 +88,7 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
     dammit = UnicodeDammit(
         data,
         known_definite_encodings=[charset] if charset else [],
-        user_encodings=["utf-8", "windows-1252"],
+        user_encodings=_FALLBACKS,
         is_html=True,
     )
     if dammit.original_encoding in _WINDOWS_1252_ALIASES:
@@ -101,8 +105,7 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    dammit = UnicodeDammit(data, user_encodings=["windows-1252"])
-    return dammit.unicode_markup or data.decode("windows-1252", errors="replace")
+    return UnicodeDammit(data, user_encodings=_FALLBACKS).unicode_markup or ""
 
 
 def read_html(markup: str) -> Draft:

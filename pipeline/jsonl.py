@@ -8,10 +8,10 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pipeline.sources import GZIP_MAGIC, RawPage, Unreadable, too_large
+from pipeline.sources import GZIP_MAGIC, HTML, TEXT, RawPage, Unreadable, too_large
 
 # Which parser reads each content field; Markdown is read by the text parser.
-CONTENT_FIELDS = {"html": "html", "text": "text", "markdown": "text"}
+CONTENT_FIELDS = {"html": HTML, "text": TEXT, "markdown": TEXT}
 
 
 def read_jsonl(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:

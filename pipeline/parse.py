@@ -7,6 +7,7 @@ import re
 from pipeline.assemble import Draft, PageParseError, assemble
 from pipeline.html_layout import decode_html, decode_text, read_html
 from pipeline.records import CodePage
+from pipeline.sources import HTML
 from pipeline.text_layout import read_text
 
 __all__ = ["PageParseError", "parse_page"]
@@ -15,8 +16,6 @@ _HTML_SNIFF = re.compile(rb"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<h1[
 _SNIFF_BYTES = 2048
 # Control bytes that never occur in a text page; a few of them mean the file is binary.
 _BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-HTML = "html"
-TEXT = "text"
 
 
 def parse_page(
@@ -24,7 +23,7 @@ def parse_page(
 ) -> CodePage:
     """Parse one page. Raises PageParseError with the rejection reason.
 
-    `kind` ("html" or "text") and `charset` are what the page's container said about it.
+    `kind` (sources.HTML or sources.TEXT) and `charset` are what the page's container said.
 
     >>> page = parse_page(open("examples/pages/hcpcs-C9028.txt", "rb").read(), "hcpcs-C9028.txt")
     >>> page.key

@@ -22,6 +22,10 @@ STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
 _GLOB_CHARS = frozenset("*?[")
 
+# What a container says a page is: read as HTML, or by the text parser (Markdown too).
+HTML = "html"
+TEXT = "text"
+
 WARC = "warc"
 JSONL = "jsonl"
 ZIP = "zip"
@@ -56,7 +60,7 @@ class RawPage:
     source: str
     data: bytes | None
     url: str | None = None
-    kind: str | None = None  # "html" or "text" when the container says which
+    kind: str | None = None  # HTML or TEXT when the container says which
     charset: str | None = None  # from an HTTP Content-Type header
 
 

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline.sources import RawPage, Unreadable, too_large
+from pipeline.sources import HTML, RawPage, Unreadable, too_large
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _read_record(
     if len(data) > max_bytes:
         return Unreadable(source, too_large(len(data), max_bytes))
     charset = match.group(1) if (match := _CHARSET.search(content_type)) else None
-    return RawPage(source, data, url=url, kind="html", charset=charset)
+    return RawPage(source, data, url=url, kind=HTML, charset=charset)
 
 
 def _unread_bytes(stream: BinaryIO, offset: int) -> int:
