@@ -68,8 +68,14 @@ def restates_title(line: str, title: str) -> bool:
 
 
 def _cut_against_slug(text: str, slug: str) -> bool:
+    """True when the slug runs on past the title: more words, or a longer last word."""
     title_words, words = _WORD.findall(text.lower()), slug_words(slug).split()
-    if not title_words or len(words) <= len(title_words):
+    if not title_words or len(words) < len(title_words):
         return False
     *whole, last = title_words
-    return words[: len(whole)] == whole and words[len(whole)].startswith(last)
+    word = words[len(whole)]
+    return (
+        words[: len(whole)] == whole
+        and word.startswith(last)
+        and (word != last or len(words) > len(whole) + 1)
+    )
