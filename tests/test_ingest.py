@@ -84,12 +84,17 @@ def test_ingesting_again_replaces_pages_and_publishes_a_new_generation(
     ingest([str(seed)], root, workers=1)
     second = current_generation(root)
     assert second.number == first.number + 1
-    assert not first.path.exists()  # the old generation is removed after the switch
+    # The generation live before the switch stays for readers that just read CURRENT...
+    assert first.path.exists()
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Shivering", "Chills"), encoding="utf-8")
+    ingest([str(seed)], root, workers=1)
+    # ...until the next publish removes it.
+    assert not first.path.exists() and second.path.exists()
     live = open_live(root)
     try:
         assert live.meta["doc_count"] == 26
         [page] = find_pages(live.ix, "c9028")
-        assert "Shivering" in page.section("risks").text
+        assert "Chills" in page.section("risks").text
     finally:
         live.ix.close()
 
