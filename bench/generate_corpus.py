@@ -48,7 +48,14 @@ SECTIONS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("Preparation", ("Pre-Procedure Instructions", "Diagnostic Tests")),
     (
         "Procedure Description",
-        ("Initial Assessment", "Positioning", "Main Step", "Monitoring", "Tools/Equipment", "Anesthesia/Sedation"),
+        (
+            "Initial Assessment",
+            "Positioning",
+            "Main Step",
+            "Monitoring",
+            "Tools/Equipment",
+            "Anesthesia/Sedation",
+        ),
     ),
     ("Duration", None),
     ("Setting", None),
@@ -61,13 +68,17 @@ SECTIONS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
 )
 
 # Common English words, most frequent first, that glue medical terms into sentences.
+# fmt: off
 FUNCTION_WORDS = (
-    "the and of to a in is for with that be may are or as on by this it patient patients "
-    "from at an can which their will should after before during not have has been most some "
-    "other also into any these more than often usually typically each within under about "
-    "procedure treatment care condition risk health doctor nurse hours days weeks time blood "
-    "pain test tests area body medical clinical used using help reduce improve monitor need"
-).split()
+    "the", "and", "of", "to", "a", "in", "is", "for", "with", "that", "be", "may", "are", "or", "as",
+    "on", "by", "this", "it", "patient", "patients", "from", "at", "an", "can", "which", "their", "will",
+    "should", "after", "before", "during", "not", "have", "has", "been", "most", "some", "other", "also",
+    "into", "any", "these", "more", "than", "often", "usually", "typically", "each", "within", "under",
+    "about", "procedure", "treatment", "care", "condition", "risk", "health", "doctor", "nurse", "hours",
+    "days", "weeks", "time", "blood", "pain", "test", "tests", "area", "body", "medical", "clinical",
+    "used", "using", "help", "reduce", "improve", "monitor", "need",
+)
+# fmt: on
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 
 
@@ -143,7 +154,9 @@ def sentence(vocab: Vocabulary, rng: random.Random, lo: int = 9, hi: int = 22) -
     return text[0].upper() + text[1:] + "."
 
 
-def page_sections(code: Code, vocab: Vocabulary, rng: random.Random) -> list[tuple[str, list[tuple[str, str]]]]:
+def page_sections(
+    code: Code, vocab: Vocabulary, rng: random.Random
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(label, text)]) for every section; label "" for a plain paragraph."""
     target = rng.randint(*TARGET_BYTES) - len(code.title) * 2 - 200
     per_item = max(target // 60, 40)
@@ -231,7 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data or (DEFAULT_DATA if (DEFAULT_DATA / HCPCS_FILE).exists() else FALLBACK_DATA)
     paths = generate(args.count, args.out, data, args.seed)
     size = sum(p.stat().st_size for p in paths)
-    print(f"{len(paths)} pages, {size / len(paths):.0f} bytes each on average, in {args.out}", file=sys.stderr)
+    print(
+        f"{len(paths)} pages, {size / len(paths):.0f} bytes each on average, in {args.out}", file=sys.stderr
+    )
     return 0
 
 

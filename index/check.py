@@ -9,6 +9,8 @@ and with the manifest.
 
 from __future__ import annotations
 
+import gc
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,22 +50,12 @@ def check_index(root: Path) -> CheckReport:
             f"reads {SCHEMA_VERSION}: run medcodes reindex --full"
         )
     files, size = _verify_files(generation, meta.get("files"))
-    try:
-        ix = whoosh_index.open_dir(str(generation.path))
-        try:
-            with ix.reader() as reader:
-                keys = _verify_documents(reader)
-            counts = count_pages(ix)
-        finally:
-            ix.close()
-    except IndexCheckError:
-        raise
-    except Exception as err:  # whatever damage makes Whoosh fail is the diagnosis
-        raise IndexCheckError(f"{generation.path.name}: Whoosh cannot read it: {type(err).__name__}: {err}") from err
+    keys, counts = _read_with_whoosh(generation)
     for name in ("doc_count", "pages_by_system"):
         if counts[name] != meta.get(name):
             raise IndexCheckError(
-                f"{generation.path.name}: {name} is {counts[name]} in the index but {meta.get(name)} in {META_FILE}"
+                f"{generation.path.name}: {name} is {counts[name]} in the index "
+                f"but {meta.get(name)} in {META_FILE}"
             )
     manifest = load_manifest(generation)
     if manifest is not None:
@@ -76,6 +68,30 @@ def check_index(root: Path) -> CheckReport:
                 f"no input produced {extra}"
             )
     return CheckReport(root, generation.path.name, counts["doc_count"], files, size)
+
+
+def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, object]]:
+    """Open the generation with Whoosh and read every document; returns its keys and counts."""
+    failure = ""
+    with warnings.catch_warnings():
+        # Whoosh leaves a damaged segment's file open when it fails to read it.
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            ix = whoosh_index.open_dir(str(generation.path))
+            try:
+                with ix.reader() as reader:
+                    keys = _verify_documents(reader)
+                counts = count_pages(ix)
+            finally:
+                ix.close()
+        except IndexCheckError:
+            raise
+        except Exception as err:  # noqa: BLE001 - whatever damage makes Whoosh fail is the diagnosis
+            failure = f"{type(err).__name__}: {err}"
+        gc.collect()  # close what a failed read left open while the warning is ignored
+    if failure:
+        raise IndexCheckError(f"{generation.path.name}: Whoosh cannot read it: {failure}")
+    return keys, counts
 
 
 def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]] | None) -> tuple[int, int]:
@@ -91,10 +107,15 @@ def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]]
         try:
             digest = file_digest(path)
         except OSError as err:
-            raise IndexCheckError(f"{generation.path.name}: cannot read {name}: {err.strerror or err}") from err
+            raise IndexCheckError(
+                f"{generation.path.name}: cannot read {name}: {err.strerror or err}"
+            ) from err
         size += path.stat().st_size
         expected = (recorded or {}).get(name)
-        if expected is not None and (expected.get("sha256"), expected.get("size")) != (digest, path.stat().st_size):
+        if expected is not None and (expected.get("sha256"), expected.get("size")) != (
+            digest,
+            path.stat().st_size,
+        ):
             raise IndexCheckError(
                 f"{generation.path.name}: {name} is damaged "
                 f"({path.stat().st_size} bytes, checksum differs from the one recorded at publish)"

@@ -157,5 +157,8 @@ def _decode(line: str) -> FileEntry:
         size,
         mtime_ns,
         digest,
-        tuple(PageEntry(source or path, key, content_hash, state, reason) for source, key, content_hash, state, reason in pages),
+        tuple(
+            PageEntry(source or path, key, content_hash, state, reason)
+            for source, key, content_hash, state, reason in pages
+        ),
     )

@@ -16,7 +16,6 @@ not parsed yet (a duplicate key across changed inputs) wait in memory.
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,8 @@ from index.writing import GenerationWriter
 from pipeline.batch import Outcome, parse_each_input
 from pipeline.sources import DEFAULT_MAX_BYTES
 
-log = logging.getLogger(__name__)
+# Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
+IN_PROCESS_MAX = 32
 
 # What became of a page (report statuses). A sync counts each page in the sources exactly once
 # as ADDED, UPDATED, UNCHANGED, DUPLICATE or REJECTED; DELETED counts keys that left the index.
@@ -205,7 +205,8 @@ class _Sync:
     def _read(self, states: list[InputState]) -> None:
         by_path = {state.path: state for state in states}
         self.to_read.update(by_path)
-        for path, outcomes in parse_each_input(list(by_path), self.workers, self.max_bytes):
+        workers = self.workers if len(by_path) > IN_PROCESS_MAX else 1
+        for path, outcomes in parse_each_input(list(by_path), workers, self.max_bytes):
             entries: list[PageEntry] = []
             for outcome in outcomes:
                 self._place(path, outcome, entries)

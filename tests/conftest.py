@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,9 @@ from index.build import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"
+GENERATOR = ROOT / "bench" / "generate_corpus.py"
+GENERATOR_DATA = ROOT / "bench" / "data"
+GENERATED_PAGES = 120
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,9 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def pages_dir(tmp_path: Path) -> Path:
-    """A private copy of the example pages, free to modify."""
+    """A private copy of the example pages, free to modify, with settled mtimes."""
     target = tmp_path / "pages"
     shutil.copytree(EXAMPLES, target)
+    age_files(target)
     return target
 
 
@@ -42,3 +50,34 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """GENERATED_PAGES pages from bench/generate_corpus.py and the code-set excerpt it ships."""
+    out = tmp_path_factory.mktemp("generated") / "pages"
+    generate_pages(GENERATED_PAGES, out)
+    return out
+
+
+@pytest.fixture
+def generated_dir(generated_corpus: Path, tmp_path: Path) -> Path:
+    """A private copy of the generated pages, free to modify, with settled mtimes."""
+    target = tmp_path / "generated"
+    shutil.copytree(generated_corpus, target)
+    age_files(target)
+    return target
+
+
+def generate_pages(count: int, out: Path, seed: int = 0) -> None:
+    command = [sys.executable, str(GENERATOR), str(count), str(out), "--data", str(GENERATOR_DATA)]
+    subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True)
+
+
+def age_files(folder: Path, seconds: float = 60.0) -> None:
+    """Date every file back: a file modified within the last second is re-hashed by reindex
+    (index.manifest.RACY_SECONDS), which tests that count reads must not depend on."""
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
