@@ -87,7 +87,10 @@ def test_changes_are_added_updated_and_deleted(pages_dir: Path, tmp_path: Path) 
     try:
         with live.ix.searcher() as searcher:
             assert searcher.document(key="hcpcs:C9028") is not None
-            assert "Shivering" in decode_record(searcher.document(key="hcpcs:C9028")[RECORD]).section("risks").text
+            assert (
+                "Shivering"
+                in decode_record(searcher.document(key="hcpcs:C9028")[RECORD]).section("risks").text
+            )
     finally:
         live.ix.close()
     assert reindex(root, workers=1).changed is False
@@ -243,7 +246,9 @@ def test_full_rebuild_when_the_index_cannot_be_updated(pages_dir: Path, tmp_path
     else:
         (live.path / "manifest.jsonl").unlink()
     report = reindex(root, workers=1)
-    assert report.full_reason.startswith({"schema": "schema version 0", "manifest": "the index has no"}[damage])
+    assert report.full_reason.startswith(
+        {"schema": "schema version 0", "manifest": "the index has no"}[damage]
+    )
     assert report.doc_count == 26 and report.published
     check_index(root)
     assert not reindex(root, workers=1).changed

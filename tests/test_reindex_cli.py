@@ -64,7 +64,10 @@ def test_changes_report_and_log(runner: CliRunner, index_dir: Path, pages_dir: P
     again = run(runner, *args, "--workers", "1")
     assert again.exit_code == 3 and "nothing changed" in again.stderr
     runs = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(r["status"], r["exit_code"], r["deleted"]) for r in runs] == [("rejected", 3, 1), ("rejected", 3, 0)]
+    assert [(r["status"], r["exit_code"], r["deleted"]) for r in runs] == [
+        ("rejected", 3, 1),
+        ("rejected", 3, 0),
+    ]
     assert {"started", "finished", "index", "seconds", "pages"} <= set(runs[0])
 
 
@@ -110,7 +113,10 @@ def test_lock_busy_exits_75_naming_the_holder(index_dir: Path, tmp_path: Path) -
         holder.stdout.close()
     # The holder was killed -9: its lock is taken over, and the takeover is logged.
     result = subprocess.run(
-        [*MEDCODES, "reindex", "--index", str(index_dir), "--wait", "1"], capture_output=True, text=True, cwd=ROOT
+        [*MEDCODES, "reindex", "--index", str(index_dir), "--wait", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
     assert f"took over the write lock of pid {holder.pid}" in result.stderr
@@ -161,10 +167,14 @@ def test_check_after_reindex(runner: CliRunner, index_dir: Path, pages_dir: Path
 def test_full_rebuild_summary(runner: CliRunner, index_dir: Path) -> None:
     result = run(runner, "reindex", "--index", str(index_dir), "--full", "--workers", "1")
     assert result.exit_code == 0
-    assert result.stderr.startswith("full rebuild (asked for (--full)): added 0, updated 0, deleted 0, unchanged 26")
+    assert result.stderr.startswith(
+        "full rebuild (asked for (--full)): added 0, updated 0, deleted 0, unchanged 26"
+    )
 
 
 def test_index_from_the_environment_and_json_on_stdout(index_dir: Path) -> None:
     env = {**os.environ, "MEDCODES_INDEX": str(index_dir)}
-    result = subprocess.run([*MEDCODES, "reindex", "--json"], capture_output=True, text=True, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [*MEDCODES, "reindex", "--json"], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     assert result.returncode == 0 and json.loads(result.stdout)["unchanged"] == 26
