@@ -29,6 +29,10 @@ from itertools import accumulate
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from pipeline.codes import fits_system  # noqa: E402
+
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 FALLBACK_DATA = HERE / "data"
 HCPCS_FILE = "hcpcs/hcpcs_2025_oct_codes.csv"
@@ -90,7 +94,11 @@ class Code:
 
 
 def load_codes(data: Path) -> dict[str, list[Code]]:
-    """Real codes and titles, per system, in file order."""
+    """Real codes and titles, per system, in file order.
+
+    Codes whose shape medcodes does not recognize yet are left out (the parser would reject
+    their pages): ICD-10-CM's "QA0.x" codes and all-letter ICD-10-PCS codes such as GZGZZZZ.
+    """
     codes: dict[str, list[Code]] = {"hcpcs": [], "icd10cm": [], "icd10pcs": []}
     with open(data / HCPCS_FILE, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -104,7 +112,7 @@ def load_codes(data: Path) -> dict[str, list[Code]]:
     with open(data / ICD10PCS_FILE, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             codes["icd10pcs"].append(Code("icd10pcs", row["code"], row["long_description"]))
-    return codes
+    return {system: [c for c in found if fits_system(c.code, system)] for system, found in codes.items()}
 
 
 class Vocabulary:
