@@ -258,12 +258,15 @@ def _reindex_once(
 def _reindex_summary(result: ReindexReport) -> str:
     d = result.to_dict()
     how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
-    tail = f"in {d['seconds']:.1f} s ({d['pages']} pages in {d['index']}, {d['generation']})"
     if not result.changed and not result.full_reason:
-        return f"{how}: nothing changed, {d['unchanged']} pages up to date, {d['rejected']} rejected, {tail}"
+        return (
+            f"{how}: nothing changed in {d['seconds']:.1f} s: {d['unchanged']} pages up to date, "
+            f"{d['rejected']} rejected ({d['index']}, {d['generation']})"
+        )
     return (
         f"{how}: added {d['added']}, updated {d['updated']}, deleted {d['deleted']}, "
-        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']} {tail}"
+        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']} "
+        f"in {d['seconds']:.1f} s ({d['pages']} pages in {d['index']}, {d['generation']})"
     )
 
 

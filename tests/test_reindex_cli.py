@@ -43,7 +43,8 @@ def test_nothing_changed_says_so(runner: CliRunner, index_dir: Path) -> None:
         "rejected": 0,
     }
     assert isinstance(summary["seconds"], float)
-    assert result.stderr.startswith("reindex: nothing changed, 26 pages up to date, 0 rejected")
+    assert result.stderr.startswith("reindex: nothing changed in ")
+    assert ": 26 pages up to date, 0 rejected (" in result.stderr
 
 
 def test_changes_report_and_log(runner: CliRunner, index_dir: Path, pages_dir: Path, tmp_path: Path) -> None:
