@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +55,27 @@ index_option = click.option(
     help="Index directory [default: $MEDCODES_INDEX or ./medcodes-index].",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for another writer to finish.",
+)
+
+
+def parse_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--workers and --max-bytes, shared by the commands that parse pages."""
+    command = click.option(
+        "--max-bytes",
+        type=click.IntRange(1),
+        default=DEFAULT_MAX_BYTES,
+        show_default=True,
+        help="Reject inputs larger than this.",
+    )(command)
+    return click.option(
+        "--workers", type=click.IntRange(1), help="Parser processes [default: one per core]."
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,21 +88,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @index_option
 @click.option("--report", type=click.File("w"), help="Write one JSON line per input to this file.")
-@click.option("--workers", type=click.IntRange(1), help="Parser processes [default: one per core].")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Reject inputs larger than this.",
-)
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    help="Seconds to wait for another writer to finish.",
-)
+@parse_options
+@wait_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each rejected page to stderr.")
 def ingest_command(
@@ -135,13 +143,7 @@ def ingest_command(
 @click.argument("paths", nargs=-1)
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from scratch beside the live index.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    help="Seconds to wait for another writer to finish.",
-)
+@wait_option
 @json_option
 @click.option(
     "--report",
@@ -158,14 +160,7 @@ def ingest_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON line per run to this file.",
 )
-@click.option("--workers", type=click.IntRange(1), help="Parser processes [default: one per core].")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Reject inputs larger than this.",
-)
+@parse_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each change and rejected page to stderr.")
 def reindex_command(

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.lock import write_lock
 from index.schema import SCHEMA_VERSION
 from index.store import Generation, IndexMissingError, current_generation
-from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, sync_index
+from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
 from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, expand_inputs
 
 log = logging.getLogger(__name__)
@@ -35,12 +34,7 @@ class SchemaMismatchError(RuntimeError):
 
 
 @dataclass
-class IngestReport:
-    index_dir: Path
-    counts: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
-    doc_count: int = 0
-
+class IngestReport(RunReport):
     @property
     def inputs(self) -> int:
         return self.counts[INDEXED] + self.counts[DUPLICATE] + self.counts[REJECTED]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from index.lock import write_lock
 from index.manifest import DUPLICATE, REJECTED, load_manifest
 from index.schema import SCHEMA_VERSION
 from index.store import IndexCorruptError, IndexMissingError, current_generation
-from index.sync import ADDED, DELETED, REINDEX, UNCHANGED, UPDATED, InputStatus, sync_index
+from index.sync import ADDED, DELETED, REINDEX, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
 from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, expand_inputs
 
 log = logging.getLogger(__name__)
@@ -33,13 +32,9 @@ class NoSourcesError(ValueError):
 
 
 @dataclass
-class ReindexReport:
+class ReindexReport(RunReport):
     """What one reindex did; `to_dict` is the `--json` object and the `--log-json` line."""
 
-    index_dir: Path
-    counts: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
-    doc_count: int = 0
     full_reason: str = ""  # why a full rebuild ran; "" for an incremental reindex
     generation: str = ""
     published: bool = False

@@ -79,6 +79,16 @@ REINDEX = SyncRules(skip_unchanged=True, drop_missing=True, newest_wins=False)
 
 
 @dataclass
+class RunReport:
+    """What an ingest or reindex run did: page counts by status, time, pages in the index."""
+
+    index_dir: Path
+    counts: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    doc_count: int = 0
+
+
+@dataclass
 class SyncResult:
     counts: Counter[str] = field(default_factory=Counter)
     manifest: Manifest = field(default_factory=dict)

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,21 @@ def age_files(folder: Path, seconds: float = 60.0) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             os.utime(path, (past, past))
+
+
+@contextmanager
+def write_lock_holder(root: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the index's write lock; killed with SIGKILL on leaving."""
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom index.lock import write_lock\n"
+        f"with write_lock(Path({str(root)!r})):\n    print('locked', flush=True)\n    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

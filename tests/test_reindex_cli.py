@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, write_lock_holder
 
 from medcodes import cli
 
@@ -83,22 +82,8 @@ def test_failures_are_one_line_and_logged(runner: CliRunner, tmp_path: Path) -> 
 
 
 def test_lock_busy_exits_75_naming_the_holder(index_dir: Path, tmp_path: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import time
-            from pathlib import Path
-            from index.lock import write_lock
-            with write_lock(Path({str(index_dir)!r})):
-                print("locked", flush=True)
-                time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        log = tmp_path / "runs.jsonl"
+    log = tmp_path / "runs.jsonl"
+    with write_lock_holder(index_dir) as holder:
         result = subprocess.run(
             [*MEDCODES, "reindex", "--index", str(index_dir), "--wait", "0.3", "--log-json", str(log)],
             capture_output=True,
@@ -108,10 +93,6 @@ def test_lock_busy_exits_75_naming_the_holder(index_dir: Path, tmp_path: Path) -
         assert result.returncode == 75
         assert f"is being written by pid {holder.pid} on " in result.stderr
         assert json.loads(log.read_text())["status"] == "busy"
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
     # The holder was killed -9: its lock is taken over, and the takeover is logged.
     result = subprocess.run(
         [*MEDCODES, "reindex", "--index", str(index_dir), "--wait", "1"],
