@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.lock import write_lock
+from index.manifest import load_manifest
 from index.schema import SCHEMA_VERSION
 from index.store import Generation, IndexMissingError, current_generation
 from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
@@ -80,6 +81,7 @@ def ingest(
         result = sync_index(
             index_dir,
             live,
+            load_manifest(live) if live is not None else None,
             files,
             INGEST,
             fresh=live is None,

@@ -109,7 +109,9 @@ def load_manifest(generation: Generation) -> Manifest | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
-        raise IndexCorruptError(f"unreadable manifest in {generation.path}: {err}") from err
+        raise IndexCorruptError(
+            f"unreadable manifest in {generation.path}: {err} (medcodes reindex --full rebuilds it)"
+        ) from err
 
 
 def write_manifest(generation: Generation, entries: Iterable[FileEntry]) -> None:

@@ -18,9 +18,9 @@ from typing import Any
 
 from index.build import absolute_inputs
 from index.lock import write_lock
-from index.manifest import DUPLICATE, REJECTED, load_manifest
+from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest
 from index.schema import SCHEMA_VERSION
-from index.store import IndexCorruptError, IndexMissingError, current_generation
+from index.store import Generation, IndexCorruptError, IndexMissingError, current_generation
 from index.sync import ADDED, DELETED, REINDEX, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
 from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, expand_inputs
 
@@ -82,12 +82,6 @@ def reindex(
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
     report = ReindexReport(index_dir)
-
-    def account(status: InputStatus) -> None:
-        report.counts[status.status] += 1
-        if on_status:
-            on_status(status)
-
     with write_lock(index_dir, wait=wait):
         try:
             live = current_generation(index_dir)
@@ -100,20 +94,22 @@ def reindex(
         if not sources:
             raise NoSourcesError(f"no sources recorded for index {index_dir}: name the folders to reindex")
         files = expand_inputs(sources)
-        report.full_reason = _full_rebuild_reason(live, meta, full)
+        old, report.full_reason = _old_manifest(live, meta, full)
         if report.full_reason:
             log.info("full rebuild of %s: %s", index_dir, report.full_reason)
         result = sync_index(
             index_dir,
             live,
+            old,
             files,
             REINDEX,
             fresh=bool(report.full_reason),
             sources=sorted(sources),
             workers=workers,
             max_bytes=max_bytes,
-            on_status=account,
+            on_status=on_status,
         )
+        report.counts = result.counts
         report.published = result.published
         report.generation = current_generation(index_dir).path.name
     report.doc_count = result.meta["doc_count"]
@@ -121,16 +117,18 @@ def reindex(
     return report
 
 
-def _full_rebuild_reason(live: Any, meta: dict[str, Any], asked: bool) -> str:
-    if asked:
-        return "asked for (--full)"
+def _old_manifest(live: Generation | None, meta: dict[str, Any], asked: bool) -> tuple[Manifest | None, str]:
+    """The live manifest (None if unusable) and why a full rebuild must run ("" if it need not)."""
     if live is None:
-        return "new index"
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        return f"schema version {meta.get('schema_version')} -> {SCHEMA_VERSION}"
+        return None, "new index"
     try:
-        if load_manifest(live) is None:
-            return "the index has no manifest (built by an older medcodes)"
+        old = load_manifest(live)
     except IndexCorruptError as err:
-        return f"unreadable manifest ({err})"
-    return ""
+        return None, f"unreadable manifest ({err})"
+    if asked:
+        return old, "asked for (--full)"
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        return old, f"schema version {meta.get('schema_version')} -> {SCHEMA_VERSION}"
+    if old is None:
+        return None, "the index has no manifest (built by an older medcodes)"
+    return old, ""

@@ -146,6 +146,24 @@ def remove_stale_generations(root: Path, previous: Generation | None = None) -> 
             shutil.rmtree(item, ignore_errors=True)
 
 
+def remove_unpublished_generations(root: Path) -> None:
+    """Delete generations newer than the live one: leftovers of writers that were killed.
+
+    Only the holder of the write lock creates generations, so call it with the lock held.
+    """
+    try:
+        live = current_generation(root).number
+    except IndexMissingError:
+        live = 0
+    except IndexCorruptError:
+        return  # nothing can be told apart from the live state: leave it all
+    if not root.is_dir():
+        return
+    for item in root.iterdir():
+        if (match := _GENERATION.match(item.name)) and int(match.group(1)) > live:
+            shutil.rmtree(item, ignore_errors=True)
+
+
 def discard(generation: Generation) -> None:
     shutil.rmtree(generation.path, ignore_errors=True)
 

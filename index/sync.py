@@ -30,7 +30,6 @@ from index.manifest import (
     InputState,
     Manifest,
     PageEntry,
-    load_manifest,
     owners,
     read_state,
     stat_input,
@@ -49,7 +48,6 @@ ADDED = "added"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 DELETED = "deleted"
-STATUSES = (ADDED, UPDATED, UNCHANGED, DELETED, DUPLICATE, REJECTED)
 
 
 @dataclass(frozen=True)
@@ -110,6 +108,7 @@ class _Pending:
 def sync_index(
     root: Path,
     live: Generation | None,
+    old: Manifest | None,
     inputs: list[str],
     rules: SyncRules,
     *,
@@ -121,11 +120,10 @@ def sync_index(
 ) -> SyncResult:
     """Make the index at `root` match `inputs` (files, in order) and publish it if anything changed.
 
-    Call with the write lock held. `fresh` builds a new generation from nothing instead of
-    changing a copy of `live`; `sources` (what the inputs were expanded from) is recorded for
-    the next reindex.
+    Call with the write lock held. `old` is the live generation's manifest (None when it has
+    none). `fresh` builds a new generation from nothing instead of changing a copy of `live`;
+    `sources` (what the inputs were expanded from) is recorded for the next reindex.
     """
-    old = load_manifest(live) if live is not None else None
     old_meta = live.read_meta() if live is not None else {}
     with GenerationWriter(root, live, fresh=fresh) as writer:
         result = _Sync(inputs, old, writer, rules, workers, max_bytes, on_status).run()
@@ -190,7 +188,7 @@ class _Sync:
         return self.result
 
     def _plan(self) -> list[InputState]:
-        """Fill `carried` and `gone`; return the inputs to read, with their state before reading."""
+        """Fill `carried`; return the inputs to read, with their state taken before reading."""
         to_read: list[InputState] = []
         for path in self.inputs:
             before = self.old.get(path)
@@ -303,7 +301,8 @@ class _Sync:
             for path, entry in self.carried.items()
             if any(page.key in orphans for page in entry.pages if page.state == DUPLICATE)
         ]
-        return sorted(found, key=self.order.__getitem__)
+        # Inputs of earlier ingests that this run does not name come after its own.
+        return sorted(found, key=lambda path: (self.order.get(path, len(self.order)), path))
 
     def _delete(self, key: str) -> None:
         self.writer.delete(key)

@@ -32,6 +32,7 @@ from index.store import (
     next_generation,
     publish,
     remove_stale_generations,
+    remove_unpublished_generations,
     write_meta,
 )
 from pipeline.records import CodePage
@@ -57,6 +58,7 @@ class GenerationWriter:
         self.root = root
         self.live = live
         self.fresh = fresh or live is None
+        remove_unpublished_generations(root)
         self.generation = next_generation(root, None if self.fresh else live)
         self._writer: SegmentWriter | None = None
         self.published = False

@@ -209,10 +209,26 @@ def test_sources_default_to_the_recorded_ones_and_paths_replace_them(
     assert current_generation(root).read_meta()["sources"] == [str(subset)]
 
 
-def test_errors_leave_the_index_untouched(pages_dir: Path, tmp_path: Path) -> None:
+def test_reindex_creates_a_missing_index_from_paths(pages_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "ix"
     with pytest.raises(IndexMissingError):
         reindex(root)
+    report = reindex(root, [str(pages_dir)], workers=1)
+    assert (report.full_reason, report.counts["added"], report.doc_count) == ("new index", 26, 26)
+
+
+def test_a_killed_writers_leftovers_are_removed_by_the_next(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    ingest([str(pages_dir)], root, workers=1)
+    live = current_generation(root)
+    leftover = root / f"gen-{live.number + 1:06d}"
+    shutil.copytree(live.path, leftover)  # as a writer killed before its publish leaves it
+    assert not reindex(root, workers=1).published
+    assert not leftover.exists() and current_generation(root) == live
+
+
+def test_errors_leave_the_index_untouched(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
     ingest([str(pages_dir)], root, workers=1)
     before = current_generation(root)
     shutil.rmtree(pages_dir)
@@ -233,7 +249,9 @@ def test_no_recorded_sources(tmp_path: Path, pages_dir: Path, monkeypatch: pytes
         reindex(root)
 
 
-@pytest.mark.parametrize("damage", ["schema", "manifest"], ids=["schema-changed", "no-manifest"])
+@pytest.mark.parametrize(
+    "damage", ["schema", "manifest", "garbage"], ids=["schema-changed", "no-manifest", "garbage-manifest"]
+)
 def test_full_rebuild_when_the_index_cannot_be_updated(pages_dir: Path, tmp_path: Path, damage: str) -> None:
     root = tmp_path / "ix"
     ingest([str(pages_dir)], root, workers=1)
@@ -243,12 +261,13 @@ def test_full_rebuild_when_the_index_cannot_be_updated(pages_dir: Path, tmp_path
         (live.path / META_FILE).write_text(json.dumps(meta | {"schema_version": 0}))
         with pytest.raises(SchemaMismatchError, match="reindex --full"):
             ingest([str(pages_dir)], root, workers=1)
-    else:
+    elif damage == "manifest":
         (live.path / "manifest.jsonl").unlink()
+    else:
+        (live.path / "manifest.jsonl").write_text('{"manifest_version": 1}\n["truncated')
     report = reindex(root, workers=1)
-    assert report.full_reason.startswith(
-        {"schema": "schema version 0", "manifest": "the index has no"}[damage]
-    )
+    reasons = {"schema": "schema version 0", "manifest": "the index has no", "garbage": "unreadable manifest"}
+    assert report.full_reason.startswith(reasons[damage])
     assert report.doc_count == 26 and report.published
     check_index(root)
     assert not reindex(root, workers=1).changed
