@@ -233,7 +233,7 @@ def _reindex_once(
             )
     except click.ClickException as err:
         err.show()
-        code = err.exit_code if err.exit_code in (EXIT_BUSY,) else EXIT_ERROR
+        code = EXIT_BUSY if isinstance(err, BusyError) else EXIT_ERROR
         record.update(
             status="busy" if code == EXIT_BUSY else "error", exit_code=code, error=err.format_message()
         )

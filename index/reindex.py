@@ -81,6 +81,8 @@ def reindex(
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
+    if not named:
+        current_generation(index_dir)  # IndexMissingError before the lock creates the directory
     report = ReindexReport(index_dir)
     with write_lock(index_dir, wait=wait):
         try:
