@@ -17,7 +17,7 @@ not parsed yet (a duplicate key across changed inputs) wait in memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from index.manifest import (
 )
 from index.store import Generation
 from index.writing import GenerationWriter
-from pipeline.batch import Outcome, parse_each_input
+from pipeline.batch import Outcome, parse_inputs
 from pipeline.sources import DEFAULT_MAX_BYTES
 
 # Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
@@ -214,7 +214,8 @@ class _Sync:
         by_path = {state.path: state for state in states}
         self.to_read.update(by_path)
         workers = self.workers if len(by_path) > IN_PROCESS_MAX else 1
-        for path, outcomes in parse_each_input(list(by_path), workers, self.max_bytes):
+        paths = list(by_path)
+        for path, outcomes in group_by_input(paths, parse_inputs(paths, workers, self.max_bytes)):
             entries: list[PageEntry] = []
             for outcome in outcomes:
                 self._place(path, outcome, entries)
@@ -258,7 +259,9 @@ class _Sync:
         """Make this page the indexed one for its key; write it unless the index has it already."""
         page = outcome.page
         assert page is not None
-        entry = PageEntry(outcome.source, page.key, page.content_hash, INDEXED)
+        # An indexed page's reason carries the parser's notes ("title truncated"), for review.
+        notes = "; ".join(page.notes)
+        entry = PageEntry(outcome.source, page.key, page.content_hash, INDEXED, notes)
         self.decided[page.key] = entry
         owner = self.old_owner.get(page.key)
         if owner is None:
@@ -276,7 +279,7 @@ class _Sync:
             entries.append(entry)
         else:
             entries[slot] = entry
-        self._emit(outcome.source, status, "", page.key)
+        self._emit(outcome.source, status, notes, page.key)
 
     def _duplicate(self, outcome: Outcome, kept: PageEntry) -> PageEntry:
         page = outcome.page
@@ -320,6 +323,32 @@ class _Sync:
             self.on_status(InputStatus(source, status, reason, key))
 
 
+def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[tuple[str, list[Outcome]]]:
+    """Group a stream of outcomes in input order by the input each came from.
+
+    A page file's outcome has the input's path as its source; a page inside a container has
+    the container's path followed by "#" and its name or URL, or ":" and its line number
+    (pipeline.sources). Every input yields at least one outcome, if only its rejection.
+    """
+    remaining = iter(inputs)
+    current = next(remaining, None)
+    group: list[Outcome] = []
+    for outcome in outcomes:
+        while current is not None and not _came_from(outcome.source, current):
+            yield current, group
+            group, current = [], next(remaining, None)
+        if current is None:
+            raise ValueError(f"page {outcome.source!r} comes from none of the inputs")
+        group.append(outcome)
+    while current is not None:
+        yield current, group
+        group, current = [], next(remaining, None)
+
+
+def _came_from(source: str, path: str) -> bool:
+    return source == path or (source.startswith(path) and source[len(path) : len(path) + 1] in ("#", ":"))
+
+
 def _demote(entry: FileEntry, keys: set[str], decided: dict[str, PageEntry]) -> FileEntry:
     """Mark the pages of `entry` that lost their key to a newer page as duplicates."""
     pages = []
@@ -331,4 +360,4 @@ def _demote(entry: FileEntry, keys: set[str], decided: dict[str, PageEntry]) -> 
     return entry.with_pages(pages)
 
 
-__all__ = ["INGEST", "REINDEX", "InputStatus", "SyncResult", "SyncRules", "sync_index"]
+__all__ = ["INGEST", "REINDEX", "InputStatus", "SyncResult", "SyncRules", "group_by_input", "sync_index"]

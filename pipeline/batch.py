@@ -36,26 +36,18 @@ def parse_inputs(
     sources: Iterable[str], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[Outcome]:
     """Parse every input; `workers` processes (default: one per core, 1 = in this process)."""
-    for _, outcomes in parse_each_input(sources, workers, max_bytes):
-        yield from outcomes
-
-
-def parse_each_input(
-    sources: Iterable[str], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Iterator[tuple[str, list[Outcome]]]:
-    """Like parse_inputs, grouped by input: (input, its outcomes), for a per-input manifest."""
     workers = workers or os.cpu_count() or 1
     job = partial(parse_input, max_bytes=max_bytes)
     # Standard input can only be read here, so its bytes travel with the job.
-    sources = list(sources)
     jobs = ((s, sys.stdin.buffer.read() if s == STDIN else None) for s in sources)
     if workers == 1:
         for source, data in jobs:
-            yield source, job(source, data)
+            yield from job(source, data)
         return
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     with context.Pool(workers) as pool:
-        yield from zip(sources, pool.imap(_star(job), jobs, chunksize=_CHUNK_SIZE), strict=True)
+        for outcomes in pool.imap(_star(job), jobs, chunksize=_CHUNK_SIZE):
+            yield from outcomes
 
 
 def parse_input(source: str, data: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Outcome]:

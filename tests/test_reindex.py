@@ -17,7 +17,9 @@ from index.reader import open_live
 from index.reindex import NoSourcesError, reindex
 from index.schema import RECORD, decode_record
 from index.store import META_FILE, IndexMissingError, current_generation
+from index.sync import group_by_input
 from index.writing import MERGE_FACTOR
+from pipeline.batch import Outcome
 from pipeline.sources import InputError
 
 
@@ -300,3 +302,28 @@ def test_small_commits_do_not_pile_up_segments(pages_dir: Path, tmp_path: Path) 
     assert len(segments) < MERGE_FACTOR
     assert len(indexed(root)) == 26
     check_index(root)
+
+
+def test_outcomes_are_grouped_by_the_input_they_came_from() -> None:
+    """Container pages name their input, then "#name" or ":line" (pipeline.sources); an input
+    whose name extends another's is its own input."""
+    inputs = ["/d/a.txt", "/d/a.txt.gz", "/d/crawl.warc.gz", "/d/empty.zip", "/d/export.jsonl"]
+    sources = [
+        "/d/a.txt",
+        "/d/a.txt.gz",
+        "/d/crawl.warc.gz#https://x/code/hcpcs/C9028",
+        "/d/crawl.warc.gz#https://x/code/hcpcs/J9229",
+        "/d/empty.zip",
+        "/d/export.jsonl:1",
+        "/d/export.jsonl:2",
+    ]
+    groups = group_by_input(inputs, [Outcome(source, None, "r") for source in sources])
+    assert [(path, [o.source for o in outcomes]) for path, outcomes in groups] == [
+        ("/d/a.txt", ["/d/a.txt"]),
+        ("/d/a.txt.gz", ["/d/a.txt.gz"]),
+        ("/d/crawl.warc.gz", sources[2:4]),
+        ("/d/empty.zip", ["/d/empty.zip"]),
+        ("/d/export.jsonl", sources[5:]),
+    ]
+    with pytest.raises(ValueError, match="comes from none of the inputs"):
+        list(group_by_input(["/d/a.txt"], [Outcome("/elsewhere.txt", None)]))
