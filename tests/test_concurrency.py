@@ -25,6 +25,7 @@ READER = textwrap.dedent("""
     root, stop = Path(sys.argv[1]), Path(sys.argv[2])
     seen, errors, searches = set(), [], 0
     searcher = Searcher(root)
+    frozen = Searcher(root)  # never refreshed: its generation is deleted under it
     print("ready", flush=True)
     while not stop.exists():
         try:
@@ -36,7 +37,10 @@ READER = textwrap.dedent("""
             errors.append(f"{type(err).__name__}: {err}")
         searches += 1
     searcher.close()
-    print(json.dumps({"seen": sorted(seen), "errors": errors[:3], "searches": searches}))
+    frozen_state = [frozen.search(q, limit=1).total for q in ("summary:describes", "summary:zqxmarker")]
+    frozen.close()
+    result = {"seen": sorted(seen), "errors": errors[:3], "searches": searches, "frozen": frozen_state}
+    print(json.dumps(result))
 """)
 
 
@@ -80,6 +84,7 @@ def test_readers_see_the_old_or_the_new_state_never_a_mix(generated_dir: Path, t
     assert result["errors"] == [], result
     assert {tuple(state) for state in result["seen"]} == {old_state, new_state}, result
     assert result["searches"] > 20
+    assert tuple(result["frozen"]) == old_state  # a searcher kept open still answers, from its state
 
 
 def test_a_second_writer_waits_for_the_first(generated_dir: Path, tmp_path: Path) -> None:
