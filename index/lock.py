@@ -3,7 +3,7 @@
 `fcntl.flock` is released by the kernel when its holder dies, so a lock left by a killed
 process is never stale; the holder file only says who holds it now. A holder that ends normally
 clears it, so holder information found on taking the lock names a writer that was killed: it
-is logged, and its unpublished work is removed by the next publish (index.store).
+is logged, and the next writer removes its unpublished work (index.store).
 """
 
 from __future__ import annotations

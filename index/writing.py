@@ -126,7 +126,7 @@ class GenerationWriter:
 
     def _checksums(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Size and SHA-256 of every file; a file hard-linked from the live generation keeps its own."""
-        known: dict[str, dict[str, Any]] = meta.get("files", {}) if not self.fresh else {}
+        known: dict[str, dict[str, Any]] = (meta.get("files") or {}) if not self.fresh else {}
         sums: dict[str, dict[str, Any]] = {}
         for item in sorted(self.generation.path.iterdir()):
             if not item.is_file() or item.name == META_FILE:
