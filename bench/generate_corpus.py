@@ -42,6 +42,7 @@ ICD10PCS_FILE = "icd10pcs/icd10pcs_codes.csv"
 SYSTEM_SHARES = (("hcpcs", 0.15), ("icd10cm", 0.45), ("icd10pcs", 0.40))
 SYSTEM_LINES = {"hcpcs": "HCPCS code", "icd10cm": "ICD-10-CM code", "icd10pcs": "ICD-10-PCS code"}
 ZIPF_EXPONENT = 1.05
+TOPIC_SHARE = 0.15  # of a page's words drawn from its own title's words
 TARGET_BYTES = (3000, 5000)
 
 # Sections in page order, with the labels of their items (None: a plain paragraph).
@@ -116,28 +117,29 @@ def load_codes(data: Path) -> dict[str, list[Code]]:
 
 
 class Vocabulary:
-    """Words ranked by how often they occur in code titles, drawn with Zipf-like frequencies."""
+    """Glue words, then medical words ranked by how often code titles use them, drawn Zipf-like.
+
+    A medical word's rank in the titles is not its frequency in prose ("fracture" heads the
+    titles), so the medical words follow all the glue words in the ranking, and each page also
+    draws TOPIC_SHARE of its words from its own title: a page about a fracture says "fracture"
+    often, other pages rarely do, as in real pages.
+    """
 
     def __init__(self, titles: list[str]) -> None:
         counts = Counter(w for title in titles for w in _WORD.findall(title.lower()))
         medical = [w for w, _ in counts.most_common(6000) if w not in FUNCTION_WORDS]
-        # Interleave: glue words dominate the head of the distribution, as in real prose.
-        self.words = list(FUNCTION_WORDS[:40]) + _interleave(list(FUNCTION_WORDS[40:]), medical)
+        self.words = list(FUNCTION_WORDS) + medical
         weights = [1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(self.words))]
         self.cumulative = list(accumulate(weights))
 
-    def draw(self, rng: random.Random, n: int) -> list[str]:
+    def draw(self, rng: random.Random, n: int, topic: list[str] | None = None) -> list[str]:
         total = self.cumulative[-1]
-        return [self.words[bisect_left(self.cumulative, rng.random() * total)] for _ in range(n)]
-
-
-def _interleave(glue: list[str], medical: list[str]) -> list[str]:
-    out: list[str] = []
-    for i, word in enumerate(medical):
-        if i % 3 == 0 and glue:
-            out.append(glue.pop(0))
-        out.append(word)
-    return out + glue
+        return [
+            rng.choice(topic)
+            if topic and rng.random() < TOPIC_SHARE
+            else self.words[bisect_left(self.cumulative, rng.random() * total)]
+            for _ in range(n)
+        ]
 
 
 def pick_codes(codes: dict[str, list[Code]], n: int, rng: random.Random) -> list[Code]:
@@ -154,8 +156,8 @@ def pick_codes(codes: dict[str, list[Code]], n: int, rng: random.Random) -> list
     return chosen
 
 
-def sentence(vocab: Vocabulary, rng: random.Random, lo: int = 9, hi: int = 22) -> str:
-    words = vocab.draw(rng, rng.randint(lo, hi))
+def sentence(vocab: Vocabulary, rng: random.Random, topic: list[str], lo: int = 9, hi: int = 22) -> str:
+    words = vocab.draw(rng, rng.randint(lo, hi), topic)
     if len(words) > 8:
         words[rng.randint(3, len(words) - 3)] += ","
     text = " ".join(words)
@@ -168,13 +170,14 @@ def page_sections(
     """(heading, [(label, text)]) for every section; label "" for a plain paragraph."""
     target = rng.randint(*TARGET_BYTES) - len(code.title) * 2 - 200
     per_item = max(target // 60, 40)
+    topic = [w for w in _WORD.findall(code.title.lower()) if w not in FUNCTION_WORDS]
     sections = []
     for heading, labels in SECTIONS:
         items: list[tuple[str, str]] = []
         for label in labels or ("",):
             parts: list[str] = []
             while sum(len(p) + 1 for p in parts) < per_item:
-                parts.append(sentence(vocab, rng))
+                parts.append(sentence(vocab, rng, topic))
             items.append((label, " ".join(parts)))
         sections.append((heading, items))
     # The summary names what the code is, so that the title's words are in the text too.

@@ -34,7 +34,16 @@ from index.check import IndexCheckError, check_index  # noqa: E402
 from index.reindex import reindex  # noqa: E402
 from queries.search import Searcher  # noqa: E402
 
-QUERIES = ("fracture", "infusion pain", "blood test", "J9*", "risks:fever", "bypass artery", "diabetes")
+QUERIES = (
+    "fracture",
+    "infusion pain",
+    "J9*",
+    "E11*",
+    "risks:fever",
+    "bypass artery",
+    "diabetes",
+    "blood test",
+)
 
 
 def search_continuously(
