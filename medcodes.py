@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any
 
 import click
 
 from index.build import SchemaMismatchError, ingest
+from index.check import check_index
 from index.lock import IndexBusyError
 from index.reader import find_pages, index_stats, open_live
+from index.reindex import NoSourcesError, ReindexReport, reindex
+from index.schedule import IntervalError, parse_interval, run_every
 from index.store import IndexCorruptError, IndexMissingError, resolve_index_dir
 from pipeline.codes import SYSTEMS
 from pipeline.sources import DEFAULT_MAX_BYTES, InputError
@@ -26,6 +33,8 @@ from queries.parse import QuerySyntaxError
 from queries.present import format_page, format_result, format_stats, page_to_json, result_to_json
 from queries.search import Searcher
 
+EXIT_OK = 0
+EXIT_ERROR = 1
 EXIT_REJECTED = 3
 EXIT_BUSY = 75
 
@@ -46,6 +55,27 @@ index_option = click.option(
     help="Index directory [default: $MEDCODES_INDEX or ./medcodes-index].",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for another writer to finish.",
+)
+
+
+def parse_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--workers and --max-bytes, shared by the commands that parse pages."""
+    command = click.option(
+        "--max-bytes",
+        type=click.IntRange(1),
+        default=DEFAULT_MAX_BYTES,
+        show_default=True,
+        help="Reject inputs larger than this.",
+    )(command)
+    return click.option(
+        "--workers", type=click.IntRange(1), help="Parser processes [default: one per core]."
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,21 +88,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @index_option
 @click.option("--report", type=click.File("w"), help="Write one JSON line per input to this file.")
-@click.option("--workers", type=click.IntRange(1), help="Parser processes [default: one per core].")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Reject inputs larger than this.",
-)
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=5.0,
-    show_default=True,
-    help="Seconds to wait for another writer to finish.",
-)
+@parse_options
+@wait_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each rejected page to stderr.")
 def ingest_command(
@@ -120,6 +137,196 @@ def ingest_command(
         )
     if counts["rejected"]:
         sys.exit(EXIT_REJECTED)
+
+
+@cli.command("reindex")
+@click.argument("paths", nargs=-1)
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from scratch beside the live index.")
+@wait_option
+@json_option
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one JSON line per page (and deleted key) with its status to this file.",
+)
+@click.option(
+    "--every", "every", metavar="INTERVAL", help="Run again every INTERVAL (90s, 15m, 6h, 1d) until SIGTERM."
+)
+@click.option(
+    "--log-json",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSON line per run to this file.",
+)
+@parse_options
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each change and rejected page to stderr.")
+def reindex_command(
+    paths: tuple[str, ...],
+    index_dir: Path | None,
+    full: bool,
+    wait: float,
+    as_json: bool,
+    report_path: Path | None,
+    every: str | None,
+    log_path: Path | None,
+    workers: int | None,
+    max_bytes: int,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Bring the index up to date with PATHS (default: the folders it was built from).
+
+    Only inputs whose size, mtime and content changed are parsed again; pages of deleted
+    inputs are dropped. Readers switch to the new state atomically. Exit status: 0 done,
+    3 done but some pages were rejected, 75 another writer holds the index, 1 failure.
+    """
+    _configure_logging(verbose)
+    root = resolve_index_dir(index_dir)
+    try:
+        interval = parse_interval(every) if every is not None else None
+    except IntervalError as err:
+        raise click.BadParameter(str(err), param_hint="--every") from err
+
+    def run_once() -> int:
+        return _reindex_once(
+            root, paths, full, workers, max_bytes, wait, as_json, report_path, log_path, quiet, verbose
+        )
+
+    if interval is None:
+        sys.exit(run_once())
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    run_every(interval, run_once, stop)
+    click.echo("reindex: stopped", err=True)
+
+
+def _reindex_once(
+    root: Path,
+    paths: tuple[str, ...],
+    full: bool,
+    workers: int | None,
+    max_bytes: int,
+    wait: float,
+    as_json: bool,
+    report_path: Path | None,
+    log_path: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    """One reindex run: summary, --json, --report and --log-json; returns its exit status."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    record: dict[str, Any] = {"started": started, "index": str(root)}
+    try:
+        with _errors(), _open_report(report_path) as report:
+
+            def on_status(status: Any) -> None:
+                if report:
+                    report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
+                if verbose and status.status not in ("unchanged", "duplicate"):
+                    click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
+
+            result = reindex(
+                root, paths, full=full, workers=workers, max_bytes=max_bytes, wait=wait, on_status=on_status
+            )
+    except click.ClickException as err:
+        err.show()
+        code = EXIT_BUSY if isinstance(err, BusyError) else EXIT_ERROR
+        record.update(
+            status="busy" if code == EXIT_BUSY else "error", exit_code=code, error=err.format_message()
+        )
+        _append_log(log_path, record)
+        return code
+    summary = result.to_dict()
+    code = EXIT_REJECTED if summary["rejected"] else EXIT_OK
+    record.update(status="rejected" if code else "ok", exit_code=code, **summary)
+    _append_log(log_path, record)
+    if as_json:
+        click.echo(json.dumps(summary))
+    if not quiet:
+        click.echo(_reindex_summary(result), err=True)
+    return code
+
+
+def _reindex_summary(result: ReindexReport) -> str:
+    d = result.to_dict()
+    how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
+    if not result.changed and not result.full_reason:
+        return (
+            f"{how}: nothing changed in {d['seconds']:.1f} s: {d['unchanged']} pages up to date, "
+            f"{d['rejected']} rejected ({d['index']}, {d['generation']})"
+        )
+    return (
+        f"{how}: added {d['added']}, updated {d['updated']}, deleted {d['deleted']}, "
+        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']} "
+        f"in {d['seconds']:.1f} s ({d['pages']} pages in {d['index']}, {d['generation']})"
+    )
+
+
+@contextmanager
+def _open_report(path: Path | None) -> Iterator[IO[str] | None]:
+    if path is None:
+        yield None
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def _append_log(path: Path | None, record: dict[str, Any]) -> None:
+    if path is None:
+        return
+    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as err:
+        click.echo(f"Error: cannot write --log-json {path}: {err.strerror or err}", err=True)
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM or SIGINT: stop after the current run; a second one stops at once."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise SystemExit(128 + signum)
+        click.echo(f"reindex: {signal.Signals(signum).name} received, stopping after this run", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@cli.command("check")
+@index_option
+@json_option
+def check_command(index_dir: Path | None, as_json: bool) -> None:
+    """Verify the index: it opens, every file reads back as published, counts agree.
+
+    Exit status 0 when it is sound; otherwise one line saying what is wrong, and status 1.
+    """
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        report = check_index(root)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": True,
+                    "index": str(root),
+                    "generation": report.generation,
+                    "pages": report.pages,
+                    "files": report.files,
+                    "bytes": report.bytes_read,
+                }
+            )
+        )
+    else:
+        click.echo(
+            f"ok: {report.pages} pages in {root} ({report.generation}), "
+            f"{report.files} files ({report.bytes_read / 1e6:.1f} MB) read and verified"
+        )
 
 
 @cli.command("search")
@@ -198,7 +405,7 @@ def _errors() -> Iterator[None]:
         raise QueryError(str(err)) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
-    except (IndexCorruptError, SchemaMismatchError, InputError) as err:
+    except (IndexCorruptError, SchemaMismatchError, InputError, NoSourcesError) as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err

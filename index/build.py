@@ -2,73 +2,43 @@
 
 Pages are written as they arrive from the parser pool and committed once at the end; the new
 generation is published atomically, so a failed or killed ingest leaves the old state live.
+Ingest records what each input produced (index.manifest), so a later reindex is incremental.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from whoosh import index as whoosh_index
 
 from index.lock import write_lock
-from index.reader import count_pages
-from index.schema import SCHEMA_VERSION, build_schema, page_to_document
-from index.store import (
-    Generation,
-    IndexMissingError,
-    current_generation,
-    discard,
-    next_generation,
-    publish,
-    remove_stale_generations,
-    write_meta,
-)
-from pipeline.batch import Outcome, parse_inputs
-from pipeline.sources import DEFAULT_MAX_BYTES, expand_inputs
+from index.manifest import load_manifest
+from index.schema import SCHEMA_VERSION
+from index.store import Generation, IndexMissingError, current_generation
+from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
+from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, expand_inputs
 
 log = logging.getLogger(__name__)
 
 INDEXED = "indexed"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
-# Memory the Whoosh writer may use before it spills a run to disk.
-WRITER_LIMIT_MB = 256
+# Ingest reports a page it indexed, replaced or found already indexed alike as "indexed".
+_AS_INGEST_STATUS = {ADDED: INDEXED, UPDATED: INDEXED, UNCHANGED: INDEXED}
 
 
 class SchemaMismatchError(RuntimeError):
     """The index was built with another schema version and must be rebuilt."""
 
 
-@dataclass(frozen=True)
-class InputStatus:
-    """What ingest did with one page (or one unreadable input)."""
-
-    source: str
-    status: str  # INDEXED, DUPLICATE or REJECTED
-    reason: str = ""
-    code: str | None = None  # the page's key, "system:code"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.source, "status": self.status, "reason": self.reason, "code": self.code}
-
-
 @dataclass
-class IngestReport:
-    index_dir: Path
-    counts: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
-    doc_count: int = 0
-
+class IngestReport(RunReport):
     @property
     def inputs(self) -> int:
-        return sum(self.counts.values())
+        return self.counts[INDEXED] + self.counts[DUPLICATE] + self.counts[REJECTED]
 
 
 def ingest(
@@ -91,32 +61,47 @@ def ingest(
     True
     """
     started = time.monotonic()
-    sources = expand_inputs(paths)
+    named = absolute_inputs(paths)
+    files = expand_inputs(named)
     if on_input_count:
-        on_input_count(len(sources))
+        on_input_count(len(files))
     report = IngestReport(index_dir)
+
+    def account(status: InputStatus) -> None:
+        status = InputStatus(
+            status.source, _AS_INGEST_STATUS.get(status.status, status.status), status.reason, status.code
+        )
+        report.counts[status.status] += 1
+        if on_status:
+            on_status(status)
+
     with write_lock(index_dir, wait=wait):
-        base = _live_generation(index_dir)
-        generation = next_generation(index_dir, base)
-        try:
-            meta = _write_pages(
-                generation, base, parse_inputs(sources, workers, max_bytes), report, on_status
-            )
-            meta["sources"] = sorted(
-                set(meta.get("sources", [])) | {str(Path(p).resolve()) for p in paths if p != "-"}
-            )
-            write_meta(generation, meta)
-            publish(index_dir, generation)
-        except BaseException:
-            discard(generation)
-            raise
-        remove_stale_generations(index_dir)
+        live = live_generation(index_dir)
+        recorded = live.read_meta().get("sources", []) if live is not None else []
+        result = sync_index(
+            index_dir,
+            live,
+            load_manifest(live) if live is not None else None,
+            files,
+            INGEST,
+            fresh=live is None,
+            sources=sorted(set(recorded) | {p for p in named if p != STDIN}),
+            workers=workers,
+            max_bytes=max_bytes,
+            on_status=account,
+        )
     report.seconds = time.monotonic() - started
-    report.doc_count = meta["doc_count"]
+    report.doc_count = result.meta["doc_count"]
     return report
 
 
-def _live_generation(index_dir: Path) -> Generation | None:
+def absolute_inputs(paths: Iterable[str]) -> list[str]:
+    """Input paths made absolute, so that the manifest and recorded sources do not depend on cwd."""
+    return [p if p == STDIN else os.path.abspath(p) for p in paths]
+
+
+def live_generation(index_dir: Path) -> Generation | None:
+    """The live generation to build on; SchemaMismatchError when it needs a full rebuild."""
     try:
         generation = current_generation(index_dir)
     except IndexMissingError:
@@ -125,58 +110,6 @@ def _live_generation(index_dir: Path) -> Generation | None:
     if version != SCHEMA_VERSION:
         raise SchemaMismatchError(
             f"index at {index_dir} has schema version {version}, this medcodes writes "
-            f"{SCHEMA_VERSION}: rebuild it into a new directory"
+            f"{SCHEMA_VERSION}: rebuild it with medcodes reindex --full"
         )
     return generation
-
-
-def _write_pages(
-    generation: Generation,
-    base: Generation | None,
-    outcomes: Iterable[Outcome],
-    report: IngestReport,
-    on_status: Callable[[InputStatus], None] | None,
-) -> dict[str, Any]:
-    """Write every parsed page; returns the metadata of the new generation."""
-    if base is None:
-        ix = whoosh_index.create_in(str(generation.path), build_schema())
-        meta: dict[str, Any] = {"created": _now()}
-    else:
-        ix = whoosh_index.open_dir(str(generation.path))
-        meta = base.read_meta()
-    seen: dict[str, tuple[str, str]] = {}  # key -> (source, content hash) in this run
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-    try:
-        add = writer.add_document if base is None else writer.update_document
-        for outcome in outcomes:
-            status = _account(outcome, seen)
-            if status.status == INDEXED:
-                add(**page_to_document(outcome.page))
-            report.counts[status.status] += 1
-            if on_status:
-                on_status(status)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    meta.update(schema_version=SCHEMA_VERSION, updated=_now(), **count_pages(ix))
-    ix.close()
-    return meta
-
-
-def _account(outcome: Outcome, seen: dict[str, tuple[str, str]]) -> InputStatus:
-    page = outcome.page
-    if page is None:
-        return InputStatus(outcome.source, REJECTED, outcome.reason)
-    first = seen.get(page.key)
-    if first is not None:
-        same = "same page" if first[1] == page.content_hash else "same code, other content"
-        return InputStatus(outcome.source, DUPLICATE, f"{same} as {first[0]}", page.key)
-    seen[page.key] = (outcome.source, page.content_hash)
-    # An indexed page's reason carries the parser's notes ("title truncated", "content may not
-    # match the title"), so that the report flags what a reviewer should look at.
-    return InputStatus(outcome.source, INDEXED, "; ".join(page.notes), page.key)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

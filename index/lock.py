@@ -1,13 +1,16 @@
 """One writer at a time: an inter-process lock with a bounded wait and a named holder.
 
 `fcntl.flock` is released by the kernel when its holder dies, so a lock left by a killed
-process is never stale; the holder file only says who holds it now.
+process is never stale; the holder file only says who holds it now. A holder that ends normally
+clears it, so holder information found on taking the lock names a writer that was killed: it
+is logged, and the next writer removes its unpublished work (index.store).
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -15,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 LOCK_FILE = "write.lock"
 _POLL_SECONDS = 0.05
@@ -40,6 +45,8 @@ def write_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise IndexBusyError(f"index {root} is being written by {_holder(path)}") from None
                 time.sleep(_POLL_SECONDS)
+        if left := _holder(path, unknown=""):
+            log.warning("took over the write lock of %s, which ended without releasing it", left)
         holder = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -56,11 +63,11 @@ def write_lock(root: Path, wait: float = 5.0) -> Iterator[None]:
         os.close(fd)
 
 
-def _holder(path: Path) -> str:
+def _holder(path: Path, unknown: str = "another process") -> str:
     try:
         info = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
         info = {}
     if not info:
-        return "another process"
+        return unknown
     return f"pid {info.get('pid')} on {info.get('host')} since {info.get('started')}"

@@ -3,17 +3,22 @@
 Layout of an index directory:
 
     CURRENT            names the live generation ("gen-000007"); replaced by rename
-    gen-000007/        a complete Whoosh index plus medcodes.json (our metadata)
+    gen-000007/        a complete Whoosh index plus medcodes.json (our metadata) and
+                       manifest.jsonl (what each input produced, for incremental reindex)
     write.lock         the single-writer lock (index.lock)
 
 A writer never touches the live generation. It builds the next one beside it (hard links to
 the live segment files, which Whoosh never modifies, so an incremental change costs only what
 changed), fsyncs it, then renames CURRENT. Readers resolve CURRENT once and keep that
 generation open, so they see the old state or the new one, never a mix.
+
+The generation that was live before a publish is kept until the next one, so a reader that read
+CURRENT just before the switch still finds the files it is about to open.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,6 +29,9 @@ from typing import Any
 
 CURRENT_FILE = "CURRENT"
 META_FILE = "medcodes.json"
+MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
+# Whoosh's own write lock: an flock'd file, so it must never be shared between generations.
+WHOOSH_LOCK_FILE = "MAIN_WRITELOCK"
 DEFAULT_INDEX_DIR = "medcodes-index"
 INDEX_ENV = "MEDCODES_INDEX"
 _GENERATION = re.compile(r"^gen-(\d{6,})$")
@@ -76,14 +84,18 @@ def current_generation(root: Path) -> Generation:
 
 
 def next_generation(root: Path, base: Generation | None) -> Generation:
-    """Create the directory of the next generation, hard-linking the base's files into it."""
+    """Create the directory of the next generation, hard-linking the base's Whoosh files into it.
+
+    Our side files are rewritten by every writer, and Whoosh's lock file must stay private.
+    """
     root.mkdir(parents=True, exist_ok=True)
     numbers = [int(m.group(1)) for p in root.iterdir() if (m := _GENERATION.match(p.name))]
     path = root / f"gen-{max(numbers, default=0) + 1:06d}"
     path.mkdir()
     if base is not None:
+        skip = {META_FILE, MANIFEST_FILE, WHOOSH_LOCK_FILE}
         for item in base.path.iterdir():
-            if item.is_file() and item.name != META_FILE:
+            if item.is_file() and item.name not in skip and not item.name.endswith(".tmp"):
                 os.link(item, path / item.name)
     return Generation(path)
 
@@ -93,6 +105,12 @@ def write_meta(generation: Generation, meta: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, hex (what `medcodes check` compares and reindex skips on)."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def publish(root: Path, generation: Generation) -> None:
@@ -109,18 +127,40 @@ def publish(root: Path, generation: Generation) -> None:
     _fsync_dir(root)
 
 
-def remove_stale_generations(root: Path) -> None:
-    """Delete every generation but the live one (call with the write lock held).
+def remove_stale_generations(root: Path, previous: Generation | None = None) -> None:
+    """Delete every generation but the live one and `previous` (call with the write lock held).
 
-    Readers that still have an old generation open keep reading it: on POSIX an unlinked file
-    lives until its last handle closes. Leftovers of a crashed writer go the same way.
+    `previous` is the generation that was live until the publish that just happened: a reader
+    may have read CURRENT before the switch and not opened the files yet. Readers that already
+    have an older generation open keep reading it: on POSIX an unlinked file lives until its
+    last handle closes. Leftovers of a crashed writer go the same way.
     """
     try:
-        live = current_generation(root).path.name
+        keep = {current_generation(root).path.name}
     except (IndexMissingError, IndexCorruptError):
-        live = None
+        keep = set()
+    if previous is not None:
+        keep.add(previous.path.name)
     for item in root.iterdir():
-        if _GENERATION.match(item.name) and item.name != live:
+        if _GENERATION.match(item.name) and item.name not in keep:
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def remove_unpublished_generations(root: Path) -> None:
+    """Delete generations newer than the live one: leftovers of writers that were killed.
+
+    Only the holder of the write lock creates generations, so call it with the lock held.
+    """
+    try:
+        live = current_generation(root).number
+    except IndexMissingError:
+        live = 0
+    except IndexCorruptError:
+        return  # nothing can be told apart from the live state: leave it all
+    if not root.is_dir():
+        return
+    for item in root.iterdir():
+        if (match := _GENERATION.match(item.name)) and int(match.group(1)) > live:
             shutil.rmtree(item, ignore_errors=True)
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +18,9 @@ from index.build import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"
+GENERATOR = ROOT / "bench" / "generate_corpus.py"
+GENERATOR_DATA = ROOT / "bench" / "data"
+GENERATED_PAGES = 120
 
 
 _SUMMARY = pytest.StashKey[list[str]]()
@@ -27,9 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture
 def pages_dir(tmp_path: Path) -> Path:
-    """A private copy of the example pages, free to modify."""
+    """A private copy of the example pages, free to modify, with settled mtimes."""
     target = tmp_path / "pages"
     shutil.copytree(EXAMPLES, target)
+    age_files(target)
     return target
 
 
@@ -56,3 +66,52 @@ def summary_lines(request: pytest.FixtureRequest) -> list[str]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     for line in config.stash.get(_SUMMARY, []):
         terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """GENERATED_PAGES pages from bench/generate_corpus.py and the code-set excerpt it ships."""
+    out = tmp_path_factory.mktemp("generated") / "pages"
+    generate_pages(GENERATED_PAGES, out)
+    return out
+
+
+@pytest.fixture
+def generated_dir(generated_corpus: Path, tmp_path: Path) -> Path:
+    """A private copy of the generated pages, free to modify, with settled mtimes."""
+    target = tmp_path / "generated"
+    shutil.copytree(generated_corpus, target)
+    age_files(target)
+    return target
+
+
+def generate_pages(count: int, out: Path, seed: int = 0) -> None:
+    command = [sys.executable, str(GENERATOR), str(count), str(out), "--data", str(GENERATOR_DATA)]
+    subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True)
+
+
+def age_files(folder: Path, seconds: float = 60.0) -> None:
+    """Date every file back: a file modified within the last second is re-hashed by reindex
+    (index.manifest.RACY_SECONDS), which tests that count reads must not depend on."""
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (past, past))
+
+
+@contextmanager
+def write_lock_holder(root: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the index's write lock; killed with SIGKILL on leaving."""
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom index.lock import write_lock\n"
+        f"with write_lock(Path({str(root)!r})):\n    print('locked', flush=True)\n    time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import write_lock_holder
 
 from index.build import ingest
 from index.lock import IndexBusyError
@@ -84,12 +82,17 @@ def test_ingesting_again_replaces_pages_and_publishes_a_new_generation(
     ingest([str(seed)], root, workers=1)
     second = current_generation(root)
     assert second.number == first.number + 1
-    assert not first.path.exists()  # the old generation is removed after the switch
+    # The generation live before the switch stays for readers that just read CURRENT...
+    assert first.path.exists()
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Shivering", "Chills"), encoding="utf-8")
+    ingest([str(seed)], root, workers=1)
+    # ...until the next publish removes it.
+    assert not first.path.exists() and second.path.exists()
     live = open_live(root)
     try:
         assert live.meta["doc_count"] == 26
         [page] = find_pages(live.ix, "c9028")
-        assert "Shivering" in page.section("risks").text
+        assert "Chills" in page.section("risks").text
     finally:
         live.ix.close()
 
@@ -114,25 +117,10 @@ def test_report_lines_account_for_every_input(pages_dir: Path, tmp_path: Path) -
 
 def test_a_second_writer_is_refused_naming_the_holder(pages_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "ix"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import sys, time
-            from pathlib import Path
-            from index.lock import write_lock
-            with write_lock(Path({str(root)!r})):
-                print("locked", flush=True)
-                time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(IndexBusyError, match=rf"pid {holder.pid} on .+ since "):
-            ingest([str(pages_dir)], root, workers=1, wait=0.2)
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
+    with (
+        write_lock_holder(root) as holder,
+        pytest.raises(IndexBusyError, match=rf"pid {holder.pid} on .+ since "),
+    ):
+        ingest([str(pages_dir)], root, workers=1, wait=0.2)
     # The kernel released the killed holder's lock: the next writer proceeds.
     assert ingest([str(pages_dir)], root, workers=1, wait=1).counts["indexed"] == 26

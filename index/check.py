@@ -1,0 +1,152 @@
+"""Verify a published index end to end: `medcodes check`.
+
+Every file's bytes are read and compared with the SHA-256 recorded at publish (Whoosh files
+never change once written, so any difference is damage), then Whoosh reads every segment:
+each stored record decodes and carries the key it is indexed under, each key names exactly one
+live document, each field's term dictionary reads through. Counts must agree with the metadata
+and with the manifest.
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.reading import IndexReader
+
+from index.manifest import load_manifest, owners
+from index.reader import count_pages
+from index.schema import KEY, RECORD, SCHEMA_VERSION, decode_record
+from index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
+
+
+class IndexCheckError(IndexCorruptError):
+    """The index is damaged or inconsistent; the message is a one-line diagnosis."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    index_dir: Path
+    generation: str
+    pages: int
+    files: int
+    bytes_read: int
+
+
+def check_index(root: Path) -> CheckReport:
+    """Raise IndexCheckError with a diagnosis, or return what was verified."""
+    generation = current_generation(root)
+    try:
+        meta = generation.read_meta()
+    except FileNotFoundError:
+        raise IndexCheckError(f"{generation.path.name}: {META_FILE} is missing") from None
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexCheckError(
+            f"schema version {meta.get('schema_version')} in {generation.path.name}, this medcodes "
+            f"reads {SCHEMA_VERSION}: run medcodes reindex --full"
+        )
+    files, size = _verify_files(generation, meta.get("files"))
+    keys, counts = _read_with_whoosh(generation)
+    for name in ("doc_count", "pages_by_system"):
+        if counts[name] != meta.get(name):
+            raise IndexCheckError(
+                f"{generation.path.name}: {name} is {counts[name]} in the index "
+                f"but {meta.get(name)} in {META_FILE}"
+            )
+    manifest = load_manifest(generation)
+    if manifest is not None:
+        owned = set(owners(manifest))
+        if owned != keys:
+            missing, extra = sorted(owned - keys)[:3], sorted(keys - owned)[:3]
+            raise IndexCheckError(
+                f"{generation.path.name}: manifest and index disagree: "
+                f"{len(owned - keys)} keys not indexed {missing}, {len(keys - owned)} indexed keys "
+                f"no input produced {extra}"
+            )
+    return CheckReport(root, generation.path.name, counts["doc_count"], files, size)
+
+
+def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, object]]:
+    """Open the generation with Whoosh and read every document; returns its keys and counts."""
+    failure = ""
+    with warnings.catch_warnings():
+        # Whoosh leaves a damaged segment's file open when it fails to read it.
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            ix = whoosh_index.open_dir(str(generation.path))
+            try:
+                with ix.reader() as reader:
+                    keys = _verify_documents(reader)
+                counts = count_pages(ix)
+            finally:
+                ix.close()
+        except IndexCheckError:
+            raise
+        except Exception as err:  # noqa: BLE001 - whatever damage makes Whoosh fail is the diagnosis
+            failure = f"{type(err).__name__}: {err}"
+        gc.collect()  # close what a failed read left open while the warning is ignored
+    if failure:
+        raise IndexCheckError(f"{generation.path.name}: Whoosh cannot read it: {failure}")
+    return keys, counts
+
+
+def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]] | None) -> tuple[int, int]:
+    """Read every file; compare with the checksums recorded at publish when there are any."""
+    size = 0
+    present = {p.name for p in generation.path.iterdir() if p.is_file() and p.name != META_FILE}
+    if recorded is not None:
+        missing = sorted(set(recorded) - present)
+        if missing:
+            raise IndexCheckError(f"{generation.path.name}: file {missing[0]} is missing")
+    for name in sorted(present):
+        path = generation.path / name
+        try:
+            digest = file_digest(path)
+        except OSError as err:
+            raise IndexCheckError(
+                f"{generation.path.name}: cannot read {name}: {err.strerror or err}"
+            ) from err
+        size += path.stat().st_size
+        expected = (recorded or {}).get(name)
+        if expected is not None and (expected.get("sha256"), expected.get("size")) != (
+            digest,
+            path.stat().st_size,
+        ):
+            raise IndexCheckError(
+                f"{generation.path.name}: {name} is damaged "
+                f"({path.stat().st_size} bytes, checksum differs from the one recorded at publish)"
+            )
+    return len(present), size
+
+
+def _verify_documents(reader: IndexReader) -> set[str]:
+    """Every stored record decodes, every key names exactly one live document; returns the keys."""
+    stored_keys: dict[int, str] = {}
+    for docnum, fields in reader.iter_docs():
+        try:
+            page = decode_record(fields[RECORD])
+        except (KeyError, ValueError, zlib.error) as err:
+            raise IndexCheckError(f"document {docnum}: unreadable record ({err})") from err
+        if page.key != fields.get(KEY):
+            raise IndexCheckError(f"document {docnum}: record of {page.key} stored under {fields.get(KEY)}")
+        stored_keys[docnum] = page.key
+    keys: set[str] = set()
+    for term in reader.lexicon(KEY):
+        key = term.decode("utf-8")
+        live = [d for d in reader.postings(KEY, term).all_ids() if not reader.is_deleted(d)]
+        if len(live) > 1:
+            raise IndexCheckError(f"key {key} names {len(live)} documents")
+        if live:
+            if stored_keys.get(live[0]) != key:
+                raise IndexCheckError(f"key {key} points at document {live[0]} of {stored_keys.get(live[0])}")
+            keys.add(key)
+    if len(keys) != len(stored_keys):
+        raise IndexCheckError(f"{len(stored_keys)} documents but {len(keys)} keys")
+    for fieldname in reader.indexed_field_names():
+        for _ in reader.lexicon(fieldname):
+            pass
+    return keys

@@ -1,0 +1,102 @@
+"""`medcodes check` on sound and on damaged real index files."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index.build import ingest
+from index.check import IndexCheckError, check_index
+from index.store import CURRENT_FILE, META_FILE, current_generation
+from medcodes import cli
+
+
+@pytest.fixture
+def index_copy(pages_dir: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "ix"
+    ingest([str(pages_dir)], root, workers=1)
+    return root
+
+
+def segment(root: Path) -> Path:
+    [path] = current_generation(root).path.glob("*.seg")
+    return path
+
+
+def flip_byte(path: Path, at: float) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * at)] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+def set_meta(root: Path, **changes: object) -> None:
+    path = current_generation(root).path / META_FILE
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def test_a_sound_index_passes(index_copy: Path, runner: CliRunner) -> None:
+    report = check_index(index_copy)
+    assert (report.pages, report.files) == (26, 3)  # the segment, the TOC, the manifest
+    assert report.bytes_read == sum(
+        p.stat().st_size for p in current_generation(index_copy).path.iterdir() if p.name != META_FILE
+    )
+    result = runner.invoke(cli, ["check", "--index", str(index_copy)])
+    assert result.exit_code == 0
+    assert result.output.startswith("ok: 26 pages in ")
+    assert json.loads(runner.invoke(cli, ["check", "--json", "--index", str(index_copy)]).output)["ok"]
+
+
+DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
+    "byte-flipped-early": (lambda root: flip_byte(segment(root), 0.1), r"\.seg is damaged"),
+    "byte-flipped-late": (lambda root: flip_byte(segment(root), 0.9), r"\.seg is damaged"),
+    "truncated-segment": (
+        lambda root: segment(root).write_bytes(segment(root).read_bytes()[:1000]),
+        r"\.seg is damaged",
+    ),
+    "segment-deleted": (lambda root: segment(root).unlink(), r"file MAIN_\w+\.seg is missing"),
+    "toc-deleted": (
+        lambda root: next(current_generation(root).path.glob("_MAIN_*.toc")).unlink(),
+        r"file _MAIN_\d+\.toc is missing",
+    ),
+    "doc-count-wrong": (lambda root: set_meta(root, doc_count=27), "doc_count is 26 in the index but 27"),
+    "schema-version": (lambda root: set_meta(root, schema_version=0), "schema version 0 .* reindex --full"),
+    "metadata-garbage": (
+        lambda root: (current_generation(root).path / META_FILE).write_text("{not json"),
+        "unreadable metadata",
+    ),
+    "current-dangling": (lambda root: (root / CURRENT_FILE).write_text("gen-000099\n"), "missing generation"),
+    "manifest-disagrees": (
+        lambda root: (current_generation(root).path / "manifest.jsonl").write_text(
+            '{"manifest_version": 1}\n'
+        ),
+        r"manifest\.jsonl is damaged",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE), ids=list(DAMAGE))
+def test_damage_is_diagnosed_in_one_line(index_copy: Path, runner: CliRunner, damage: str) -> None:
+    harm, diagnosis = DAMAGE[damage]
+    harm(index_copy)
+    result = runner.invoke(cli, ["check", "--index", str(index_copy)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ")
+    assert re.search(diagnosis, line), line
+
+
+def test_without_checksums_whoosh_reads_every_segment(index_copy: Path) -> None:
+    """An index from before checksums were recorded is still read through: every stored
+    record decoded, every key looked up, so a truncated segment fails the check."""
+    set_meta(index_copy, files=None)
+    check_index(index_copy)
+    path = segment(index_copy)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(IndexCheckError, match="Whoosh cannot read it"):
+        check_index(index_copy)
