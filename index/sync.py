@@ -36,11 +36,8 @@ from index.manifest import (
 )
 from index.store import Generation
 from index.writing import GenerationWriter
-from pipeline.batch import Outcome, parse_inputs
+from pipeline.batch import Outcome
 from pipeline.sources import DEFAULT_MAX_BYTES
-
-# Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
-IN_PROCESS_MAX = 32
 
 # What became of a page (report statuses). A sync counts each page in the sources exactly once
 # as ADDED, UPDATED, UNCHANGED, DUPLICATE or REJECTED; DELETED counts keys that left the index.
@@ -213,9 +210,9 @@ class _Sync:
     def _read(self, states: list[InputState]) -> None:
         by_path = {state.path: state for state in states}
         self.to_read.update(by_path)
-        workers = self.workers if len(by_path) > IN_PROCESS_MAX else 1
         paths = list(by_path)
-        for path, outcomes in group_by_input(paths, parse_inputs(paths, workers, self.max_bytes)):
+        parsed = self.writer.parse(paths, self.workers, self.max_bytes)
+        for path, outcomes in group_by_input(paths, parsed):
             entries: list[PageEntry] = []
             for outcome in outcomes:
                 self._place(path, outcome, entries)
@@ -271,7 +268,8 @@ class _Sync:
         else:
             status = UPDATED
         if status != UNCHANGED or self.writer.fresh:
-            self.writer.put(page, replace=owner is not None or self.keys_unknown)
+            ref = getattr(outcome, "ref", None)  # already indexed by a sharded build
+            self.writer.put(page, replace=owner is not None or self.keys_unknown, ref=ref)
             self.result.changed = True
         if owner is not None and owner[0] != path and self.rules.newest_wins:
             self.demoted.setdefault(owner[0], set()).add(page.key)

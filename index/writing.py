@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 from index.manifest import FileEntry, write_manifest
 from index.reader import count_pages
 from index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
+from index.shards import Ref, ShardedBuild, adopt_shards
 from index.store import (
     MANIFEST_FILE,
     META_FILE,
@@ -35,8 +36,13 @@ from index.store import (
     remove_unpublished_generations,
     write_meta,
 )
+from pipeline.batch import Outcome, parse_inputs
 from pipeline.records import CodePage
 
+# Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
+IN_PROCESS_MAX = 32
+# A fresh build of at least this many inputs is parsed and indexed on every core (index.shards).
+SHARDED_MIN_INPUTS = 200
 # Memory the Whoosh writer may use before it spills a run to disk.
 WRITER_LIMIT_MB = 256
 # Segments of one size tier (a power of ten of documents) that may pile up before they are
@@ -61,6 +67,9 @@ class GenerationWriter:
         remove_unpublished_generations(root)
         self.generation = next_generation(root, None if self.fresh else live)
         self._writer: SegmentWriter | None = None
+        self._sharded: ShardedBuild | None = None
+        self._shard_dirs: list[Path] = []
+        self._kept: set[Ref] = set()
         self.published = False
 
     def __enter__(self) -> GenerationWriter:
@@ -70,8 +79,31 @@ class GenerationWriter:
         if not self.published:
             self.cancel()
 
-    def put(self, page: CodePage, *, replace: bool) -> None:
-        """Index a page; `replace` when a document with its key may already be there."""
+    def parse(self, inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
+        """Parse `inputs` in input order; a large fresh build also indexes them as it goes.
+
+        Outcomes that carry a `ref` are already indexed in a shard: `put` keeps them.
+        """
+        workers = workers or os.cpu_count() or 1
+        if not (self.fresh and workers > 1 and len(inputs) >= SHARDED_MIN_INPUTS):
+            yield from parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
+            return
+        build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes)
+        try:
+            yield from build.outcomes(inputs)
+            self._shard_dirs.extend(build.finish())
+        finally:
+            build.close()
+            self._sharded = None
+
+    def put(self, page: CodePage, *, replace: bool, ref: Ref | None = None) -> None:
+        """Index a page; `replace` when a document with its key may already be there.
+
+        A page already indexed in a shard (`ref`) is only marked to be kept.
+        """
+        if ref is not None:
+            self._kept.add(ref)
+            return
         doc = page_to_document(page)
         if replace and not self.fresh:
             # One cached searcher of the writer finds the old document by its unique key.
@@ -103,6 +135,8 @@ class GenerationWriter:
 
     def cancel(self) -> None:
         """Drop the unpublished generation; the live one is untouched."""
+        if self._sharded is not None:
+            self._sharded.close()
         if self._writer is not None and not self._writer.is_closed:
             self._writer.cancel()
         discard(self.generation)
@@ -120,6 +154,9 @@ class GenerationWriter:
     def _commit(self) -> whoosh_index.Index:
         if self._writer is not None:
             self._writer.commit(mergetype=merge_by_tier)
+        if self._shard_dirs:
+            self._open_index().close()  # a generation whose pages all went to shards has no TOC yet
+            adopt_shards(self.generation.path, self._shard_dirs, self._kept)
         # Whoosh's lock file is released and holds no data: keep generations to their data.
         (self.generation.path / WHOOSH_LOCK_FILE).unlink(missing_ok=True)
         return self._open_index()

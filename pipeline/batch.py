@@ -13,10 +13,11 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing.pool import AsyncResult, Pool
+from typing import TypeVar
 
 from pipeline.parse import PageParseError, parse_page
 from pipeline.records import CodePage
@@ -32,8 +33,10 @@ from pipeline.sources import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 # Pages handed to a worker at a time: large enough to amortize inter-process overhead.
-_CHUNK_SIZE = 16
+CHUNK_SIZE = 16
 # Chunks queued ahead of the one being collected, per worker: enough to keep workers busy,
 # few enough that a large archive is never held in memory whole.
 _CHUNKS_AHEAD = 4
@@ -53,15 +56,15 @@ def parse_inputs(
 ) -> Iterator[Outcome]:
     """Parse every page of every input; `workers` processes (default: one per core, 1 = here)."""
     workers = workers or os.cpu_count() or 1
-    pages = _pages(sources, max_bytes)
+    pages = pages_to_parse(sources, max_bytes)
     job = partial(_parse_chunk, max_bytes=max_bytes)
     if workers == 1:
         for item in pages:
             yield from job([item])
         return
-    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
-    with context.Pool(workers) as pool:
-        yield from _ordered_map(pool, job, _chunks(pages, _CHUNK_SIZE), workers * _CHUNKS_AHEAD)
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+        for outcomes in ordered_map(pool, job, chunked(pages, CHUNK_SIZE), workers * _CHUNKS_AHEAD):
+            yield from outcomes
 
 
 def parse_input(source: str, data: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Outcome]:
@@ -71,7 +74,8 @@ def parse_input(source: str, data: bytes | None = None, max_bytes: int = DEFAULT
     return _parse_chunk(list(_pages_of(source, data, max_bytes)), max_bytes)
 
 
-def _pages(sources: Iterable[str], max_bytes: int) -> Iterator[RawPage | Outcome]:
+def pages_to_parse(sources: Iterable[str], max_bytes: int) -> Iterator[RawPage | Outcome]:
+    """Every page of every input, unparsed (or the reason an input could not be read)."""
     for source in sources:
         # Standard input can only be read here, so its bytes travel with the job.
         data = sys.stdin.buffer.read() if source == STDIN else None
@@ -100,11 +104,19 @@ def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPa
         yield Outcome(source, None, f"reader error: {type(err).__name__}: {err}")
 
 
+def process_context() -> multiprocessing.context.BaseContext:
+    """Fork where there is fork: workers start at once and need not re-import the caller's
+    main module (forkserver and spawn cannot start workers for a script read from stdin)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method)
+
+
 def _parse_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[Outcome]:
-    return [item if isinstance(item, Outcome) else _parse_raw(item, max_bytes) for item in items]
+    return [item if isinstance(item, Outcome) else parse_raw(item, max_bytes) for item in items]
 
 
-def _parse_raw(raw: RawPage, max_bytes: int) -> Outcome:
+def parse_raw(raw: RawPage, max_bytes: int) -> Outcome:
+    """Parse one page; any failure becomes its rejection (the per-page boundary)."""
     try:
         data = raw.data if raw.data is not None else read_page(raw.source, max_bytes)
         return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset))
@@ -115,8 +127,8 @@ def _parse_raw(raw: RawPage, max_bytes: int) -> Outcome:
         return Outcome(raw.source, None, f"parser error: {type(err).__name__}: {err}")
 
 
-def _chunks(items: Iterator[RawPage | Outcome], size: int) -> Iterator[list[RawPage | Outcome]]:
-    chunk: list[RawPage | Outcome] = []
+def chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -126,17 +138,16 @@ def _chunks(items: Iterator[RawPage | Outcome], size: int) -> Iterator[list[RawP
         yield chunk
 
 
-def _ordered_map(
-    pool: Pool, job: partial[list[Outcome]], chunks: Iterator[list[RawPage | Outcome]], ahead: int
-) -> Iterator[Outcome]:
-    """Results in input order with at most `ahead` chunks in flight.
+def ordered_map(pool: Executor, job: Callable[[T], R], items: Iterable[T], ahead: int) -> Iterator[R]:
+    """`job` of each item, in input order, with at most `ahead` items in flight.
 
-    Pool.imap would read the whole input stream ahead (all of an archive's pages in memory).
+    Executor.map would submit the whole input stream at once (all of an archive's pages in
+    memory); a worker that dies raises BrokenProcessPool here instead of hanging the run.
     """
-    pending: deque[AsyncResult[list[Outcome]]] = deque()
-    for chunk in chunks:
-        pending.append(pool.apply_async(job, (chunk,)))
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(job, item))
         if len(pending) >= ahead:
-            yield from pending.popleft().get()
+            yield pending.popleft().result()
     while pending:
-        yield from pending.popleft().get()
+        yield pending.popleft().result()

@@ -1,0 +1,186 @@
+"""Build a fresh index on every core: each worker parses AND indexes its pages into a shard.
+
+A Whoosh writer is single-threaded Python, and with one writer the parser pool waits on it
+(measured on 2 cores: the writer is the bottleneck at about 200 pages/s). Here every worker
+process owns a shard — a one-segment Whoosh index of its own inside the new generation — and
+sends back only the outcome of each page and where its document went (shard, document number).
+The caller decides page by page, in input order, which documents to keep (a duplicate code is
+dropped); `adopt_shards` then moves the shards' segments into the generation and writes one
+table of contents that lists them all, with the dropped documents marked deleted. Nothing is
+re-read or merged, so combining costs no more than a rename per file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+from whoosh.writing import SegmentWriter
+
+from index.schema import build_schema, page_to_document
+from pipeline.batch import (
+    CHUNK_SIZE,
+    Outcome,
+    chunked,
+    ordered_map,
+    pages_to_parse,
+    parse_raw,
+    process_context,
+)
+from pipeline.records import CodePage
+from pipeline.sources import RawPage
+
+INDEX_NAME = "MAIN"  # Whoosh's default index name, which readers open
+SHARD_PREFIX = "shard-"
+# Memory each shard's writer may use before it spills a run to disk (there is one per core).
+SHARD_LIMIT_MB = 128
+_CHUNKS_AHEAD = 4
+# How long a worker waits at the end for the others to reach the finish line.
+_FINISH_SECONDS = 600
+
+Ref = tuple[int, int]  # (shard number, document number within the shard's segment)
+
+
+@dataclass(frozen=True)
+class IndexedOutcome(Outcome):
+    """An outcome whose page is already indexed in a shard, at `ref`."""
+
+    ref: Ref | None = None
+
+
+class ShardedBuild:
+    """Parse and index inputs on `workers` processes into shards under `generation`.
+
+    >>> build = ShardedBuild(generation_path, workers=2)
+    >>> for outcome in build.outcomes(files): ...
+    >>> shard_dirs = build.finish()
+    """
+
+    def __init__(self, generation: Path, workers: int, max_bytes: int) -> None:
+        self.generation = generation
+        self.workers = workers
+        self.max_bytes = max_bytes
+        context = process_context()
+        self._barrier = context.Barrier(workers)
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(generation, self._barrier)
+        )
+
+    def outcomes(self, sources: Iterable[str]) -> Iterator[IndexedOutcome]:
+        job = partial(_index_chunk, max_bytes=self.max_bytes)
+        pages = chunked(pages_to_parse(sources, self.max_bytes), CHUNK_SIZE)
+        for outcomes in ordered_map(self._pool, job, pages, self.workers * _CHUNKS_AHEAD):
+            yield from outcomes
+
+    def finish(self) -> list[Path]:
+        """Commit every shard; returns their directories (the shards of idle workers are empty)."""
+        try:
+            futures = [self._pool.submit(_finish_worker) for _ in range(self.workers)]
+            return [Path(done) for future in futures if (done := future.result())]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def adopt_shards(generation: Path, shard_dirs: list[Path], keep: set[Ref]) -> None:
+    """Move the shards' segments into `generation` and list them, with its own, in one new TOC.
+
+    Documents of the shards whose ref is not in `keep` are marked deleted.
+    """
+    storage = FileStorage(str(generation))
+    toc = TOC.read(storage, INDEX_NAME)
+    segments = list(toc.segments)
+    for shard_dir in shard_dirs:
+        number = shard_number(shard_dir)
+        shard_toc = TOC.read(FileStorage(str(shard_dir)), INDEX_NAME)
+        for segment in shard_toc.segments:
+            for docnum in range(segment.doc_count_all()):
+                if (number, docnum) not in keep:
+                    segment.delete_document(docnum)
+            segments.append(segment)
+        for item in shard_dir.iterdir():
+            if TOC._segment_pattern(INDEX_NAME).match(item.name):
+                os.replace(item, generation / item.name)
+    TOC(toc.schema, segments, toc.generation + 1).write(storage, INDEX_NAME)
+    (generation / TOC._filename(INDEX_NAME, toc.generation)).unlink(missing_ok=True)
+    for shard_dir in shard_dirs:
+        for item in shard_dir.iterdir():
+            item.unlink()
+        shard_dir.rmdir()
+
+
+def shard_number(shard_dir: Path) -> int:
+    return int(shard_dir.name.removeprefix(SHARD_PREFIX))
+
+
+# --- in the worker processes --------------------------------------------------------------
+
+_worker: _ShardWorker | None = None
+
+
+class _ShardWorker:
+    """A worker's shard: created on its first page, committed once at the finish."""
+
+    def __init__(self, generation: Path, barrier: Barrier) -> None:
+        self.generation = generation
+        self.barrier = barrier
+        self.number = os.getpid()
+        self.path = generation / f"{SHARD_PREFIX}{self.number}"
+        self.writer: SegmentWriter | None = None
+
+    def add(self, page: CodePage) -> Ref:
+        if self.writer is None:
+            self.path.mkdir()
+            ix = whoosh_index.create_in(str(self.path), build_schema())
+            self.writer = ix.writer(limitmb=SHARD_LIMIT_MB)
+        docnum = self.writer.docnum - self.writer.docbase
+        self.writer.add_document(**page_to_document(page))
+        return self.number, docnum
+
+    def finish(self) -> str | None:
+        if self.writer is not None:
+            self.writer.commit(merge=False)
+            self.writer = None
+        # Hold this worker until every worker has taken a finish task, so that each takes one.
+        self.barrier.wait(_FINISH_SECONDS)
+        return str(self.path) if self.path.exists() else None
+
+
+def _start_worker(generation: Path, barrier: Barrier) -> None:
+    global _worker
+    _worker = _ShardWorker(generation, barrier)
+    # A worker orphaned by a killed parent must not live on holding its memory.
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    while True:
+        threading.Event().wait(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _index_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[IndexedOutcome]:
+    assert _worker is not None
+    done = []
+    for item in items:
+        outcome = item if isinstance(item, Outcome) else parse_raw(item, max_bytes)
+        ref = _worker.add(outcome.page) if outcome.page is not None else None
+        done.append(IndexedOutcome(outcome.source, outcome.page, outcome.reason, ref))
+    return done
+
+
+def _finish_worker() -> str | None:
+    assert _worker is not None
+    return _worker.finish()

@@ -1,0 +1,72 @@
+"""A stemmed TEXT field whose indexing path analyzes a value in one pass.
+
+Whoosh analyzes by chaining generators (tokenizer, lower-case, stop and stem filters), each
+handing one Token object down per word; for pages of a few thousand words that chain is a large
+share of indexing time. `StemmedText.index` produces the same terms, frequencies, weights and
+positions as its Whoosh analyzer (tests/test_text_fields.py checks it on every sample page) with
+one regular expression pass, a stop-word set and a stem cache. Queries, snippets and highlights
+keep using the Whoosh analyzer, so the two can never disagree on what a word indexes as.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.analysis.tokenizers import default_pattern
+from whoosh.fields import TEXT
+from whoosh.lang.porter import stem
+from whoosh.system import pack_uint
+
+_WORDS = re.compile(default_pattern.pattern, re.UNICODE)
+_STOP_WORDS = frozenset(STOP_WORDS)
+# Every word ever stemmed in this process: the vocabulary of code pages is small.
+_STEMS: dict[str, str] = {}
+
+
+class StemmedText(TEXT):
+    """TEXT with Whoosh's StemmingAnalyzer, indexed through a one-pass analysis."""
+
+    def __init__(self, *, minsize: int = 2, phrase: bool = True, stored: bool = False) -> None:
+        super().__init__(analyzer=StemmingAnalyzer(minsize=minsize, cachesize=-1), phrase=phrase, stored=stored)
+        self.minsize = minsize
+
+    def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(term bytes, frequency, weight, encoded value) per distinct term, as TEXT.index."""
+        first, terms = stems(value, self.minsize)
+        boost = self.format.field_boost
+        if self.format.supports("positions"):
+            positions: dict[str, list[int]] = {}
+            for position, term in enumerate(terms, start=first):
+                positions.setdefault(term, []).append(position)
+            encode = self.format.encode
+            for term, where in positions.items():
+                yield term.encode("utf-8"), len(where), len(where) * boost, encode(where)
+        else:
+            for term, count in Counter(terms).items():
+                yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
+def stems(value: str, minsize: int = 2) -> tuple[int, list[str]]:
+    """The terms StemmingAnalyzer(minsize=minsize) makes of `value`, in order, and the position
+    of the first one.
+
+    Whoosh's StopFilter renumbers the words it keeps from the position of the first kept word,
+    which is its place among all words ("The page…" puts "page" at 1), so that is kept too.
+    """
+    out: list[str] = []
+    first = 0
+    for index, match in enumerate(_WORDS.finditer(value)):
+        word = match.group().lower()
+        if len(word) < minsize or word in _STOP_WORDS:
+            continue
+        if not out:
+            first = index
+        term = _STEMS.get(word)
+        if term is None:
+            term = _STEMS[word] = stem(word)
+        out.append(term)
+    return first, out
