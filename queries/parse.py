@@ -1,7 +1,8 @@
 """User text -> a small query tree, independent of Whoosh.
 
 Syntax: words, "phrases", field:term (with friendly aliases), codes (C9028, E11.9, e119),
-code prefixes (J92*), AND / OR / NOT, -term, parentheses. Mistakes a user can make (an
+code prefixes (J92*, or a bare stem such as J92 when the query is only codes), code ranges
+(J9000-J9999, E08-E13), AND / OR / NOT, -term, parentheses. Mistakes a user can make (an
 unbalanced quote or parenthesis, an unknown field) are read best-effort and reported as notices;
 only a query with nothing to search for is an error.
 """
@@ -69,12 +70,23 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Code:
+    """A code or a code stem as typed: the exact code first; in a query of codes only, also
+    every code it begins (a bare "J92" lists J92 and J9200-J9299)."""
+
     code: str
 
 
 @dataclass(frozen=True)
 class CodePrefix:
     prefix: str
+
+
+@dataclass(frozen=True)
+class CodeRange:
+    """Codes from `low` to `high` inclusive (with `high`'s own subcodes), within one system."""
+
+    low: str
+    high: str
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ class Any_:
     children: tuple[Node, ...]
 
 
-Node = Word | Phrase | Code | CodePrefix | Not | All | Any_
+Node = Word | Phrase | Code | CodePrefix | CodeRange | Not | All | Any_
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,12 @@ _TOKEN = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EDGE_PUNCT = re.compile(r"^[^\w*]+|[^\w*]+$")
 _CODE_PREFIX = re.compile(r"^[A-Za-z]?\d[0-9A-Za-z.]*\*$|^[A-Za-z]\*$")
+# A code stem: a letter and a digit, then a few more code characters ("J9", "E11.", "A04").
+_CODE_STEM = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]{0,5}$|^[A-Za-z]\d[0-9A-Za-z]\.[0-9A-Za-z]{0,4}$")
+# "J9000-J9999", "E08-E13", "99201-99215": two codes or stems of one shape joined by a dash.
+_CODE_RANGE = re.compile(
+    r"^(?P<low>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})-(?P<high>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})$"
+)
 
 
 @dataclass
@@ -212,11 +230,30 @@ def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Toke
 
 
 def _atom(word: str, fieldname: str | None) -> Node:
-    if _CODE_PREFIX.match(word) and fieldname in (None, "code"):
-        return CodePrefix(word.rstrip("*"))
-    if fieldname == "code" or (fieldname is None and looks_like_code(word)):
+    if fieldname in (None, "code"):
+        if _CODE_PREFIX.match(word):
+            return CodePrefix(word.rstrip("*"))
+        if (match := _CODE_RANGE.match(word)) and _same_shape(match.group("low"), match.group("high")):
+            return CodeRange(match.group("low"), match.group("high"))
+    if fieldname == "code" or (fieldname is None and (looks_like_code(word) or _CODE_STEM.match(word))):
         return Code(word)
     return Word(word.rstrip("*"), fieldname)
+
+
+def _same_shape(low: str, high: str) -> bool:
+    """Both ends are codes of one kind: digits with digits, letters first with letters first."""
+    if low.isdigit() or high.isdigit():
+        return low.isdigit() and high.isdigit()
+    return (
+        (len(low.replace(".", "")) >= 3
+        and len(high.replace(".", "")) >= 3)
+        or low[0].upper() == high[0].upper()
+    )
+
+
+def is_code_stem(text: str) -> bool:
+    """True when `text` has the shape of the beginning of a code (J92, E11, C90)."""
+    return bool(_CODE_STEM.match(text)) or looks_like_code(text)
 
 
 def _field(scope: str | None, notices: list[str]) -> str | None:

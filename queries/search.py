@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh.query import Or
 
@@ -19,12 +20,15 @@ from index.schema import (
     TITLE,
     decode_record,
     field_for_section,
+    names_text,
 )
 from index.store import current_generation
 from pipeline.records import CodePage
 from queries.parse import parse_query
-from queries.plan import plan_query
+from queries.plan import CODE_BOOST, Plan, plan_query
+from queries.rerank import DEPTH, features
 from queries.snippets import Snippet, make_snippet
+from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,14 @@ class Searcher:
         self.index_dir = index_dir
         self._live: LiveIndex = open_live(index_dir)
         self._searcher = self._live.ix.searcher()
+        self._vocabulary: Vocabulary | None = None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The index's words, read on first need (a code lookup never needs them)."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self._searcher.reader())
+        return self._vocabulary
 
     def __enter__(self) -> Searcher:
         return self
@@ -99,6 +111,7 @@ class Searcher:
         old = (self._live, self._searcher)
         self._live = open_live(self.index_dir)
         self._searcher = self._live.ix.searcher()
+        self._vocabulary = None
         old[1].close()
         old[0].ix.close()
         return True
@@ -114,23 +127,56 @@ class Searcher:
         """Parse, plan and run one query. Raises QuerySyntaxError for an empty query."""
         started = time.perf_counter()
         parsed = parse_query(text)
-        plan = plan_query(parsed, systems)
+        plan = plan_query(parsed, systems, self.vocabulary)
         wanted = offset + limit
         if plan.code_order:
-            results = self._searcher.search(
-                plan.query, filter=plan.filter, limit=wanted, sortedby=KEY, terms=True
-            )
+            ranked, total = self._listing(plan, wanted)
         else:
-            results = self._searcher.search(plan.query, filter=plan.filter, limit=wanted, terms=True)
-        hits = tuple(self._hit(hit, scored=not plan.code_order) for hit in results[offset:wanted])
+            ranked, total = self._ranked(plan, wanted)
+        hits = tuple(
+            self._hit(hit, score, scored=not plan.code_order) for hit, score in ranked[offset:wanted]
+        )
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, hits, len(results), took, parsed.notices)
+        return SearchResult(text, hits, total, took, parsed.notices)
+
+    def _ranked(self, plan: Plan, wanted: int) -> tuple[list[tuple[Any, float]], int]:
+        """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
+        results = self._searcher.search(plan.query, filter=plan.filter, limit=max(wanted, DEPTH), terms=True)
+        hits = list(results)
+        if not plan.concepts or not hits:
+            return [(hit, float(hit.score or 0.0)) for hit in hits], len(results)
+        text_scores = [
+            (hit.score or 0.0) % CODE_BOOST if hit.score >= CODE_BOOST else hit.score or 0.0 for hit in hits
+        ]
+        top = max(text_scores) or 1.0
+        scored = []
+        for hit, text_score in zip(hits, text_scores, strict=True):
+            page = decode_record(hit[RECORD])
+            feats = features(page, names_text(page), plan.concepts, text_score / top, self.vocabulary)
+            code_bonus = CODE_BOOST if (hit.score or 0.0) >= CODE_BOOST else 0.0
+            scored.append((hit, code_bonus + feats.score()))
+        scored.sort(key=lambda pair: (-pair[1], pair[0][KEY]))
+        return scored, len(results)
+
+    def _listing(self, plan: Plan, wanted: int) -> tuple[list[tuple[Any, float]], int]:
+        """Codes typed in full first, then everything the stems, prefixes and ranges cover, in code order."""
+        first = []
+        if plan.exact_codes is not None:
+            first = list(
+                self._searcher.search(plan.exact_codes, filter=plan.filter, limit=wanted, sortedby=KEY)
+            )
+        seen = {hit[KEY] for hit in first}
+        results = self._searcher.search(
+            plan.query, filter=plan.filter, limit=wanted + len(first), sortedby=KEY
+        )
+        listed = first + [hit for hit in results if hit[KEY] not in seen]
+        return [(hit, 0.0) for hit in listed], max(len(results), len(first))
 
     def page(self, key: str) -> CodePage | None:
         fields = self._searcher.document(**{KEY: key})
         return decode_record(fields[RECORD]) if fields else None
 
-    def _hit(self, hit, scored: bool) -> Hit:
+    def _hit(self, hit, score: float, scored: bool) -> Hit:
         page = decode_record(hit[RECORD])
         matched: dict[str, set[str]] = {}
         for fieldname, term in hit.matched_terms() if hit.results.has_matched_terms() else ():
@@ -142,7 +188,7 @@ class Searcher:
             code=page.code,
             system=page.system,
             title=page.title,
-            score=float(hit.score or 0.0) if scored else 0.0,
+            score=score if scored else 0.0,
             section=section,
             snippet=snippet.text,
             highlights=snippet.spans,

@@ -1,0 +1,175 @@
+"""Query words -> concepts: what each typed word may stand for in the index, and how surely.
+
+A coder types "Inj", "encntr", "Keytruda", "injeciton" or "7thG"; the pages say injection,
+encounter, pembrolizumab, injection, and a code whose 7th character is G. Each typed word
+becomes a Concept: its alternatives are the analyzed index terms it may mean, each with a
+weight (an exact word 1.0, a known abbreviation or brand nearly as much, a truncation, a
+dropped-letter contraction or a typo less), so that exact matches rank above guessed ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
+from queries.abbreviations import expand_abbreviation
+from queries.synonyms import MAX_BRAND_WORDS, generic_names
+from queries.vocabulary import Candidate, Vocabulary
+
+EXACT = "exact"
+ABBREVIATION = "abbreviation"
+BRAND = "brand"
+TRUNCATION = "truncation"
+CONTRACTION = "contraction"
+TYPO = "typo"
+SEVENTH_CHARACTER = "seventh"
+
+# Weights of the kinds of alternative (tuned coarsely on the dev sets, see README).
+WEIGHTS = {
+    EXACT: 1.0,
+    ABBREVIATION: 0.95,
+    BRAND: 0.95,
+    SEVENTH_CHARACTER: 1.0,
+    TRUNCATION: 0.8,
+    CONTRACTION: 0.7,
+    TYPO: 0.6,
+}
+# A guessed word's weight also shrinks with its rarity next to the commonest candidate.
+RARITY_EXPONENT = 0.25
+# Words this short are often abbreviations even when the index has them as words ("ped").
+SHORT_WORD = 3
+
+# "7thG": CMS abbreviated titles name the 7th character of the code.
+_SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
+# A word gluing a number to a unit ("4999cc", "60m") reads as two.
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    terms: tuple[str, ...]  # analyzed terms that must all match
+    weight: float
+    kind: str
+    words: str  # the surface words it stands for (shown by --explain and "Did you mean")
+    field: str | None = None  # a field of its own (SEVENTH), else the concept's fields
+
+
+@dataclass(frozen=True)
+class Concept:
+    typed: str
+    alternatives: tuple[Alternative, ...]
+
+    @property
+    def best(self) -> Alternative:
+        return max(self.alternatives, key=lambda a: a.weight)
+
+    @property
+    def exact(self) -> bool:
+        return any(a.kind == EXACT for a in self.alternatives)
+
+
+def analyze(text: str) -> tuple[str, ...]:
+    """The index terms of `text` (lower-cased, stop words dropped, stemmed)."""
+    return tuple(token.text for token in TEXT_ANALYZER(text))
+
+
+def surface_tokens(text: str) -> list[str]:
+    """The words of `text` as typed, split where the index splits them, keeping "w/o"-style
+    abbreviations whole when the table knows them."""
+    if expand_abbreviation(text):
+        return [text]
+    tokens: list[str] = []
+    for token in WORD_TOKENIZER(text):
+        word = token.text
+        if (match := _NUMBER_UNIT.match(word)) and not _SEVENTH.match(word):
+            tokens.extend(match.groups())
+        else:
+            tokens.append(word)
+    return tokens
+
+
+def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
+    """Concepts of the words in `text`, in order; words with nothing to search are dropped.
+
+    Without a vocabulary (no index at hand) only exact words, abbreviations and brands are read.
+    """
+    tokens = surface_tokens(text)
+    concepts: list[Concept] = []
+    index = 0
+    while index < len(tokens):
+        brand, used = _brand(tokens, index)
+        if brand is not None:
+            concepts.append(brand)
+            index += used
+            continue
+        concept = concept_for(tokens[index], vocabulary)
+        if concept is not None:
+            concepts.append(concept)
+        index += 1
+    return concepts
+
+
+def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
+    """The alternatives one typed word may mean."""
+    if match := _SEVENTH.match(token):
+        letter = match.group(1).lower()
+        return Concept(
+            token, (Alternative((letter,), WEIGHTS[SEVENTH_CHARACTER], SEVENTH_CHARACTER, token, SEVENTH),)
+        )
+    alternatives: list[Alternative] = []
+    terms = analyze(token)
+    if terms and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
+        alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
+    for expansion in expand_abbreviation(token):
+        expanded = analyze(expansion)
+        if expanded and (vocabulary is None or all(vocabulary.known_term(t) for t in expanded)):
+            alternatives.append(Alternative(expanded, WEIGHTS[ABBREVIATION], ABBREVIATION, expansion))
+    if vocabulary is not None and token.isalpha():
+        guessed = not alternatives or len(token) <= SHORT_WORD or not vocabulary.is_word(token)
+        if guessed and not any(a.kind == ABBREVIATION for a in alternatives):
+            found = _guesses(vocabulary, token, TRUNCATION, vocabulary.completions(token))
+            found += _guesses(vocabulary, token, CONTRACTION, vocabulary.contractions(token))
+            if not found and not alternatives:
+                found = _guesses(vocabulary, token, TYPO, vocabulary.corrections(token))
+            alternatives.extend(found)
+    if not alternatives:
+        return None
+    return Concept(token, tuple(_dedupe(alternatives)))
+
+
+def _guesses(vocabulary: Vocabulary, token: str, kind: str, candidates: list[Candidate]) -> list[Alternative]:
+    if not candidates:
+        return []
+    top = max(c.doc_frequency for c in candidates)
+    found = []
+    for candidate in candidates:
+        terms = analyze(candidate.word)
+        if terms and all(vocabulary.known_term(t) for t in terms):
+            weight = WEIGHTS[kind] * (candidate.doc_frequency / top) ** RARITY_EXPONENT
+            found.append(Alternative(terms, weight, kind, candidate.word))
+    return found
+
+
+def _brand(tokens: list[str], start: int) -> tuple[Concept | None, int]:
+    """A brand name of up to MAX_BRAND_WORDS words starting at `start`: its generic names."""
+    for length in range(min(MAX_BRAND_WORDS, len(tokens) - start), 0, -1):
+        words = tuple(tokens[start : start + length])
+        generics = generic_names(words)
+        if not generics:
+            continue
+        typed = " ".join(words)
+        alternatives = [Alternative(analyze(typed), WEIGHTS[EXACT], EXACT, typed)] if analyze(typed) else []
+        alternatives += [Alternative(analyze(g), WEIGHTS[BRAND], BRAND, g) for g in generics if analyze(g)]
+        return Concept(typed, tuple(_dedupe(alternatives))), length
+    return None, 0
+
+
+def _dedupe(alternatives: list[Alternative]) -> list[Alternative]:
+    """One alternative per set of terms, the heaviest."""
+    best: dict[tuple[str | None, tuple[str, ...]], Alternative] = {}
+    for alt in alternatives:
+        key = (alt.field, alt.terms)
+        if key not in best or alt.weight > best[key].weight:
+            best[key] = alt
+    return sorted(best.values(), key=lambda a: (-a.weight, a.terms))

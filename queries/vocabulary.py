@@ -1,0 +1,109 @@
+"""The index's own words, for reading what a user abbreviated, truncated or mistyped.
+
+Claims shorten words in two ways: by cutting them ("ozogam" for ozogamicin, "pum" for pump)
+and by dropping letters ("encntr" for encounter, "whelchr" for wheelchair). Both keep the first
+letter and the order of the rest, so candidates are the words that name codes (the WORDS
+field's lexicon) starting with the same letter; they are ranked by how often codes use them,
+since a common word is the likelier meaning of a short form.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.reading import IndexReader
+
+from index.schema import TEXT_FIELDS, WORDS
+from queries.typos import allowed_edits, within_edits
+
+# A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
+MIN_TRUNCATION = 3
+# Letter-dropping needs a little more to go on: "ntrm" yes, "ab" no.
+MIN_CONTRACTION = 3
+MAX_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str  # a surface word of the index
+    doc_frequency: int
+
+
+class Vocabulary:
+    """Words of an open index, grouped by first letter; built once per searcher."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self._reader = reader
+        by_letter: dict[str, list[Candidate]] = defaultdict(list)
+        for term, info in reader.iter_field(WORDS):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if word[:1].isalpha():
+                by_letter[word[0]].append(Candidate(word, info.doc_frequency()))
+        for group in by_letter.values():
+            group.sort(key=lambda c: (-c.doc_frequency, c.word))
+        self._by_letter = dict(by_letter)
+        self._surface = {c.word: c.doc_frequency for group in by_letter.values() for c in group}
+        self.doc_count = reader.doc_count_all()
+        self.known_term = lru_cache(maxsize=65536)(self._known_term)
+
+    def is_word(self, word: str) -> bool:
+        """True when `word` is written, as is, in some code's title or names."""
+        return word.lower() in self._surface
+
+    def _known_term(self, term: str) -> int:
+        """How many documents hold the analyzed term in some text field (the largest count)."""
+        return max(self._reader.doc_frequency(field, term) for field in TEXT_FIELDS)
+
+    def completions(self, token: str) -> list[Candidate]:
+        """Words that `token` is a cut-off beginning of, commonest first."""
+        token = token.lower()
+        if len(token) < MIN_TRUNCATION:
+            return []
+        found = [
+            c
+            for c in self._by_letter.get(token[0], ())
+            if len(c.word) > len(token) and c.word.startswith(token)
+        ]
+        return found[:MAX_CANDIDATES]
+
+    def contractions(self, token: str) -> list[Candidate]:
+        """Words that `token` abbreviates by dropping letters (not only a prefix), commonest first."""
+        token = token.lower()
+        if len(token) < MIN_CONTRACTION or not token.isalpha():
+            return []
+        found = [
+            c
+            for c in self._by_letter.get(token[0], ())
+            if len(c.word) > len(token) and not c.word.startswith(token) and _is_subsequence(token, c.word)
+        ]
+        return found[:MAX_CANDIDATES]
+
+    def corrections(self, token: str) -> list[Candidate]:
+        """Words within the allowed number of typing mistakes of `token`, commonest first."""
+        token = token.lower()
+        limit = allowed_edits(token)
+        if not limit or not token.isalpha():
+            return []
+        letters = {token[0], token[1]} if len(token) > 1 else {token[0]}
+        found = [
+            c
+            for letter in sorted(letters)
+            for c in self._by_letter.get(letter, ())
+            if c.word != token and within_edits(token, c.word, limit)
+        ]
+        found.sort(key=lambda c: (-c.doc_frequency, c.word))
+        return found[:MAX_CANDIDATES]
+
+
+def _is_subsequence(short: str, word: str) -> bool:
+    """True when the letters of `short` occur in `word` in order, the first ones matching."""
+    if short[0] != word[0]:
+        return False
+    position = 1
+    for letter in short[1:]:
+        position = word.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True
