@@ -59,7 +59,8 @@ class Fts5Baseline:
             return []
         match = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
         rows = self.db.execute(
-            "SELECT system, code, title FROM pages WHERE pages MATCH ? ORDER BY bm25(pages, 2.0, 1.0) LIMIT ?",
+            "SELECT system, code, title FROM pages WHERE pages MATCH ? "
+            "ORDER BY bm25(pages, 2.0, 1.0) LIMIT ?",
             (match, k),
         )
         return [RankedCode(system, code, title) for system, code, title in rows]
@@ -81,13 +82,6 @@ def open_baseline(pages: Path, db_path: Path | None) -> Fts5Baseline:
     return baseline
 
 
-def medcodes_ranker(searcher: Searcher):
-    def rank(text: str, k: int) -> list[RankedCode]:
-        return [RankedCode(h.system, h.code, h.title) for h in searcher.search(text, limit=k).hits]
-
-    return rank
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("qrels", nargs="+", type=Path)
@@ -101,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, Evaluation] = {"fts5": evaluate(open_baseline(args.pages, args.db).rank, judged, args.k)}
     if args.index:
         with Searcher(args.index) as searcher:
-            runs["medcodes"] = evaluate(medcodes_ranker(searcher), judged, args.k)
+            runs["medcodes"] = evaluate(searcher_ranker(searcher), judged, args.k)
     if args.json:
         print(json.dumps({name: scores_to_dict(run) for name, run in runs.items()}, indent=2))
     else:

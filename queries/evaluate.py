@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.codes import normalize_code
+from queries.parse import QuerySyntaxError
+from queries.search import Searcher
 
 EXACT = 2  # the grade of the code a query asks for
 QRELS_COLUMNS = ("qid", "query", "system", "code", "grade")
@@ -152,6 +154,19 @@ def evaluate(ranker: Ranker, queries: Sequence[JudgedQuery], k: int = 10) -> Eva
         by_set={name: _mean(group) for name, group in by_set.items()},
         overall=_mean(outcomes),
     )
+
+
+def searcher_ranker(searcher: Searcher) -> Ranker:
+    """Rank with an open medcodes Searcher; a query it cannot read ranks nothing."""
+
+    def rank(text: str, k: int) -> list[RankedCode]:
+        try:
+            hits = searcher.search(text, limit=k).hits
+        except QuerySyntaxError:
+            return []
+        return [RankedCode(hit.system, hit.code, hit.title) for hit in hits]
+
+    return rank
 
 
 def _gain(grade: int) -> float:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from whoosh.analysis import STOP_WORDS
+
 from index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
 from queries.abbreviations import expand_abbreviation
-from queries.synonyms import MAX_BRAND_WORDS, generic_names
+from queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
 from queries.vocabulary import Candidate, Vocabulary
 
 EXACT = "exact"
 ABBREVIATION = "abbreviation"
 BRAND = "brand"
+SYNONYM = "synonym"
 TRUNCATION = "truncation"
 CONTRACTION = "contraction"
 TYPO = "typo"
@@ -30,6 +33,7 @@ WEIGHTS = {
     EXACT: 1.0,
     ABBREVIATION: 0.95,
     BRAND: 0.95,
+    SYNONYM: 0.9,
     SEVENTH_CHARACTER: 1.0,
     TRUNCATION: 0.8,
     CONTRACTION: 0.7,
@@ -98,9 +102,9 @@ def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
     concepts: list[Concept] = []
     index = 0
     while index < len(tokens):
-        brand, used = _brand(tokens, index)
-        if brand is not None:
-            concepts.append(brand)
+        known, used = _known_term(tokens, index)
+        if known is not None:
+            concepts.append(known)
             index += used
             continue
         concept = concept_for(tokens[index], vocabulary)
@@ -119,6 +123,8 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
         )
     alternatives: list[Alternative] = []
     terms = analyze(token)
+    if not terms and token.lower() in STOP_WORDS and not expand_abbreviation(token):
+        return None  # "the", "of": nothing to guess from
     if terms and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
         alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
     for expansion in expand_abbreviation(token):
@@ -151,16 +157,18 @@ def _guesses(vocabulary: Vocabulary, token: str, kind: str, candidates: list[Can
     return found
 
 
-def _brand(tokens: list[str], start: int) -> tuple[Concept | None, int]:
-    """A brand name of up to MAX_BRAND_WORDS words starting at `start`: its generic names."""
-    for length in range(min(MAX_BRAND_WORDS, len(tokens) - start), 0, -1):
+def _known_term(tokens: list[str], start: int) -> tuple[Concept | None, int]:
+    """A brand or a term with synonyms, of up to MAX_TERM_WORDS words starting at `start`."""
+    for length in range(min(MAX_TERM_WORDS, len(tokens) - start), 0, -1):
         words = tuple(tokens[start : start + length])
-        generics = generic_names(words)
-        if not generics:
+        others = [(BRAND, g) for g in generic_names(words)] + [(SYNONYM, e) for e in equivalents(words)]
+        if not others:
             continue
         typed = " ".join(words)
         alternatives = [Alternative(analyze(typed), WEIGHTS[EXACT], EXACT, typed)] if analyze(typed) else []
-        alternatives += [Alternative(analyze(g), WEIGHTS[BRAND], BRAND, g) for g in generics if analyze(g)]
+        alternatives += [
+            Alternative(analyze(text), WEIGHTS[kind], kind, text) for kind, text in others if analyze(text)
+        ]
         return Concept(typed, tuple(_dedupe(alternatives))), length
     return None, 0
 

@@ -233,22 +233,18 @@ def _atom(word: str, fieldname: str | None) -> Node:
     if fieldname in (None, "code"):
         if _CODE_PREFIX.match(word):
             return CodePrefix(word.rstrip("*"))
-        if (match := _CODE_RANGE.match(word)) and _same_shape(match.group("low"), match.group("high")):
+        if (match := _CODE_RANGE.match(word)) and _is_range(match.group("low"), match.group("high")):
             return CodeRange(match.group("low"), match.group("high"))
     if fieldname == "code" or (fieldname is None and (looks_like_code(word) or _CODE_STEM.match(word))):
         return Code(word)
     return Word(word.rstrip("*"), fieldname)
 
 
-def _same_shape(low: str, high: str) -> bool:
-    """Both ends are codes of one kind: digits with digits, letters first with letters first."""
+def _is_range(low: str, high: str) -> bool:
+    """Both ends are codes or code stems of one kind: digits with digits, letter-led with letter-led."""
     if low.isdigit() or high.isdigit():
         return low.isdigit() and high.isdigit()
-    return (
-        (len(low.replace(".", "")) >= 3
-        and len(high.replace(".", "")) >= 3)
-        or low[0].upper() == high[0].upper()
-    )
+    return is_code_stem(low) and is_code_stem(high)
 
 
 def is_code_stem(text: str) -> bool:

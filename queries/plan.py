@@ -13,6 +13,7 @@ from whoosh import query as wq
 
 from index.schema import CODE, FIELD_WEIGHTS, KEY, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from pipeline.codes import code_forms, infer_system, normalize_code
+from queries.dismax import MaxOf
 from queries.expand import ABBREVIATION, BRAND, EXACT, Alternative, Concept, analyze, concepts_for
 from queries.parse import (
     All,
@@ -80,12 +81,14 @@ def concept_query(concept: Concept, fields: tuple[str, ...] = TEXT_FIELDS) -> wq
         _alternative(alt, fields if alt.kind in _EVERYWHERE or fields != TEXT_FIELDS else NAMING_FIELDS)
         for alt in concept.alternatives
     ]
-    return queries[0] if len(queries) == 1 else wq.DisjunctionMax(queries)
+    return queries[0] if len(queries) == 1 else MaxOf(queries)
 
 
 def concept_frequency(concept: Concept, vocabulary: Vocabulary) -> int:
     """About how many pages a concept matches: its alternatives' document counts, added up."""
-    return sum(max(vocabulary.known_term(t) for t in alt.terms) for alt in concept.alternatives if alt.field is None)
+    return sum(
+        max(vocabulary.known_term(t) for t in alt.terms) for alt in concept.alternatives if alt.field is None
+    )
 
 
 class _Compiler:
@@ -139,10 +142,14 @@ class _Compiler:
     def _ranked_or(self, children: tuple[Node, ...], negated: bool, ranked: bool) -> wq.Query | None:
         """Words side by side: any may match, scores add up, NOT-ed ones exclude."""
         positive = [
-            q for c in children if not isinstance(c, Not) and (q := self.compile(c, negated, ranked)) is not None
+            q
+            for c in children
+            if not isinstance(c, Not) and (q := self.compile(c, negated, ranked)) is not None
         ]
         negative = [
-            q for c in children if isinstance(c, Not) and (q := self.compile(c.child, True, False)) is not None
+            q
+            for c in children
+            if isinstance(c, Not) and (q := self.compile(c.child, True, False)) is not None
         ]
         query = _combine(wq.Or, positive)
         if negative:

@@ -5,6 +5,8 @@ that says exactly what was typed. Claims and index entries name one code, so for
 candidates of the first stage this module measures, from the stored title and other names:
 how much of the query the names cover (rare words counting more), how much of the title the
 query accounts for, and whether query words that stand side by side also do so in the title.
+A word that no candidate names at all points to the residual code of its group ("... of other
+specified sites"), as classification rules send unlisted things to "other".
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from queries.vocabulary import Vocabulary
 
 # How many first-stage results are re-ranked.
 DEPTH = 100
+# The stem that marks a residual ("other") category in a title.
+_RESIDUAL = "other"
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,17 @@ class RankWeights:
     adjacency: float = 0.2  # neighbouring query words that are neighbours in the title too
     first_stage: float = 0.5  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
+    residual: float = 0.5  # a word no candidate names counts this much for an "other" code
 
 
 WEIGHTS = RankWeights()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    page: CodePage
+    names: str  # the page's other names, as indexed
+    first_stage: float  # its first-stage score relative to the best candidate's
 
 
 @dataclass(frozen=True)
@@ -52,50 +64,73 @@ class Features:
         )
 
 
+@dataclass(frozen=True)
+class _Match:
+    """How one candidate's names match each concept."""
+
+    levels: tuple[float, ...]  # per concept: the weight of the best matching alternative, or 0
+    places: tuple[int | None, ...]  # per concept: where it matched in the title
+    precision: float
+    residual: bool
+
+
 def features(
-    page: CodePage,
-    names: str,
+    candidates: list[Candidate],
     concepts: tuple[Concept, ...],
-    relative_score: float,
     vocabulary: Vocabulary | None,
     weights: RankWeights = WEIGHTS,
-) -> Features:
-    """How well `page` (its title and other names) answers the concepts of a query."""
+) -> list[Features]:
+    """The re-ranking features of each candidate, in order."""
+    idf = [_idf(c, vocabulary) for c in concepts]
+    total = sum(idf)
+    matches = [_match(candidate, concepts, weights) for candidate in candidates]
+    named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
+    found = []
+    for candidate, match in zip(candidates, matches, strict=True):
+        covered = sum(
+            w * (weights.residual if match.residual and not named[i] else level)
+            for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
+        )
+        pairs = list(itertools.pairwise(match.places))
+        adjacent = sum(1 for a, b in pairs if a is not None and b is not None and 0 < b - a <= 2)
+        found.append(
+            Features(
+                coverage=covered / total if total else 0.0,
+                precision=match.precision,
+                adjacency=adjacent / len(pairs) if pairs else 0.0,
+                first_stage=candidate.first_stage,
+            )
+        )
+    return found
+
+
+def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
+    page = candidate.page
     title = [(token.text, token.pos) for token in TEXT_ANALYZER(page.title, positions=True)]
-    title_positions: dict[str, list[int]] = {}
+    positions: dict[str, int] = {}
     for text, pos in title:
-        title_positions.setdefault(text, []).append(pos)
-    name_terms = {token.text for token in TEXT_ANALYZER(names)} if names else set()
+        positions.setdefault(text, pos)
+    name_terms = {token.text for token in TEXT_ANALYZER(candidate.names)} if candidate.names else set()
     seventh = seventh_character(page.system, page.code)
-    covered = total = 0.0
-    used: set[str] = set()
+    levels: list[float] = []
     places: list[int | None] = []
+    used: set[str] = set()
     for concept in concepts:
-        weight = _idf(concept, vocabulary)
-        total += weight
-        best, place = 0.0, None
+        best, place, terms = 0.0, None, ()
         for alt in concept.alternatives:
             if alt.kind == SEVENTH_CHARACTER:
                 if seventh == alt.terms[0] and alt.weight > best:
-                    best, place = alt.weight, None
-                continue
-            if all(t in title_positions for t in alt.terms):
+                    best, place, terms = alt.weight, None, ()
+            elif all(t in positions for t in alt.terms):
                 if alt.weight > best:
-                    best, place = alt.weight, title_positions[alt.terms[0]][0]
-                    used.update(alt.terms)
-            elif name_terms and all(t in name_terms for t in alt.terms):
-                best = max(best, alt.weight * weights.names)
-        covered += weight * best
+                    best, place, terms = alt.weight, positions[alt.terms[0]], alt.terms
+            elif name_terms and all(t in name_terms for t in alt.terms) and alt.weight * weights.names > best:
+                best, place, terms = alt.weight * weights.names, None, ()
+        levels.append(best)
         places.append(place)
+        used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
-    pairs = [(a, b) for a, b in itertools.pairwise(places)]
-    adjacent = sum(1 for a, b in pairs if a is not None and b is not None and 0 < b - a <= 2)
-    return Features(
-        coverage=covered / total if total else 0.0,
-        precision=precision,
-        adjacency=adjacent / len(pairs) if pairs else 0.0,
-        first_stage=relative_score,
-    )
+    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions)
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:

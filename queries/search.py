@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from index.schema import (
     KEY,
     RECORD,
     SECTION_FIELDS,
+    SYSTEM,
     TITLE,
     decode_record,
     field_for_section,
@@ -24,10 +26,12 @@ from index.schema import (
 )
 from index.store import current_generation
 from pipeline.records import CodePage
+from queries.expand import EXACT
 from queries.parse import parse_query
 from queries.plan import CODE_BOOST, Plan, plan_query
-from queries.rerank import DEPTH, features
+from queries.rerank import DEPTH, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
+from queries.suggest import suggest
 from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -51,9 +55,10 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     url: str | None = None
+    explanation: dict[str, Any] | None = None  # with explain=True: matched fields, score parts
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "code": self.code,
             "system": self.system,
             "title": self.title,
@@ -63,6 +68,9 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "url": self.url,
         }
+        if self.explanation is not None:
+            data["explain"] = self.explanation
+        return data
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,23 @@ class SearchResult:
     total: int
     took_ms: float
     notices: tuple[str, ...] = ()
+    suggestion: str | None = None  # "Did you mean …", when words were corrected or little was found
+    facets: dict[str, int] | None = None  # with facets=True: matching pages per code system
+    error: str | None = None  # in a batch, why this line could not be searched
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON Lines object of one query: {"query", "hits", "took_ms", …}."""
+        data: dict[str, object] = {
+            "query": self.query,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+        }
+        optional = {"notices": list(self.notices), "did_you_mean": self.suggestion, "facets": self.facets}
+        data.update({key: value for key, value in optional.items() if value})
+        if self.error is not None:
+            data["error"] = self.error
+        return data
 
 
 class Searcher:
@@ -123,8 +148,14 @@ class Searcher:
         systems: tuple[str, ...] = (),
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        explain: bool = False,
+        facets: bool = False,
     ) -> SearchResult:
-        """Parse, plan and run one query. Raises QuerySyntaxError for an empty query."""
+        """Parse, plan and run one query. Raises QuerySyntaxError for an empty query.
+
+        `explain` adds each hit's matched fields and score parts; `facets` counts the matching
+        pages per code system (a full count, so it costs a scan of every match).
+        """
         started = time.perf_counter()
         parsed = parse_query(text)
         plan = plan_query(parsed, systems, self.vocabulary)
@@ -133,33 +164,42 @@ class Searcher:
             ranked, total = self._listing(plan, wanted)
         else:
             ranked, total = self._ranked(plan, wanted)
-        hits = tuple(
-            self._hit(hit, score, scored=not plan.code_order) for hit, score in ranked[offset:wanted]
-        )
+        hits = tuple(self._hit(entry, plan, explain) for entry in ranked[offset:wanted])
+        counts = self._facets(plan) if facets else None
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, hits, total, took, parsed.notices)
+        suggestion = suggest(text, plan.concepts, total)
+        return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
 
-    def _ranked(self, plan: Plan, wanted: int) -> tuple[list[tuple[Any, float]], int]:
+    def candidates(self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH) -> list[tuple[str, float]]:
+        """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
+        plan = plan_query(parse_query(text), systems, self.vocabulary)
+        return [(hit[KEY], float(hit.score or 0.0)) for hit in self._first_stage(plan, limit)]
+
+    def _first_stage(self, plan: Plan, limit: int) -> Any:
+        return self._searcher.search(plan.query, filter=plan.filter, limit=limit, terms=True)
+
+    def _ranked(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], int]:
         """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
-        results = self._searcher.search(plan.query, filter=plan.filter, limit=max(wanted, DEPTH), terms=True)
+        results = self._first_stage(plan, max(wanted, DEPTH))
         hits = list(results)
         if not plan.concepts or not hits:
-            return [(hit, float(hit.score or 0.0)) for hit in hits], len(results)
-        text_scores = [
-            (hit.score or 0.0) % CODE_BOOST if hit.score >= CODE_BOOST else hit.score or 0.0 for hit in hits
-        ]
+            return [_Ranked(hit, float(hit.score or 0.0)) for hit in hits], _total(results)
+        text_scores = [_text_score(hit) for hit in hits]
         top = max(text_scores) or 1.0
-        scored = []
+        candidates = []
         for hit, text_score in zip(hits, text_scores, strict=True):
             page = decode_record(hit[RECORD])
-            feats = features(page, names_text(page), plan.concepts, text_score / top, self.vocabulary)
-            code_bonus = CODE_BOOST if (hit.score or 0.0) >= CODE_BOOST else 0.0
-            scored.append((hit, code_bonus + feats.score()))
-        scored.sort(key=lambda pair: (-pair[1], pair[0][KEY]))
-        return scored, len(results)
+            candidates.append(Candidate(page, names_text(page), text_score / top))
+        found = features(candidates, plan.concepts, self.vocabulary)
+        ranked = [
+            _Ranked(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
+            for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
+        ]
+        ranked.sort(key=lambda entry: (-entry.score, entry.hit[KEY]))
+        return ranked, _total(results)
 
-    def _listing(self, plan: Plan, wanted: int) -> tuple[list[tuple[Any, float]], int]:
-        """Codes typed in full first, then everything the stems, prefixes and ranges cover, in code order."""
+    def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], int]:
+        """Codes typed in full first, then all the stems, prefixes and ranges cover, in code order."""
         first = []
         if plan.exact_codes is not None:
             first = list(
@@ -170,13 +210,18 @@ class Searcher:
             plan.query, filter=plan.filter, limit=wanted + len(first), sortedby=KEY
         )
         listed = first + [hit for hit in results if hit[KEY] not in seen]
-        return [(hit, 0.0) for hit in listed], max(len(results), len(first))
+        return [_Ranked(hit, 0.0) for hit in listed], max(len(results), len(first))
+
+    def _facets(self, plan: Plan) -> dict[str, int]:
+        results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
+        return {system: len(docs) for system, docs in sorted(results.groups(SYSTEM).items())}
 
     def page(self, key: str) -> CodePage | None:
         fields = self._searcher.document(**{KEY: key})
         return decode_record(fields[RECORD]) if fields else None
 
-    def _hit(self, hit, score: float, scored: bool) -> Hit:
+    def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
+        hit = entry.hit
         page = decode_record(hit[RECORD])
         matched: dict[str, set[str]] = {}
         for fieldname, term in hit.matched_terms() if hit.results.has_matched_terms() else ():
@@ -188,12 +233,52 @@ class Searcher:
             code=page.code,
             system=page.system,
             title=page.title,
-            score=score if scored else 0.0,
+            score=0.0 if plan.code_order else entry.score,
             section=section,
             snippet=snippet.text,
             highlights=snippet.spans,
             url=page.url,
+            explanation=_explain(entry, matched, plan) if explain else None,
         )
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A first-stage hit with its final score and, when re-ranked, its features."""
+
+    hit: Any
+    score: float
+    features: Features | None = None
+
+
+def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:
+    """Which fields matched which terms, and the parts the score is made of."""
+    parts: dict[str, float] = {"bm25f": round(float(entry.hit.score or 0.0), 4)}
+    if entry.features is not None:
+        parts.update({name: round(value, 4) for name, value in asdict(entry.features).items()})
+    words = [
+        {
+            "typed": c.typed,
+            "means": sorted({f"{a.words} ({a.kind})" for a in c.alternatives if a.kind != EXACT}),
+        }
+        for c in plan.concepts
+    ]
+    return {
+        "matched": {field: sorted(terms) for field, terms in sorted(matched.items())},
+        "score_parts": parts,
+        "words": [w for w in words if w["means"]],
+    }
+
+
+def _text_score(hit: Any) -> float:
+    """A hit's score without the exact-code bonus (codes typed are listed first regardless)."""
+    score = float(hit.score or 0.0)
+    return score - CODE_BOOST * math.floor(score / CODE_BOOST)
+
+
+def _total(results: Any) -> int:
+    """Pages matched: exact when Whoosh counted them, else its estimate (counting costs a scan)."""
+    return len(results) if results.has_exact_length() else results.estimated_length()
 
 
 def search(index_dir: Path, text: str, **options: object) -> SearchResult:

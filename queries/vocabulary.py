@@ -76,7 +76,9 @@ class Vocabulary:
         found = [
             c
             for c in self._by_letter.get(token[0], ())
-            if len(c.word) > len(token) and not c.word.startswith(token) and _is_subsequence(token, c.word)
+            if len(token) < len(c.word) <= _longest_contracted(token)
+            and not c.word.startswith(token)
+            and _is_subsequence(token, c.word)
         ]
         return found[:MAX_CANDIDATES]
 
@@ -95,6 +97,12 @@ class Vocabulary:
         ]
         found.sort(key=lambda c: (-c.doc_frequency, c.word))
         return found[:MAX_CANDIDATES]
+
+
+def _longest_contracted(token: str) -> int:
+    """The longest word a contraction plausibly stands for: three letters keep most of a short
+    word ("hnd" hand, "rng" ring), longer ones about a third of any word ("encntr", "fbrgl")."""
+    return len(token) + 4 if len(token) == MIN_CONTRACTION else 3 * len(token)
 
 
 def _is_subsequence(short: str, word: str) -> bool:
