@@ -25,7 +25,7 @@ from pipeline.batch import parse_inputs
 from pipeline.records import CodePage
 from pipeline.sources import expand_inputs
 from queries.eval_report import format_comparison, scores_to_dict
-from queries.evaluate import Evaluation, RankedCode, evaluate, load_qrels
+from queries.evaluate import Evaluation, RankedCode, evaluate, load_qrels, searcher_ranker
 from queries.search import Searcher
 
 _WORD = re.compile(r"\w+")

@@ -89,8 +89,9 @@ class Evaluation:
     overall: Scores = Scores(0, 0.0, 0.0, 0.0)
 
     def worst(self, count: int) -> list[QueryOutcome]:
-        """The queries that scored lowest, first exact code missing before merely low."""
-        return sorted(self.outcomes, key=lambda o: (o.ndcg, o.reciprocal_rank, o.judged.qid))[:count]
+        """The imperfect queries that scored lowest, first exact code missing before merely low."""
+        imperfect = [o for o in self.outcomes if o.ndcg < 1.0]
+        return sorted(imperfect, key=lambda o: (o.ndcg, o.reciprocal_rank, o.judged.qid))[:count]
 
 
 Ranker = Callable[[str, int], Sequence[RankedCode]]

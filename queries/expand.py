@@ -123,11 +123,14 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
         )
     alternatives: list[Alternative] = []
     terms = analyze(token)
-    if not terms and token.lower() in STOP_WORDS and not expand_abbreviation(token):
+    expansions = expand_abbreviation(token)
+    if not terms and token.lower() in STOP_WORDS and not expansions:
         return None  # "the", "of": nothing to guess from
+    if expansions and not any(analyze(e) for e in expansions):
+        return None  # "w" is "with": a common word, nothing to search for
     if terms and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
         alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
-    for expansion in expand_abbreviation(token):
+    for expansion in expansions:
         expanded = analyze(expansion)
         if expanded and (vocabulary is None or all(vocabulary.known_term(t) for t in expanded)):
             alternatives.append(Alternative(expanded, WEIGHTS[ABBREVIATION], ABBREVIATION, expansion))
@@ -140,7 +143,8 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
                 found = _guesses(vocabulary, token, TYPO, vocabulary.corrections(token))
             alternatives.extend(found)
     if not alternatives:
-        return None
+        # Nowhere in the index: searched as typed, so that the query says "no pages match".
+        return Concept(token, (Alternative(terms, WEIGHTS[EXACT], EXACT, token),)) if terms else None
     return Concept(token, tuple(_dedupe(alternatives)))
 
 

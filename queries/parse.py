@@ -13,43 +13,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.codes import SYSTEMS, looks_like_code, system_from_text
+from queries.routing import route_scope
+from queries.scopes import FIELD_ALIASES
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
-
-# Scope names a user may type, mapped to the index field (or pseudo-field) they search.
-FIELD_ALIASES: dict[str, str] = {
-    "title": "title",
-    "name": "name",
-    "names": "names",
-    "aka": "names",
-    "summary": "summary",
-    "purpose": "purpose",
-    "goals": "purpose",
-    "indications": "indications",
-    "indication": "indications",
-    "indicated": "indications",
-    "prep": "preparation",
-    "preparation": "preparation",
-    "procedure": "procedure",
-    "steps": "procedure",
-    "description": "procedure",
-    "duration": "duration",
-    "setting": "setting",
-    "personnel": "personnel",
-    "staff": "personnel",
-    "risks": "risks",
-    "risk": "risks",
-    "complications": "risks",
-    "benefits": "benefits",
-    "recovery": "recovery",
-    "aftercare": "recovery",
-    "alternatives": "alternatives",
-    "experience": "experience",
-    "other": "other",
-    "code": "code",
-    "system": "system",
-}
 
 
 class QuerySyntaxError(ValueError):
@@ -155,6 +123,9 @@ def parse_query(text: str) -> ParsedQuery:
     """
     notices: list[str] = []
     text = _CONTROL.sub(" ", text)
+    text, routed = route_scope(text)
+    if routed:
+        notices.append(routed)
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
@@ -320,6 +291,8 @@ class _Parser:
 
     def _unary(self) -> Node | None:
         kind = self._peek()
+        if kind in (None, ")", "OR", "AND"):
+            return None  # a NOT with nothing after it
         if kind == "NOT":
             self.pos += 1
             child = self._unary()

@@ -39,6 +39,8 @@ _RANGE_END = "\uffff"
 # candidates that its rarer neighbours do not; it is left to the re-ranker, which reads it in
 # every candidate's names, instead of being scored over tens of thousands of pages in Python.
 COMMON_SHARE = 0.04
+# Below this many pages a word is never "common": small indexes are fast to score whole.
+COMMON_MIN_PAGES = 2000
 # When every word is that common, the rarest few still pick the candidates.
 KEEP_RAREST = 3
 # Alternatives that are written in the query or known names search every text field; guessed
@@ -104,7 +106,7 @@ class _Compiler:
             return
         concepts = [c for word in _ranked_words(root) for c in self._concepts(word.text, False)]
         frequency = {c: concept_frequency(c, self.vocabulary) for c in concepts}
-        limit = COMMON_SHARE * self.vocabulary.doc_count
+        limit = max(COMMON_SHARE * self.vocabulary.doc_count, COMMON_MIN_PAGES)
         common = {c for c in concepts if frequency[c] > limit}
         if common and len(common) == len(set(concepts)):
             common -= set(sorted(common, key=lambda c: frequency[c])[:KEEP_RAREST])

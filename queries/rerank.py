@@ -32,8 +32,8 @@ class RankWeights:
 
     coverage: float = 1.0  # share of the query's (idf-weighted) words found in the names
     precision: float = 0.3  # share of the title's words that the query accounts for
-    adjacency: float = 0.2  # neighbouring query words that are neighbours in the title too
-    first_stage: float = 0.5  # the BM25F score, relative to the best candidate's
+    adjacency: float = 0.4  # neighbouring query words that are neighbours in the title too
+    first_stage: float = 0.25  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
 

@@ -170,7 +170,9 @@ class Searcher:
         suggestion = suggest(text, plan.concepts, total)
         return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
 
-    def candidates(self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH) -> list[tuple[str, float]]:
+    def candidates(
+        self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
+    ) -> list[tuple[str, float]]:
         """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
         plan = plan_query(parse_query(text), systems, self.vocabulary)
         return [(hit[KEY], float(hit.score or 0.0)) for hit in self._first_stage(plan, limit)]

@@ -94,5 +94,7 @@ def test_hits_are_reranked_candidates_in_score_order(built_index: Path, text: st
 
 def test_every_text_field_is_searched(built_index: Path) -> None:
     plan = plan_query(parse_query("fever"))
-    leaves = [q for q in plan.query.leaves() if isinstance(q, wq.Term)] if plan.query.is_leaf() is False else []
+    leaves = (
+        [q for q in plan.query.leaves() if isinstance(q, wq.Term)] if plan.query.is_leaf() is False else []
+    )
     assert {term.fieldname for term in leaves} == set(TEXT_FIELDS)
