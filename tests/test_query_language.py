@@ -37,7 +37,9 @@ def codes(result: SearchResult) -> list[str]:
     ],
     ids=["hcpcs-range", "range-ends-included", "icd-range", "cpt-range", "stem", "short-stem", "icd-stem"],
 )
-def test_code_stems_and_ranges_list_codes_in_order(searcher: Searcher, query: str, expected: list[str]) -> None:
+def test_code_stems_and_ranges_list_codes_in_order(
+    searcher: Searcher, query: str, expected: list[str]
+) -> None:
     assert codes(searcher.search(query, limit=50)) == expected
 
 
@@ -88,7 +90,9 @@ def test_guessed_meanings_weigh_less_than_exact_words(searcher: Searcher) -> Non
 def test_all_in_capitals_is_a_leukemia_but_all_is_a_word() -> None:
     (capital,) = concepts_for("ALL", None)
     assert any(a.words == "acute lymphoblastic leukemia" for a in capital.alternatives)
-    assert concepts_for("all", None) == [] or all(a.kind == EXACT for c in concepts_for("all", None) for a in c.alternatives)
+    assert concepts_for("all", None) == [] or all(
+        a.kind == EXACT for c in concepts_for("all", None) for a in c.alternatives
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,7 +140,10 @@ def test_explain_names_matched_fields_and_score_parts(searcher: Searcher) -> Non
     assert hit.code == "J2405" and hit.explanation is not None
     assert "ondansetron" in hit.explanation["matched"]["title"]
     assert {"bm25f", "coverage", "precision"} <= set(hit.explanation["score_parts"])
-    assert {"typed": "inj", "means": ["injection (abbreviation)", "injury (abbreviation)"]} in hit.explanation["words"]
+    assert {
+        "typed": "inj",
+        "means": ["injection (abbreviation)", "injury (abbreviation)"],
+    } in hit.explanation["words"]
 
 
 @pytest.mark.parametrize(
