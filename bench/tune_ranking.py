@@ -25,10 +25,12 @@ from queries.rerank import DEPTH, WEIGHTS, Candidate, features
 from queries.search import Searcher
 
 GRID = {
-    "precision": (0.0, 0.3, 0.6),
-    "adjacency": (0.0, 0.2, 0.4),
-    "first_stage": (0.25, 0.5, 1.0),
-    "residual": (0.0, 0.5),
+    "precision": (0.15, 0.3),
+    "adjacency": (0.2, 0.4, 0.6),
+    "first_stage": (0.1, 0.25),
+    "residual": (0.5, 0.8),
+    "residual_named": (0.0, 0.2, 0.4),
+    "lead": (0.0, 0.5, 1.0),
     "names": (0.8,),
 }
 
@@ -51,14 +53,17 @@ def main(argv: list[str] | None = None) -> int:
             candidates = []
             for hit in hits:
                 page = decode_record(hit[RECORD])
-                candidates.append(Candidate(page, names_text(page), hit.score / top))
+                candidates.append(
+                    Candidate(page, names_text(page), hit.score / top, searcher._inherited(page))
+                )
             keys = [RankedCode(h[KEY].split(":")[0], h[KEY].split(":", 1)[1]).key for h in hits]
             cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary))
         results = []
         names = list(GRID)
         linear = ("precision", "adjacency", "first_stage")
-        for names_weight, residual in itertools.product(GRID["names"], GRID["residual"]):
-            base = replace(WEIGHTS, names=names_weight, residual=residual)
+        inner = ("names", "residual", "residual_named", "lead")
+        for inner_values in itertools.product(*(GRID[n] for n in inner)):
+            base = replace(WEIGHTS, **dict(zip(inner, inner_values, strict=True)))
             table = [
                 (query, keys, features(candidates, concepts, vocabulary, base) if concepts else None)
                 for query, concepts, candidates, keys, vocabulary in cached

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from index.schema import CODE, FIELD_WEIGHTS, KEY, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
+from index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from pipeline.codes import code_forms, infer_system, normalize_code
 from queries.dismax import MaxOf
-from queries.expand import ABBREVIATION, BRAND, EXACT, Alternative, Concept, analyze, concepts_for
+from queries.expand import ABBREVIATION, BRAND, EXACT, SYNONYM, Alternative, Concept, analyze, concepts_for
 from queries.parse import (
     All,
     Any_,
@@ -45,7 +45,7 @@ COMMON_MIN_PAGES = 2000
 KEEP_RAREST = 3
 # Alternatives that are written in the query or known names search every text field; guessed
 # words (truncations, contractions, typos) come from the words that name codes and stay there.
-_EVERYWHERE = frozenset({EXACT, ABBREVIATION, BRAND})
+_EVERYWHERE = frozenset({EXACT, ABBREVIATION, BRAND, SYNONYM})
 
 
 @dataclass(frozen=True)
@@ -275,4 +275,4 @@ def _combine(kind, parts: list[wq.Query]) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else kind(parts)
 
 
-__all__ = ["CODE_BOOST", "KEY", "Plan", "analyze", "concept_query", "plan_query"]
+__all__ = ["CODE_BOOST", "Plan", "analyze", "concept_query", "plan_query"]

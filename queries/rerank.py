@@ -6,7 +6,9 @@ candidates of the first stage this module measures, from the stored title and ot
 how much of the query the names cover (rare words counting more), how much of the title the
 query accounts for, and whether query words that stand side by side also do so in the title.
 A word that no candidate names at all points to the residual code of its group ("... of other
-specified sites"), as classification rules send unlisted things to "other".
+specified sites"), as classification rules send unlisted things to "other". And as in the
+ICD-10-CM tabular list, a category's inclusion terms and "includes" notes hold for its subcodes:
+a word found in a parent category's title or other names counts, a little less, for the child.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from queries.vocabulary import Vocabulary
 DEPTH = 100
 # The stem that marks a residual ("other") category in a title.
 _RESIDUAL = "other"
+# Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
+LEAD_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,10 @@ class RankWeights:
     adjacency: float = 0.4  # neighbouring query words that are neighbours in the title too
     first_stage: float = 0.25  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
+    inherited: float = 0.6  # …and a word found only in a parent category's title or names
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
+    residual_named: float = 0.0  # …and a word other candidates name, this much
+    lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
 
 
 WEIGHTS = RankWeights()
@@ -46,6 +53,7 @@ class Candidate:
     page: CodePage
     names: str  # the page's other names, as indexed
     first_stage: float  # its first-stage score relative to the best candidate's
+    inherited: str = ""  # titles and other names of the categories the code belongs to
 
 
 @dataclass(frozen=True)
@@ -81,14 +89,14 @@ def features(
     weights: RankWeights = WEIGHTS,
 ) -> list[Features]:
     """The re-ranking features of each candidate, in order."""
-    idf = [_idf(c, vocabulary) for c in concepts]
+    idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
-            w * (weights.residual if match.residual and not named[i] else level)
+            w * (_residual_credit(named[i], weights) if match.residual and not level else level)
             for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
         )
         pairs = list(itertools.pairwise(match.places))
@@ -104,6 +112,11 @@ def features(
     return found
 
 
+def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
+    """What a word missing from an "other …" code's title still counts for it."""
+    return weights.residual_named if named_elsewhere else weights.residual
+
+
 def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
     page = candidate.page
     title = [(token.text, token.pos) for token in TEXT_ANALYZER(page.title, positions=True)]
@@ -111,6 +124,7 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
     for text, pos in title:
         positions.setdefault(text, pos)
     name_terms = {token.text for token in TEXT_ANALYZER(candidate.names)} if candidate.names else set()
+    inherited = {token.text for token in TEXT_ANALYZER(candidate.inherited)} if candidate.inherited else set()
     seventh = seventh_character(page.system, page.code)
     levels: list[float] = []
     places: list[int | None] = []
@@ -126,6 +140,10 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
                     best, place, terms = alt.weight, positions[alt.terms[0]], alt.terms
             elif name_terms and all(t in name_terms for t in alt.terms) and alt.weight * weights.names > best:
                 best, place, terms = alt.weight * weights.names, None, ()
+            elif (
+                inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
+            ):
+                best, place, terms = alt.weight * weights.inherited, None, ()
         levels.append(best)
         places.append(place)
         used.update(terms)

@@ -27,6 +27,7 @@ from index.schema import (
 from index.store import current_generation
 from pipeline.records import CodePage
 from queries.expand import EXACT
+from queries.hierarchy import parent_keys
 from queries.parse import parse_query
 from queries.plan import CODE_BOOST, Plan, plan_query
 from queries.rerank import DEPTH, Candidate, Features, features
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
+_PARENT_CACHE = 20000
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Searcher:
         self._live: LiveIndex = open_live(index_dir)
         self._searcher = self._live.ix.searcher()
         self._vocabulary: Vocabulary | None = None
+        self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -137,6 +140,7 @@ class Searcher:
         self._live = open_live(self.index_dir)
         self._searcher = self._live.ix.searcher()
         self._vocabulary = None
+        self._parents = {}
         old[1].close()
         old[0].ix.close()
         return True
@@ -191,7 +195,7 @@ class Searcher:
         candidates = []
         for hit, text_score in zip(hits, text_scores, strict=True):
             page = decode_record(hit[RECORD])
-            candidates.append(Candidate(page, names_text(page), text_score / top))
+            candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
         found = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
             _Ranked(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
@@ -217,6 +221,18 @@ class Searcher:
     def _facets(self, plan: Plan) -> dict[str, int]:
         results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
         return {system: len(docs) for system, docs in sorted(results.groups(SYSTEM).items())}
+
+    def _inherited(self, page: CodePage) -> str:
+        """Titles and other names of the categories above an ICD-10-CM code (E11.9: E11)."""
+        texts = []
+        for key in parent_keys(page.system, page.code):
+            if key not in self._parents:
+                if len(self._parents) > _PARENT_CACHE:
+                    self._parents.clear()
+                parent = self.page(key)
+                self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
+            texts.append(self._parents[key])
+        return "\n".join(t for t in texts if t)
 
     def page(self, key: str) -> CodePage | None:
         fields = self._searcher.document(**{KEY: key})
@@ -255,7 +271,9 @@ class _Ranked:
 
 def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:
     """Which fields matched which terms, and the parts the score is made of."""
-    parts: dict[str, float] = {"bm25f": round(float(entry.hit.score or 0.0), 4)}
+    parts: dict[str, float] = {}
+    if not plan.code_order:
+        parts["bm25f"] = round(float(entry.hit.score or 0.0), 4)
     if entry.features is not None:
         parts.update({name: round(value, 4) for name, value in asdict(entry.features).items()})
     words = [
