@@ -26,11 +26,12 @@ from queries.search import Searcher
 
 GRID = {
     "precision": (0.15, 0.3),
-    "adjacency": (0.2, 0.4, 0.6),
+    "adjacency": (0.4, 0.6, 0.8),
     "first_stage": (0.1, 0.25),
-    "residual": (0.5, 0.8),
-    "residual_named": (0.0, 0.2, 0.4),
-    "lead": (0.0, 0.5, 1.0),
+    "residual": (0.5,),
+    "residual_named": (0.1, 0.2, 0.3),
+    "inherited": (0.4, 0.6, 0.8),
+    "lead": (0.0,),
     "names": (0.8,),
 }
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         names = list(GRID)
         linear = ("precision", "adjacency", "first_stage")
-        inner = ("names", "residual", "residual_named", "lead")
+        inner = ("names", "inherited", "residual", "residual_named", "lead")
         for inner_values in itertools.product(*(GRID[n] for n in inner)):
             base = replace(WEIGHTS, **dict(zip(inner, inner_values, strict=True)))
             table = [

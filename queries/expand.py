@@ -102,16 +102,18 @@ def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
     concepts: list[Concept] = []
     index = 0
     while index < len(tokens):
-        known, used = _known_term(tokens, index)
-        if known is not None:
-            concepts.append(known)
-            index += used
-            continue
-        concept = concept_for(tokens[index], vocabulary)
-        if concept is not None:
+        concept, used = _known_term(tokens, index)
+        if concept is None:
+            concept, used = concept_for(tokens[index], vocabulary), 1
+        if concept is not None and not any(_same_meaning(concept, seen) for seen in concepts):
             concepts.append(concept)
-        index += 1
+        index += used
     return concepts
+
+
+def _same_meaning(a: Concept, b: Concept) -> bool:
+    """Two typed forms of one word ("Burn, burned, burning" in an index entry) count once."""
+    return a.best.terms == b.best.terms and a.best.field == b.best.field
 
 
 def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:

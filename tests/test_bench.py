@@ -79,6 +79,8 @@ def test_corpus_pages_go_through_the_normal_ingest(
         assert searcher.search("never indexed").hits == ()  # excludes notes are not part of the corpus
         page = searcher.page("icd10cm:A01.02")
         assert page is not None and page.title == "Typhoid fever with heart involvement"
+        # A category's names hold for its subcodes: "paratyphoid" is only in A01's title.
+        assert searcher.search("paratyphoid fever heart").hits[0].code == "A01.02"
 
 
 def test_fts5_baseline_ranks_the_same_pages(sources: tuple[Path, Path], tmp_path: Path) -> None:
