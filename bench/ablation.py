@@ -8,7 +8,6 @@ replacing it in this process only (nothing in the project changes).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from pathlib import Path
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from judged_args import judged_query_parser
 
 from queries import expand, plan, search, vocabulary
 from queries.eval_report import format_comparison
@@ -60,11 +61,7 @@ VARIANTS: dict[str, Callable[[], object]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("qrels", nargs="+", type=Path)
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--every", type=int, default=1, help="use every n-th query (faster)")
-    parser.add_argument("--k", type=int, default=10)
+    parser = judged_query_parser(__doc__)
     parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
     args = parser.parse_args(argv)
     judged = load_qrels(args.qrels)[:: args.every]

@@ -9,13 +9,14 @@ settings by mean nDCG@k over the sets (each set weighing the same), best first.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from judged_args import judged_query_parser
 
 from index.schema import KEY, RECORD, decode_record, names_text
 from queries.evaluate import RankedCode, load_qrels, ndcg
@@ -37,11 +38,7 @@ GRID = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("qrels", nargs="+", type=Path)
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--every", type=int, default=1, help="use every n-th query (faster)")
-    parser.add_argument("--k", type=int, default=10)
+    parser = judged_query_parser(__doc__)
     parser.add_argument("--top", type=int, default=15, help="settings to print")
     args = parser.parse_args(argv)
     judged = load_qrels(args.qrels)[:: args.every]

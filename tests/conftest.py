@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from index.build import ingest
+from queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"
@@ -42,3 +44,14 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def searcher(built_index: Path) -> Iterator[Searcher]:
+    """One Searcher on the example index, kept open for a module's tests."""
+    with Searcher(built_index) as opened:
+        yield opened
+
+
+def hit_codes(result: SearchResult) -> list[str]:
+    return [hit.code for hit in result.hits]

@@ -3,25 +3,14 @@ brands, typos, natural-language scopes, and queries a user gets wrong."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import hit_codes as codes
 
 from queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
 from queries.parse import CodeRange, QuerySyntaxError, parse_query
 from queries.routing import route_scope
-from queries.search import Searcher, SearchResult
+from queries.search import Searcher
 from queries.typos import allowed_edits, within_edits
-
-
-@pytest.fixture(scope="module")
-def searcher(built_index: Path):
-    with Searcher(built_index) as s:
-        yield s
-
-
-def codes(result: SearchResult) -> list[str]:
-    return [hit.code for hit in result.hits]
 
 
 @pytest.mark.parametrize(
