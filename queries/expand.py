@@ -43,6 +43,8 @@ WEIGHTS = {
 RARITY_EXPONENT = 0.25
 # Words this short are often abbreviations even when the index has them as words ("ped").
 SHORT_WORD = 3
+# …as long as the words they would stand for are this many times commoner than they are.
+WORD_OVER_GUESS = 10
 
 # "7thG": CMS abbreviated titles name the 7th character of the code.
 _SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
@@ -139,8 +141,9 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
     if vocabulary is not None and token.isalpha():
         guessed = not alternatives or len(token) <= SHORT_WORD or not vocabulary.is_word(token)
         if guessed and not any(a.kind == ABBREVIATION for a in alternatives):
-            found = _guesses(vocabulary, token, TRUNCATION, vocabulary.completions(token))
-            found += _guesses(vocabulary, token, CONTRACTION, vocabulary.contractions(token))
+            own = vocabulary.word_frequency(token)
+            found = _guesses(vocabulary, token, TRUNCATION, vocabulary.completions(token), own)
+            found += _guesses(vocabulary, token, CONTRACTION, vocabulary.contractions(token), own)
             if not found and not alternatives:
                 found = _guesses(vocabulary, token, TYPO, vocabulary.corrections(token))
             alternatives.extend(found)
@@ -150,7 +153,12 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
     return Concept(token, tuple(_dedupe(alternatives)))
 
 
-def _guesses(vocabulary: Vocabulary, token: str, kind: str, candidates: list[Candidate]) -> list[Alternative]:
+def _guesses(
+    vocabulary: Vocabulary, token: str, kind: str, candidates: list[Candidate], own: int = 0
+) -> list[Alternative]:
+    """Alternatives for the candidate words; a word the index uses itself ("leg") is only read
+    as short for words that codes use far more often (WORD_OVER_GUESS times)."""
+    candidates = [c for c in candidates if c.doc_frequency > own * WORD_OVER_GUESS]
     if not candidates:
         return []
     top = max(c.doc_frequency for c in candidates)

@@ -43,6 +43,9 @@ COMMON_SHARE = 0.04
 COMMON_MIN_PAGES = 2000
 # When every word is that common, the rarest few still pick the candidates.
 KEEP_RAREST = 3
+# Pages the first stage may expect to score, added up over its words: Whoosh scores about
+# 20,000 postings a second through a deep query tree here, so this keeps a query well under 1 s.
+FIRST_STAGE_BUDGET = 8000
 # Alternatives that are written in the query or known names search every text field; guessed
 # words (truncations, contractions, typos) come from the words that name codes and stay there.
 _EVERYWHERE = frozenset({EXACT, ABBREVIATION, BRAND, SYNONYM})
@@ -101,16 +104,23 @@ class _Compiler:
         self.common: set[Concept] = set()
 
     def find_common(self, root: Node) -> None:
-        """Mark the unscoped ranked words too common to pick candidates (see COMMON_SHARE)."""
+        """Mark the unscoped ranked words left to the re-ranker: those on more than COMMON_SHARE
+        of the pages, then the commonest others until the first stage's estimated work (pages
+        matched, added up over words) fits FIRST_STAGE_BUDGET; the rarest KEEP_RAREST stay."""
         if self.vocabulary is None:
             return
-        concepts = [c for word in _ranked_words(root) for c in self._concepts(word.text, False)]
+        concepts = list(
+            dict.fromkeys(c for word in _ranked_words(root) for c in self._concepts(word.text, False))
+        )
         frequency = {c: concept_frequency(c, self.vocabulary) for c in concepts}
         limit = max(COMMON_SHARE * self.vocabulary.doc_count, COMMON_MIN_PAGES)
-        common = {c for c in concepts if frequency[c] > limit}
-        if common and len(common) == len(set(concepts)):
-            common -= set(sorted(common, key=lambda c: frequency[c])[:KEEP_RAREST])
-        self.common = common
+        budget = max(FIRST_STAGE_BUDGET, COMMON_MIN_PAGES)
+        kept = sorted(concepts, key=lambda c: frequency[c])
+        while len(kept) > KEEP_RAREST and (
+            frequency[kept[-1]] > limit or sum(frequency[c] for c in kept) > budget
+        ):
+            kept.pop()
+        self.common = set(concepts) - set(kept)
 
     def _concepts(self, text: str, negated: bool) -> list[Concept]:
         key = (text, negated)

@@ -35,11 +35,11 @@ class RankWeights:
     """Weights of the re-ranking features (tuned coarsely on the dev sets, see README)."""
 
     coverage: float = 1.0  # share of the query's (idf-weighted) words found in the names
-    precision: float = 0.3  # share of the title's words that the query accounts for
-    adjacency: float = 0.6  # neighbouring query words that are neighbours in the title too
-    first_stage: float = 0.25  # the BM25F score, relative to the best candidate's
+    precision: float = 0.15  # share of the title's words that the query accounts for
+    adjacency: float = 0.4  # neighbouring query words that are neighbours in the title too
+    first_stage: float = 0.1  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
-    inherited: float = 0.6  # …and a word found only in a parent category's title or names
+    inherited: float = 0.8  # …and a word found only in a parent category's title or names
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more

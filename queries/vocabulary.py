@@ -52,6 +52,10 @@ class Vocabulary:
         """True when `word` is written, as is, in some code's title or names."""
         return word.lower() in self._surface
 
+    def word_frequency(self, word: str) -> int:
+        """How many codes are named with `word`, as written."""
+        return self._surface.get(word.lower(), 0)
+
     def _known_term(self, term: str) -> int:
         """How many documents hold the analyzed term in some text field (the largest count)."""
         return max(self._reader.doc_frequency(field, term) for field in TEXT_FIELDS)
