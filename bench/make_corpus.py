@@ -3,9 +3,9 @@
 One page per HCPCS Level II procedure code (its long description as the title) and one per
 ICD-10-CM code (its description as the title, its inclusion terms and "includes" notes as an
 "Also known as" section). Nothing else from the source files is rendered, so that the numbers
-mean what the protocol says. A page must have a section to be a code page, so a page with no
-alternative names gets a one-line "Code" section holding only its own code: a token no word
-query can match, which leaves word ranking untouched.
+mean what the protocol says. A page must have a known section to be a code page, so every page
+gets a "Name of the Procedure" block holding only "(CODE)", as the site's pages do: a token no
+word query can match, which leaves word ranking untouched.
 
     python bench/make_corpus.py --hcpcs ../shared/data/hcpcs/hcpcs_2025_oct_codes.csv \
         --icd10cm ../shared/data/icd10cm/icd10cm_2026_codes.jsonl --out bench/out/corpus
@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SYSTEM_LINES = {"hcpcs": "HCPCS code", "icd10cm": "ICD-10-CM code"}
+# A code page needs one of the known sections: the name block, holding only "(CODE)" as on
+# the site's pages, is one that adds no words a query could match.
+NAME_HEADING = "Name of the Procedure"
 
 
 @dataclass(frozen=True)
@@ -53,23 +56,23 @@ def icd10cm_pages(path: Path) -> Iterator[CorpusPage]:
 
 
 def render_text(page: CorpusPage) -> str:
-    lines = [page.title, SYSTEM_LINES[page.system]]
+    lines = [page.title, SYSTEM_LINES[page.system], NAME_HEADING + ":", f"({page.code})"]
     if page.alt_names:
         lines.append("## Also known as")
         lines.extend(f"- {name}" for name in page.alt_names)
-    else:
-        lines.extend(["## Code", page.code])
     return "\n".join(lines) + "\n"
 
 
 def render_html(page: CorpusPage) -> str:
     esc = html.escape
-    body = [f"<h1>{esc(page.title)}</h1>", f"<p>{esc(SYSTEM_LINES[page.system])}</p>"]
+    body = [
+        f"<h1>{esc(page.title)}</h1>",
+        f"<p>{esc(SYSTEM_LINES[page.system])}</p>",
+        f"<h2>{NAME_HEADING}</h2><p>({esc(page.code)})</p>",
+    ]
     if page.alt_names:
         items = "".join(f"<li>{esc(name)}</li>" for name in page.alt_names)
         body.append(f"<h2>Also known as</h2><ul>{items}</ul>")
-    else:
-        body.append(f"<h2>Code</h2><p>{esc(page.code)}</p>")
     return f"<!doctype html><html><body><main>{''.join(body)}</main></body></html>\n"
 
 

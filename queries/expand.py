@@ -44,7 +44,7 @@ RARITY_EXPONENT = 0.25
 # Words this short are often abbreviations even when the index has them as words ("ped").
 SHORT_WORD = 3
 # …as long as the words they would stand for are this many times commoner than they are.
-WORD_OVER_GUESS = 10
+WORD_OVER_GUESS = 2
 
 # "7thG": CMS abbreviated titles name the 7th character of the code.
 _SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
