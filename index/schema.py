@@ -36,7 +36,7 @@ WORDS = "words"
 # The 7th character of a 7-character ICD-10-CM code (A initial encounter, D subsequent, S sequela,
 # G delayed healing…): CMS abbreviated titles write it as "7thG".
 SEVENTH = "seventh"
-NAMING_FIELDS: tuple[str, ...] = ("title", "names", "name")
+NAMING_FIELDS: tuple[str, ...] = (TITLE, NAMES, "name")  # "name": the "Name of the Procedure" block
 SECTION_FIELDS: tuple[str, ...] = SECTION_NAMES
 TEXT_FIELDS: tuple[str, ...] = (TITLE, NAMES, *SECTION_FIELDS, OTHER)
 

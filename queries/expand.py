@@ -28,7 +28,7 @@ CONTRACTION = "contraction"
 TYPO = "typo"
 SEVENTH_CHARACTER = "seventh"
 
-# Weights of the kinds of alternative (tuned coarsely on the dev sets, see README).
+# Weights of the kinds of alternative: set by hand in this order of certainty (README, Ranking).
 WEIGHTS = {
     EXACT: 1.0,
     ABBREVIATION: 0.95,

@@ -166,3 +166,9 @@ def test_bad_queries_never_raise_anything_but_a_syntax_error(searcher: Searcher,
 def test_queries_with_nothing_to_search_are_explained(searcher: Searcher, query: str) -> None:
     with pytest.raises(QuerySyntaxError, match="nothing to search for"):
         searcher.search(query)
+
+
+def test_explain_on_a_code_listing_has_no_text_score(searcher: Searcher) -> None:
+    hits = searcher.search("J92", explain=True).hits
+    assert [h.code for h in hits] == ["J9229", "J9271"]
+    assert all(h.explanation is not None and "bm25f" not in h.explanation["score_parts"] for h in hits)
