@@ -46,6 +46,9 @@ SHORT_WORD = 3
 # …as long as the words they would stand for are this many times commoner than they are.
 WORD_OVER_GUESS = 2
 
+# A word typed without a space splits into two words of at least this length.
+MIN_SPLIT_PART = 3
+
 # "7thG": CMS abbreviated titles name the 7th character of the code.
 _SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
 # A word gluing a number to a unit ("4999cc", "60m") reads as two.
@@ -146,6 +149,8 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
             found += _guesses(vocabulary, token, CONTRACTION, vocabulary.contractions(token), own)
             if not found and not alternatives:
                 found = _guesses(vocabulary, token, TYPO, vocabulary.corrections(token))
+            if not found and not alternatives:
+                found = _split(vocabulary, token)
             alternatives.extend(found)
     if not alternatives:
         # Nowhere in the index: searched as typed, so that the query says "no pages match".
@@ -169,6 +174,19 @@ def _guesses(
             weight = WEIGHTS[kind] * (candidate.doc_frequency / top) ** RARITY_EXPONENT
             found.append(Alternative(terms, weight, kind, candidate.word))
     return found
+
+
+def _split(vocabulary: Vocabulary, token: str) -> list[Alternative]:
+    """Two words typed without the space between them ("chelationtherapy"), read as a typo."""
+    if len(token) < 2 * MIN_SPLIT_PART:
+        return []
+    for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+        left, right = token[:cut], token[cut:]
+        if vocabulary.is_word(left) and vocabulary.is_word(right):
+            terms = analyze(f"{left} {right}")
+            if terms and all(vocabulary.known_term(t) for t in terms):
+                return [Alternative(terms, WEIGHTS[TYPO], TYPO, f"{left} {right}")]
+    return []
 
 
 def _known_term(tokens: list[str], start: int) -> tuple[Concept | None, int]:

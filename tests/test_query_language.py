@@ -57,6 +57,7 @@ def test_codes_are_never_stemmed_or_fuzzed(searcher: Searcher) -> None:
         ("dexameth", TRUNCATION, "dexamethasone"),
         ("whlchr", CONTRACTION, "wheelchair"),
         ("injeciton", TYPO, "injection"),
+        ("bloodglucose", TYPO, "blood glucose"),  # a missing space
         ("Keytruda", BRAND, "pembrolizumab"),
     ],
 )
