@@ -15,6 +15,7 @@ from index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from pipeline.codes import code_forms, infer_system, normalize_code
 from queries.dismax import MaxOf
 from queries.expand import ABBREVIATION, BRAND, EXACT, SYNONYM, Alternative, Concept, analyze, concepts_for
+from queries.listing import KeySpan, prefix_spans, range_spans
 from queries.parse import (
     All,
     Any_,
@@ -60,6 +61,7 @@ class Plan:
     code_order: bool  # only codes, stems, prefixes or ranges: list in code order, not by score
     concepts: tuple[Concept, ...] = ()  # the unscoped words, for re-ranking and explaining
     exact_codes: wq.Query | None = None  # in a code listing, the codes typed in full come first
+    spans: tuple[KeySpan, ...] = ()  # in a code listing, the stretches of page keys to list
 
 
 def plan_query(
@@ -67,17 +69,24 @@ def plan_query(
 ) -> Plan:
     """Compile a parsed query; `systems` (from --system) narrows like a system: scope."""
     compiler = _Compiler(vocabulary)
-    compiler.find_common(parsed.root)
-    listing = _code_listing(parsed.root)
-    query = listing if listing is not None else compiler.compile(parsed.root)
     wanted = tuple(dict.fromkeys((*parsed.systems, *systems)))
     flt = wq.Or([wq.Term(SYSTEM, s) for s in wanted]) if wanted else None
+    spans = _listing_spans(parsed.root, wanted)
+    if spans is not None:
+        exact = _exact_codes(parsed.root)
+        return Plan(exact or wq.NullQuery, flt, True, (), exact, tuple(spans))
+    compiler.find_common(parsed.root)
+    query = compiler.compile(parsed.root)
     if query is None:
         if flt is None:
             raise QuerySyntaxError("nothing to search for: the query has only common words")
         query = wq.Every()
-    exact = _exact_codes(parsed.root) if listing is not None else None
-    return Plan(query, flt, listing is not None, tuple(compiler.concepts), exact)
+    return Plan(query, flt, False, tuple(compiler.concepts))
+
+
+def is_code_listing(parsed: ParsedQuery) -> bool:
+    """True when the query is only codes, stems, prefixes and ranges (no words to read)."""
+    return _listing_spans(parsed.root, ()) is not None
 
 
 def concept_query(concept: Concept, fields: tuple[str, ...] = TEXT_FIELDS) -> wq.Query:
@@ -234,26 +243,22 @@ def _range(low: str, high: str) -> wq.Query:
     return wq.And([query, wq.Term(SYSTEM, system)]) if system else query
 
 
-def _code_listing(node: Node) -> wq.Query | None:
-    """A query of codes, stems, prefixes and ranges only: everything they begin or span."""
-    parts = _listing_parts(node)
-    if not parts:
-        return None
-    return _combine(wq.Or, parts)
-
-
-def _listing_parts(node: Node) -> list[wq.Query]:
+def _listing_spans(node: Node, systems: tuple[str, ...]) -> list[KeySpan] | None:
+    """A query of codes, stems, prefixes and ranges only: the key stretches they cover."""
     if isinstance(node, Code) and is_code_stem(node.code):
-        bare = normalize_code(node.code).replace(".", "")
-        return [_exact(node.code), _prefix(bare)] + ([_prefix(node.code)] if "." in node.code else [])
+        return prefix_spans(node.code, systems)
     if isinstance(node, CodePrefix):
-        return [_prefix(node.prefix)]
+        return prefix_spans(node.prefix, systems)
     if isinstance(node, CodeRange):
-        return [_range(node.low, node.high)]
+        return range_spans(node.low, node.high, systems)
     if isinstance(node, Any_) and node.children:
-        parts = [_listing_parts(child) for child in node.children]
-        return [q for p in parts for q in p] if all(parts) else []
-    return []
+        parts = [_listing_spans(child, systems) for child in node.children]
+        return (
+            sorted({span for part in parts if part is not None for span in part})
+            if all(part is not None for part in parts)
+            else None
+        )
+    return None
 
 
 def _ranked_words(node: Node) -> list[Word]:

@@ -28,8 +28,9 @@ from index.store import current_generation
 from pipeline.records import CodePage
 from queries.expand import EXACT
 from queries.hierarchy import parent_keys
+from queries.listing import list_codes
 from queries.parse import parse_query
-from queries.plan import CODE_BOOST, Plan, plan_query
+from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from queries.rerank import DEPTH, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
 from queries.suggest import suggest
@@ -162,14 +163,17 @@ class Searcher:
         """
         started = time.perf_counter()
         parsed = parse_query(text)
-        plan = plan_query(parsed, systems, self.vocabulary)
+        # A code listing reads no words: the vocabulary is not even loaded for it.
+        plan = plan_query(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
+        listed: dict[str, int] | None = None
         if plan.code_order:
-            ranked, total = self._listing(plan, wanted)
+            ranked, listed = self._listing(plan, wanted)
+            total = sum(listed.values())
         else:
             ranked, total = self._ranked(plan, wanted)
         hits = tuple(self._hit(entry, plan, explain) for entry in ranked[offset:wanted])
-        counts = self._facets(plan) if facets else None
+        counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
         suggestion = suggest(text, plan.concepts, total)
         return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
@@ -189,7 +193,7 @@ class Searcher:
         results = self._first_stage(plan, max(wanted, DEPTH))
         hits = list(results)
         if not plan.concepts or not hits:
-            return [_Ranked(hit, float(hit.score or 0.0)) for hit in hits], _total(results)
+            return [_Ranked.of(hit, float(hit.score or 0.0)) for hit in hits], _total(results)
         text_scores = [_text_score(hit) for hit in hits]
         top = max(text_scores) or 1.0
         candidates = []
@@ -198,25 +202,31 @@ class Searcher:
             candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
         found = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
-            _Ranked(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
+            _Ranked.of(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
             for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
         ]
-        ranked.sort(key=lambda entry: (-entry.score, entry.hit[KEY]))
+        ranked.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
         return ranked, _total(results)
 
-    def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], int]:
-        """Codes typed in full first, then all the stems, prefixes and ranges cover, in code order."""
+    def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
+        """Codes typed in full first, then all the stems, prefixes and ranges cover, in code
+        order; and how many pages the listing holds per code system."""
         first = []
         if plan.exact_codes is not None:
-            first = list(
-                self._searcher.search(plan.exact_codes, filter=plan.filter, limit=wanted, sortedby=KEY)
-            )
-        seen = {hit[KEY] for hit in first}
-        results = self._searcher.search(
-            plan.query, filter=plan.filter, limit=wanted + len(first), sortedby=KEY
-        )
-        listed = first + [hit for hit in results if hit[KEY] not in seen]
-        return [_Ranked(hit, 0.0) for hit in listed], max(len(results), len(first))
+            first = [
+                _Ranked(hit.fields(), (), 0.0, 0.0)  # sorted by key: a hit's "score" is its sort key
+                for hit in self._searcher.search(
+                    plan.exact_codes, filter=plan.filter, limit=wanted, sortedby=KEY
+                )
+            ]
+        seen = frozenset(entry.fields[KEY] for entry in first)
+        docs, counts = list_codes(self._searcher.reader(), list(plan.spans), wanted, seen)
+        listed = first + [_Ranked(self._searcher.stored_fields(docnum), (), 0.0, 0.0) for docnum in docs]
+        for entry in first:  # a code typed in full outside every span still counts
+            system = entry.fields[SYSTEM]
+            if not any(span.low <= entry.fields[KEY] < span.high for span in plan.spans):
+                counts[system] = counts.get(system, 0) + 1
+        return listed, counts
 
     def _facets(self, plan: Plan) -> dict[str, int]:
         results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
@@ -239,10 +249,9 @@ class Searcher:
         return decode_record(fields[RECORD]) if fields else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
-        hit = entry.hit
-        page = decode_record(hit[RECORD])
+        page = decode_record(entry.fields[RECORD])
         matched: dict[str, set[str]] = {}
-        for fieldname, term in hit.matched_terms() if hit.results.has_matched_terms() else ():
+        for fieldname, term in entry.matched:
             matched.setdefault(fieldname, set()).add(
                 term.decode("utf-8") if isinstance(term, bytes) else term
             )
@@ -262,18 +271,27 @@ class Searcher:
 
 @dataclass(frozen=True)
 class _Ranked:
-    """A first-stage hit with its final score and, when re-ranked, its features."""
+    """A page to show: its stored fields, the terms it matched, its first-stage and final
+    scores and, when re-ranked, its features."""
 
-    hit: Any
+    fields: dict[str, Any]
+    matched: tuple[tuple[str, Any], ...]
+    bm25f: float
     score: float
     features: Features | None = None
+
+    @classmethod
+    def of(cls, hit: Any, score: float, features: Features | None = None) -> _Ranked:
+        """From a Whoosh hit of a search run with terms=True (or without, then nothing matched)."""
+        matched = tuple(hit.matched_terms()) if hit.results.has_matched_terms() else ()
+        return cls(hit.fields(), matched, float(hit.score or 0.0), score, features)
 
 
 def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:
     """Which fields matched which terms, and the parts the score is made of."""
     parts: dict[str, float] = {}
     if not plan.code_order:
-        parts["bm25f"] = round(float(entry.hit.score or 0.0), 4)
+        parts["bm25f"] = round(entry.bm25f, 4)
     if entry.features is not None:
         parts.update({name: round(value, 4) for name, value in asdict(entry.features).items()})
     words = [

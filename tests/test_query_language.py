@@ -173,3 +173,16 @@ def test_explain_on_a_code_listing_has_no_text_score(searcher: Searcher) -> None
     hits = searcher.search("J92", explain=True).hits
     assert [h.code for h in hits] == ["J9229", "J9271"]
     assert all(h.explanation is not None and "bm25f" not in h.explanation["score_parts"] for h in hits)
+
+
+def test_listing_skips_replaced_pages(pages_dir: Path, tmp_path: Path) -> None:
+    """Re-ingesting replaces pages: the old copies are deleted, not listed twice or counted."""
+    from index.build import ingest
+
+    root = tmp_path / "ix"
+    ingest([str(pages_dir)], root, workers=1)
+    ingest([str(pages_dir / "hcpcs-J9229.txt"), str(pages_dir / "hcpcs-J9271.html")], root, workers=1)
+    with Searcher(root) as fresh:
+        result = fresh.search("J*", limit=50, facets=True)
+    assert codes(result) == ["J1100", "J2405", "J9229", "J9271", "J45.909"]
+    assert result.total == 5 and result.facets == {"hcpcs": 4, "icd10cm": 1}
