@@ -3,9 +3,12 @@ brands, typos, natural-language scopes, and queries a user gets wrong."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import hit_codes as codes
 
+from index.build import ingest
 from queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
 from queries.parse import CodeRange, QuerySyntaxError, parse_query
 from queries.routing import route_scope
@@ -177,8 +180,6 @@ def test_explain_on_a_code_listing_has_no_text_score(searcher: Searcher) -> None
 
 def test_listing_skips_replaced_pages(pages_dir: Path, tmp_path: Path) -> None:
     """Re-ingesting replaces pages: the old copies are deleted, not listed twice or counted."""
-    from index.build import ingest
-
     root = tmp_path / "ix"
     ingest([str(pages_dir)], root, workers=1)
     ingest([str(pages_dir / "hcpcs-J9229.txt"), str(pages_dir / "hcpcs-J9271.html")], root, workers=1)
