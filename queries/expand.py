@@ -110,13 +110,13 @@ def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
         concept, used = _known_term(tokens, index)
         if concept is None:
             concept, used = concept_for(tokens[index], vocabulary), 1
-        if concept is not None and not any(_same_meaning(concept, seen) for seen in concepts):
+        if concept is not None and not any(same_meaning(concept, seen) for seen in concepts):
             concepts.append(concept)
         index += used
     return concepts
 
 
-def _same_meaning(a: Concept, b: Concept) -> bool:
+def same_meaning(a: Concept, b: Concept) -> bool:
     """Two typed forms of one word ("Burn, burned, burning" in an index entry) count once."""
     return a.best.terms == b.best.terms and a.best.field == b.best.field
 

@@ -14,7 +14,17 @@ from whoosh import query as wq
 from index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from pipeline.codes import code_forms, infer_system, normalize_code
 from queries.dismax import MaxOf
-from queries.expand import ABBREVIATION, BRAND, EXACT, SYNONYM, Alternative, Concept, analyze, concepts_for
+from queries.expand import (
+    ABBREVIATION,
+    BRAND,
+    EXACT,
+    SYNONYM,
+    Alternative,
+    Concept,
+    analyze,
+    concepts_for,
+    same_meaning,
+)
 from queries.listing import KeySpan, prefix_spans, range_spans
 from queries.parse import (
     All,
@@ -42,8 +52,8 @@ _RANGE_END = "\uffff"
 COMMON_SHARE = 0.04
 # Below this many pages a word is never "common": small indexes are fast to score whole.
 COMMON_MIN_PAGES = 2000
-# When every word is that common, the rarest few still pick the candidates.
-KEEP_RAREST = 3
+# When every word is that common, the rarest still picks the candidates.
+KEEP_RAREST = 1
 # Pages the first stage may expect to score, added up over its words: Whoosh scores about
 # 20,000 postings a second through a deep query tree here, so this keeps a query well under 1 s.
 FIRST_STAGE_BUDGET = 8000
@@ -115,7 +125,7 @@ class _Compiler:
     def find_common(self, root: Node) -> None:
         """Mark the unscoped ranked words left to the re-ranker: those on more than COMMON_SHARE
         of the pages, then the commonest others until the first stage's estimated work (pages
-        matched, added up over words) fits FIRST_STAGE_BUDGET; the rarest KEEP_RAREST stay."""
+        matched, added up over words) fits FIRST_STAGE_BUDGET; the rarest KEEP_RAREST stays."""
         if self.vocabulary is None:
             return
         concepts = list(
@@ -183,10 +193,14 @@ class _Compiler:
             return self._code(text, negated)
         # A negated word means just that word: guessing what else it might mean would exclude too much.
         concepts = self._concepts(text, negated)
+        if fieldname is None and not negated and ranked:
+            # A word typed again ("fracture fracture …") adds nothing to rank by.
+            concepts = [c for c in concepts if not any(same_meaning(c, seen) for seen in self.concepts)]
+            self.concepts.extend(concepts)
+        elif fieldname is None and not negated:
+            self.concepts.extend(concepts)
         if not concepts:
             return None
-        if fieldname is None and not negated:
-            self.concepts.extend(concepts)
         fields = _fields(fieldname)
         kept = [c for c in concepts if not (ranked and fieldname is None and c in self.common)]
         return _combine(wq.Or, [concept_query(c, fields) for c in kept])
