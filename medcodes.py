@@ -167,7 +167,10 @@ def search_command(
     (J9000-J9999), field:term. With --queries, one query per line: JSON Lines with --json."""
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries FILE (not both)")
-    fmt = (fmt or ("jsonl" if queries_file else "json") if as_json else fmt or "table").lower()
+    if fmt is None:
+        fmt = "json" if as_json else "table"
+    if queries_file is not None and fmt == "json":
+        fmt = "jsonl"  # a batch streams one JSON object per input line
     root = resolve_index_dir(index_dir)
     options = {"systems": tuple(s.lower() for s in systems), "limit": limit, "offset": offset}
     with _errors(), Searcher(root) as searcher:
@@ -197,6 +200,8 @@ def _search_batch(searcher: Searcher, lines: IO[str], fmt: str, options: dict[st
             if fmt == "table":
                 click.echo(f"line {number}: {err}", err=True)
         if fmt == "table":
+            for notice in result.notices:
+                click.echo(f"line {number}: note: {notice}", err=True)
             click.echo(f"== {text}")
             click.echo(format_result(result, _bold))
         else:

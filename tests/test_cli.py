@@ -209,3 +209,13 @@ def test_did_you_mean(runner: CliRunner, built_index: Path) -> None:
 def test_query_and_queries_file_exclude_each_other(runner: CliRunner, built_index: Path) -> None:
     result = runner.invoke(cli, ["search", "--index", str(built_index)])
     assert result.exit_code == 2 and "give a QUERY or --queries FILE" in result.output
+
+
+def test_batch_table_and_json_format(runner: CliRunner, built_index: Path) -> None:
+    lines = "Keytruda\n(unbalanced walker\n"
+    args = ["search", "--queries", "-", "--index", str(built_index)]
+    table = runner.invoke(cli, [*args, "-n", "1"], input=lines)
+    assert table.stdout.splitlines()[0] == "== Keytruda" and "J9271" in table.stdout
+    assert "line 2: note: unbalanced parenthesis" in table.stderr
+    as_json = runner.invoke(cli, [*args, "--format", "json"], input=lines)
+    assert [json.loads(line)["query"] for line in as_json.stdout.splitlines()] == lines.splitlines()
