@@ -9,6 +9,7 @@ since a common word is the likelier meaning of a short form.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,29 +33,33 @@ class Candidate:
 
 
 class Vocabulary:
-    """Words of an open index, grouped by first letter; built once per searcher."""
+    """Words of an open index, grouped by first letter; built once per searcher.
+
+    Only the lexicon is read up front (a sorted list per letter, so a truncation's completions
+    are one bisection away); how many codes use a word is looked up when a word is a candidate.
+    """
 
     def __init__(self, reader: IndexReader) -> None:
         self._reader = reader
-        by_letter: dict[str, list[Candidate]] = defaultdict(list)
-        for term, info in reader.iter_field(WORDS):
+        by_letter: dict[str, list[str]] = defaultdict(list)
+        for term in reader.lexicon(WORDS):
             word = term.decode("utf-8") if isinstance(term, bytes) else term
             if word[:1].isalpha():
-                by_letter[word[0]].append(Candidate(word, info.doc_frequency()))
-        for group in by_letter.values():
-            group.sort(key=lambda c: (-c.doc_frequency, c.word))
+                by_letter[word[0]].append(word)  # the lexicon is sorted, so each list is too
         self._by_letter = dict(by_letter)
-        self._surface = {c.word: c.doc_frequency for group in by_letter.values() for c in group}
+        self._surface = frozenset(w for group in by_letter.values() for w in group)
         self.doc_count = reader.doc_count_all()
         self.known_term = lru_cache(maxsize=65536)(self._known_term)
+        self.word_frequency = lru_cache(maxsize=65536)(self._word_frequency)
 
     def is_word(self, word: str) -> bool:
         """True when `word` is written, as is, in some code's title or names."""
         return word.lower() in self._surface
 
-    def word_frequency(self, word: str) -> int:
+    def _word_frequency(self, word: str) -> int:
         """How many codes are named with `word`, as written."""
-        return self._surface.get(word.lower(), 0)
+        word = word.lower()
+        return self._reader.doc_frequency(WORDS, word) if word in self._surface else 0
 
     def _known_term(self, term: str) -> int:
         """How many documents hold the analyzed term in some text field (the largest count)."""
@@ -65,26 +70,28 @@ class Vocabulary:
         token = token.lower()
         if len(token) < MIN_TRUNCATION:
             return []
-        found = [
-            c
-            for c in self._by_letter.get(token[0], ())
-            if len(c.word) > len(token) and c.word.startswith(token)
-        ]
-        return found[:MAX_CANDIDATES]
+        group = self._by_letter.get(token[0], [])
+        found = []
+        for word in group[bisect.bisect_right(group, token) :]:
+            if not word.startswith(token):
+                break
+            found.append(word)
+        return self._commonest(found)
 
     def contractions(self, token: str) -> list[Candidate]:
         """Words that `token` abbreviates by dropping letters (not only a prefix), commonest first."""
         token = token.lower()
         if len(token) < MIN_CONTRACTION or not token.isalpha():
             return []
+        longest = _longest_contracted(token)
         found = [
-            c
-            for c in self._by_letter.get(token[0], ())
-            if len(token) < len(c.word) <= _longest_contracted(token)
-            and not c.word.startswith(token)
-            and _is_subsequence(token, c.word)
+            word
+            for word in self._by_letter.get(token[0], ())
+            if len(token) < len(word) <= longest
+            and not word.startswith(token)
+            and _is_subsequence(token, word)
         ]
-        return found[:MAX_CANDIDATES]
+        return self._commonest(found)
 
     def corrections(self, token: str) -> list[Candidate]:
         """Words within the allowed number of typing mistakes of `token`, commonest first."""
@@ -94,13 +101,18 @@ class Vocabulary:
             return []
         letters = {token[0], token[1]} if len(token) > 1 else {token[0]}
         found = [
-            c
+            word
             for letter in sorted(letters)
-            for c in self._by_letter.get(letter, ())
-            if c.word != token and within_edits(token, c.word, limit)
+            for word in self._by_letter.get(letter, ())
+            if word != token and within_edits(token, word, limit)
         ]
-        found.sort(key=lambda c: (-c.doc_frequency, c.word))
-        return found[:MAX_CANDIDATES]
+        return self._commonest(found)
+
+    def _commonest(self, words: list[str]) -> list[Candidate]:
+        ranked = sorted(
+            (Candidate(w, self.word_frequency(w)) for w in words), key=lambda c: (-c.doc_frequency, c.word)
+        )
+        return ranked[:MAX_CANDIDATES]
 
 
 def _longest_contracted(token: str) -> int:
