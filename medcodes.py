@@ -29,9 +29,11 @@ from index.schedule import IntervalError, parse_interval, run_every
 from index.store import IndexCorruptError, IndexMissingError, resolve_index_dir
 from pipeline.codes import SYSTEMS
 from pipeline.sources import DEFAULT_MAX_BYTES, InputError
+from queries.eval_report import format_comparison, format_worst, scores_to_dict
+from queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
 from queries.parse import QuerySyntaxError
-from queries.present import format_page, format_result, format_stats, page_to_json, result_to_json
-from queries.search import Searcher
+from queries.present import FORMATS, format_page, format_result, format_results, format_stats, page_to_json
+from queries.search import Searcher, SearchResult
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -330,7 +332,7 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 
 
 @cli.command("search")
-@click.argument("query")
+@click.argument("query", required=False)
 @index_option
 @click.option(
     "--system",
@@ -341,20 +343,105 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 )
 @click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every line of this file (- for stdin) with one index open.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    help="Output format [default: table; --json means json, or jsonl with --queries].",
+)
 @json_option
+@click.option("--facets", is_flag=True, help="Also count matching pages per code system.")
+@click.option("--explain", is_flag=True, help="Show matched fields and score parts of each hit.")
 def search_command(
-    query: str, index_dir: Path | None, systems: tuple[str, ...], limit: int, offset: int, as_json: bool
+    query: str | None,
+    index_dir: Path | None,
+    systems: tuple[str, ...],
+    limit: int,
+    offset: int,
+    queries_file: IO[str] | None,
+    fmt: str | None,
+    as_json: bool,
+    facets: bool,
+    explain: bool,
 ) -> None:
-    """Search pages: words, "phrases", codes (C9028, E11.9), prefixes (J92*), field:term."""
+    """Search pages: words, "phrases", codes (C9028, E11.9), prefixes (J92*), ranges
+    (J9000-J9999), field:term. With --queries, one query per line: JSON Lines with --json."""
+    if (query is None) == (queries_file is None):
+        raise click.UsageError("give a QUERY or --queries FILE (not both)")
+    if fmt is None:
+        fmt = "json" if as_json else "table"
+    if queries_file is not None and fmt == "json":
+        fmt = "jsonl"  # a batch streams one JSON object per input line
     root = resolve_index_dir(index_dir)
+    options = {"systems": tuple(s.lower() for s in systems), "limit": limit, "offset": offset}
     with _errors(), Searcher(root) as searcher:
-        result = searcher.search(query, systems=tuple(s.lower() for s in systems), limit=limit, offset=offset)
+        if queries_file is not None:
+            _search_batch(searcher, queries_file, fmt, dict(options, facets=facets, explain=explain))
+            return
+        assert query is not None
+        result = searcher.search(query, facets=facets, explain=explain, **options)  # type: ignore[arg-type]
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
-    if as_json:
-        click.echo(result_to_json(result))
-    else:
+    if fmt == "table":
         click.echo(format_result(result, _bold))
+    else:
+        click.echo(format_results([result], fmt), nl=False)
+
+
+def _search_batch(searcher: Searcher, lines: IO[str], fmt: str, options: dict[str, Any]) -> None:
+    """One answer per input line, in order, written as soon as it is found; a line that is no
+    usable query is answered with its error and the batch goes on."""
+    header = True
+    for number, line in enumerate(lines, 1):
+        text = line.rstrip("\r\n")
+        try:
+            result = searcher.search(text, **options)
+        except QuerySyntaxError as err:
+            result = SearchResult(text, (), 0, 0.0, error=str(err))
+            if fmt == "table":
+                click.echo(f"line {number}: {err}", err=True)
+        if fmt == "table":
+            for notice in result.notices:
+                click.echo(f"line {number}: note: {notice}", err=True)
+            click.echo(f"== {text}")
+            click.echo(format_result(result, _bold))
+        else:
+            click.echo(format_results([result], fmt, header=header), nl=False)
+        header = False
+
+
+@cli.command("eval")
+@click.argument(
+    "qrels", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@index_option
+@click.option("--k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="Cut-off rank.")
+@click.option("--worst", type=click.IntRange(0), default=10, show_default=True, help="Worst queries to list.")
+@json_option
+def eval_command(qrels: tuple[Path, ...], index_dir: Path | None, k: int, worst: int, as_json: bool) -> None:
+    """Score ranking on judged queries: nDCG@k, MRR@k, Recall@k per set and overall.
+
+    QRELS are TSV files with the columns qid, query, system, code, grade (grade 2: the code
+    the query asks for; 1: also right, less exact). The worst queries are listed with what
+    ranked above the code they wanted.
+    """
+    root = resolve_index_dir(index_dir)
+    with _errors(), Searcher(root) as searcher:
+        judged = load_qrels(qrels)
+        run = evaluate(searcher_ranker(searcher), judged, k)
+    if as_json:
+        click.echo(json.dumps({"medcodes": scores_to_dict(run, worst)}, indent=2, ensure_ascii=False))
+        return
+    click.echo(format_comparison({"medcodes": run}))
+    if worst:
+        click.echo(f"\nworst {worst} queries:")
+        click.echo(format_worst(run, worst))
 
 
 @cli.command("show")
@@ -405,7 +492,7 @@ def _errors() -> Iterator[None]:
         raise QueryError(str(err)) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
-    except (IndexCorruptError, SchemaMismatchError, InputError, NoSourcesError) as err:
+    except (IndexCorruptError, SchemaMismatchError, InputError, NoSourcesError, QrelsError) as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err

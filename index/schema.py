@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from pipeline.codes import code_forms
+from pipeline.codes import ICD10CM, code_forms
 from pipeline.records import CodePage
-from pipeline.sections import SECTION_NAMES
+from pipeline.sections import ALT_NAME_LABELS, SECTION_NAMES
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 KEY = "key"
 SYSTEM = "system"
@@ -28,6 +29,14 @@ TITLE = "title"
 NAMES = "names"  # alternative names: common names, technical terms
 OTHER = "other"  # sections under headings the parser does not know
 RECORD = "record"
+# The distinct unstemmed words that name a code (title, alternative names, name block): the
+# vocabulary that claim abbreviations ("encntr", "clsn", "femr") are matched against. Only its
+# lexicon is read; a stemmed field cannot say that "encntr" abbreviates "encounter" ("encount").
+WORDS = "words"
+# The 7th character of a 7-character ICD-10-CM code (A initial encounter, D subsequent, S sequela,
+# G delayed healing…): CMS abbreviated titles write it as "7thG".
+SEVENTH = "seventh"
+NAMING_FIELDS: tuple[str, ...] = (TITLE, NAMES, "name")  # "name": the "Name of the Procedure" block
 SECTION_FIELDS: tuple[str, ...] = SECTION_NAMES
 TEXT_FIELDS: tuple[str, ...] = (TITLE, NAMES, *SECTION_FIELDS, OTHER)
 
@@ -54,8 +63,11 @@ FIELD_WEIGHTS: dict[str, float] = {
 }
 
 # One analyzer object shared by all text fields (and by query planning), with an unbounded
-# stem cache: the vocabulary is small and stemming is the costliest step of analysis.
-TEXT_ANALYZER = StemmingAnalyzer(cachesize=-1)
+# stem cache: the vocabulary is small and stemming is the costliest step of analysis. Tokens of
+# one character are kept: doses and sizes ("1 mg" vs "2 mg", "type I") tell codes apart.
+TEXT_ANALYZER = StemmingAnalyzer(minsize=1, cachesize=-1)
+# Surface words, as written: lower-cased, not stemmed, no stop list.
+WORD_TOKENIZER = RegexTokenizer()
 
 
 def build_schema() -> Schema:
@@ -65,13 +77,17 @@ def build_schema() -> Schema:
         key=ID(unique=True, stored=True, sortable=True),
         system=ID(stored=True, sortable=True),
         code=KEYWORD(lowercase=True, scorable=True),
+        words=KEYWORD(lowercase=True),
+        seventh=ID(),
         record=STORED(),
         **text,
     )
 
 
 def field_for_section(name: str) -> str:
-    """Known sections have their own field; any other heading goes to OTHER."""
+    """Known sections have their own field; an "Also known as" list is names; others go to OTHER."""
+    if name in ALT_NAME_LABELS:
+        return NAMES
     return name if name in SECTION_FIELDS else OTHER
 
 
@@ -84,12 +100,33 @@ def page_to_document(page: CodePage) -> dict[str, Any]:
         TITLE: page.title,
         RECORD: encode_record(page),
     }
-    if page.alt_names:
-        doc[NAMES] = "\n".join(page.alt_names)
     for section in page.sections:
         fieldname = field_for_section(section.name)
-        doc[fieldname] = f"{doc[fieldname]}\n{section.text}" if fieldname in doc else section.text
+        if fieldname != NAMES:
+            doc[fieldname] = f"{doc[fieldname]}\n{section.text}" if fieldname in doc else section.text
+    if names := names_text(page):
+        doc[NAMES] = names
+    doc[WORDS] = " ".join(naming_words(doc.get(name, "") for name in NAMING_FIELDS))
+    if seventh := seventh_character(page.system, page.code):
+        doc[SEVENTH] = seventh
     return doc
+
+
+def names_text(page: CodePage) -> str:
+    """A page's other names: its alternative-name labels and any "Also known as" list."""
+    lists = [*page.alt_names, *(s.text for s in page.sections if field_for_section(s.name) == NAMES)]
+    return "\n".join(lists)
+
+
+def naming_words(texts: Iterable[str]) -> list[str]:
+    """The distinct lower-case words of the texts that name a code, sorted."""
+    return sorted({token.text.lower() for text in texts for token in WORD_TOKENIZER(text)})
+
+
+def seventh_character(system: str, code: str) -> str | None:
+    """The 7th character of an ICD-10-CM code that has one, lower-cased."""
+    bare = code.replace(".", "")
+    return bare[6].lower() if system == ICD10CM and len(bare) == 7 else None
 
 
 def encode_record(page: CodePage) -> bytes:

@@ -1,7 +1,8 @@
 """User text -> a small query tree, independent of Whoosh.
 
 Syntax: words, "phrases", field:term (with friendly aliases), codes (C9028, E11.9, e119),
-code prefixes (J92*), AND / OR / NOT, -term, parentheses. Mistakes a user can make (an
+code prefixes (J92*, or a bare stem such as J92 when the query is only codes), code ranges
+(J9000-J9999, E08-E13), AND / OR / NOT, -term, parentheses. Mistakes a user can make (an
 unbalanced quote or parenthesis, an unknown field) are read best-effort and reported as notices;
 only a query with nothing to search for is an error.
 """
@@ -12,43 +13,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.codes import SYSTEMS, looks_like_code, system_from_text
+from queries.routing import route_scope
+from queries.scopes import FIELD_ALIASES
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
-
-# Scope names a user may type, mapped to the index field (or pseudo-field) they search.
-FIELD_ALIASES: dict[str, str] = {
-    "title": "title",
-    "name": "name",
-    "names": "names",
-    "aka": "names",
-    "summary": "summary",
-    "purpose": "purpose",
-    "goals": "purpose",
-    "indications": "indications",
-    "indication": "indications",
-    "indicated": "indications",
-    "prep": "preparation",
-    "preparation": "preparation",
-    "procedure": "procedure",
-    "steps": "procedure",
-    "description": "procedure",
-    "duration": "duration",
-    "setting": "setting",
-    "personnel": "personnel",
-    "staff": "personnel",
-    "risks": "risks",
-    "risk": "risks",
-    "complications": "risks",
-    "benefits": "benefits",
-    "recovery": "recovery",
-    "aftercare": "recovery",
-    "alternatives": "alternatives",
-    "experience": "experience",
-    "other": "other",
-    "code": "code",
-    "system": "system",
-}
 
 
 class QuerySyntaxError(ValueError):
@@ -69,12 +38,23 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Code:
+    """A code or a code stem as typed: the exact code first; in a query of codes only, also
+    every code it begins (a bare "J92" lists J92 and J9200-J9299)."""
+
     code: str
 
 
 @dataclass(frozen=True)
 class CodePrefix:
     prefix: str
+
+
+@dataclass(frozen=True)
+class CodeRange:
+    """Codes from `low` to `high` inclusive (with `high`'s own subcodes), within one system."""
+
+    low: str
+    high: str
 
 
 @dataclass(frozen=True)
@@ -96,7 +76,7 @@ class Any_:
     children: tuple[Node, ...]
 
 
-Node = Word | Phrase | Code | CodePrefix | Not | All | Any_
+Node = Word | Phrase | Code | CodePrefix | CodeRange | Not | All | Any_
 
 
 @dataclass(frozen=True)
@@ -119,6 +99,12 @@ _TOKEN = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EDGE_PUNCT = re.compile(r"^[^\w*]+|[^\w*]+$")
 _CODE_PREFIX = re.compile(r"^[A-Za-z]?\d[0-9A-Za-z.]*\*$|^[A-Za-z]\*$")
+# A code stem: a letter and a digit, then a few more code characters ("J9", "E11.", "A04").
+_CODE_STEM = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]{0,5}$|^[A-Za-z]\d[0-9A-Za-z]\.[0-9A-Za-z]{0,4}$")
+# "J9000-J9999", "E08-E13", "99201-99215": two codes or stems of one shape joined by a dash.
+_CODE_RANGE = re.compile(
+    r"^(?P<low>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})-(?P<high>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})$"
+)
 
 
 @dataclass
@@ -137,6 +123,9 @@ def parse_query(text: str) -> ParsedQuery:
     """
     notices: list[str] = []
     text = _CONTROL.sub(" ", text)
+    text, routed = route_scope(text)
+    if routed:
+        notices.append(routed)
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
         notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
@@ -212,11 +201,26 @@ def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Toke
 
 
 def _atom(word: str, fieldname: str | None) -> Node:
-    if _CODE_PREFIX.match(word) and fieldname in (None, "code"):
-        return CodePrefix(word.rstrip("*"))
-    if fieldname == "code" or (fieldname is None and looks_like_code(word)):
+    if fieldname in (None, "code"):
+        if _CODE_PREFIX.match(word):
+            return CodePrefix(word.rstrip("*"))
+        if (match := _CODE_RANGE.match(word)) and _is_range(match.group("low"), match.group("high")):
+            return CodeRange(match.group("low"), match.group("high"))
+    if fieldname == "code" or (fieldname is None and (looks_like_code(word) or _CODE_STEM.match(word))):
         return Code(word)
     return Word(word.rstrip("*"), fieldname)
+
+
+def _is_range(low: str, high: str) -> bool:
+    """Both ends are codes or code stems of one kind: digits with digits, letter-led with letter-led."""
+    if low.isdigit() or high.isdigit():
+        return low.isdigit() and high.isdigit()
+    return is_code_stem(low) and is_code_stem(high)
+
+
+def is_code_stem(text: str) -> bool:
+    """True when `text` has the shape of the beginning of a code (J92, E11, C90)."""
+    return bool(_CODE_STEM.match(text)) or looks_like_code(text)
 
 
 def _field(scope: str | None, notices: list[str]) -> str | None:
@@ -287,6 +291,8 @@ class _Parser:
 
     def _unary(self) -> Node | None:
         kind = self._peek()
+        if kind in (None, ")", "OR", "AND"):
+            return None  # a NOT with nothing after it
         if kind == "NOT":
             self.pos += 1
             child = self._unary()

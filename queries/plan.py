@@ -1,4 +1,9 @@
-"""Query tree -> Whoosh query: which fields each part searches, and with what weight."""
+"""Query tree -> Whoosh query: which fields each part searches, and with what weight.
+
+A word becomes a concept (queries/expand.py): the disjunction-max of its alternatives, each an
+OR over the text fields weighted per field, so a word counts once however many of its
+meanings or fields match. Codes match the `code` field with a weight no text can reach.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,55 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from index.schema import CODE, FIELD_WEIGHTS, SYSTEM, TEXT_ANALYZER, TEXT_FIELDS
-from pipeline.codes import code_forms, normalize_code
-from queries.parse import All, Any_, Code, CodePrefix, Node, Not, ParsedQuery, Phrase, QuerySyntaxError, Word
+from index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
+from pipeline.codes import code_forms, infer_system, normalize_code
+from queries.dismax import MaxOf
+from queries.expand import (
+    ABBREVIATION,
+    BRAND,
+    EXACT,
+    SYNONYM,
+    Alternative,
+    Concept,
+    analyze,
+    concepts_for,
+    same_meaning,
+)
+from queries.listing import KeySpan, prefix_spans, range_spans
+from queries.parse import (
+    All,
+    Any_,
+    Code,
+    CodePrefix,
+    CodeRange,
+    Node,
+    Not,
+    ParsedQuery,
+    Phrase,
+    QuerySyntaxError,
+    Word,
+    is_code_stem,
+)
+from queries.vocabulary import Vocabulary
 
 # An exact code match outranks any text match: BM25 scores of text stay far below this.
 CODE_BOOST = 1000.0
+# Above any list of codes a range could hold: the end of a range includes its subcodes.
+_RANGE_END = "\uffff"
+# A word on more than this share of the pages ("other", "unspecified", "injection") finds no
+# candidates that its rarer neighbours do not; it is left to the re-ranker, which reads it in
+# every candidate's names, instead of being scored over tens of thousands of pages in Python.
+COMMON_SHARE = 0.04
+# Below this many pages a word is never "common": small indexes are fast to score whole.
+COMMON_MIN_PAGES = 2000
+# When every word is that common, the rarest still picks the candidates.
+KEEP_RAREST = 1
+# Pages the first stage may expect to score, added up over its words: Whoosh scores about
+# 20,000 postings a second through a deep query tree here, so this keeps a query well under 1 s.
+FIRST_STAGE_BUDGET = 8000
+# Alternatives that are written in the query or known names search every text field; guessed
+# words (truncations, contractions, typos) come from the words that name codes and stay there.
+_EVERYWHERE = frozenset({EXACT, ABBREVIATION, BRAND, SYNONYM})
 
 
 @dataclass(frozen=True)
@@ -20,103 +68,234 @@ class Plan:
 
     query: wq.Query
     filter: wq.Query | None
-    code_order: bool  # only code stems/prefixes: list in code order, not by score
+    code_order: bool  # only codes, stems, prefixes or ranges: list in code order, not by score
+    concepts: tuple[Concept, ...] = ()  # the unscoped words, for re-ranking and explaining
+    exact_codes: wq.Query | None = None  # in a code listing, the codes typed in full come first
+    spans: tuple[KeySpan, ...] = ()  # in a code listing, the stretches of page keys to list
 
 
-def plan_query(parsed: ParsedQuery, systems: tuple[str, ...] = ()) -> Plan:
+def plan_query(
+    parsed: ParsedQuery, systems: tuple[str, ...] = (), vocabulary: Vocabulary | None = None
+) -> Plan:
     """Compile a parsed query; `systems` (from --system) narrows like a system: scope."""
-    query = _compile(parsed.root)
+    compiler = _Compiler(vocabulary)
     wanted = tuple(dict.fromkeys((*parsed.systems, *systems)))
     flt = wq.Or([wq.Term(SYSTEM, s) for s in wanted]) if wanted else None
+    spans = _listing_spans(parsed.root, wanted)
+    if spans is not None:
+        exact = _exact_codes(parsed.root)
+        return Plan(exact or wq.NullQuery, flt, True, (), exact, tuple(spans))
+    compiler.find_common(parsed.root)
+    query = compiler.compile(parsed.root)
     if query is None:
         if flt is None:
             raise QuerySyntaxError("nothing to search for: the query has only common words")
         query = wq.Every()
-    return Plan(query, flt, _only_prefixes(parsed.root))
+    return Plan(query, flt, False, tuple(compiler.concepts))
 
 
-def analyze(text: str) -> list[str]:
-    """The index terms of `text` (lower-cased, stop words dropped, stemmed)."""
-    return [token.text for token in TEXT_ANALYZER(text)]
+def is_code_listing(parsed: ParsedQuery) -> bool:
+    """True when the query is only codes, stems, prefixes and ranges (no words to read)."""
+    return _listing_spans(parsed.root, ()) is not None
 
 
-def _compile(node: Node) -> wq.Query | None:
-    if isinstance(node, Word):
-        return _words(node.text, node.field)
-    if isinstance(node, Phrase):
-        return _phrase(node.words, node.field)
-    if isinstance(node, Code):
-        return _code(node.code)
-    if isinstance(node, CodePrefix):
-        return wq.Prefix(CODE, node.prefix.lower())
-    if isinstance(node, Not):
-        child = _compile(node.child)
-        return wq.Not(child) if child is not None else None
-    if isinstance(node, All):
-        parts = [q for child in node.children if (q := _compile(child)) is not None]
-        return _combine(wq.And, parts)
-    if isinstance(node, Any_):
-        return _ranked_or(node.children)
-    raise TypeError(f"unknown query node {node!r}")
+def concept_query(concept: Concept, fields: tuple[str, ...] = TEXT_FIELDS) -> wq.Query:
+    """The disjunction-max of a concept's alternatives: a word counts once."""
+    queries = [
+        _alternative(alt, fields if alt.kind in _EVERYWHERE or fields != TEXT_FIELDS else NAMING_FIELDS)
+        for alt in concept.alternatives
+    ]
+    return queries[0] if len(queries) == 1 else MaxOf(queries)
 
 
-def _ranked_or(children: tuple[Node, ...]) -> wq.Query | None:
-    """Words side by side: any may match, scores add up, NOT-ed ones exclude.
+def concept_frequency(concept: Concept, vocabulary: Vocabulary) -> int:
+    """About how many pages a concept matches: its alternatives' document counts, added up."""
+    return sum(
+        max(vocabulary.known_term(t) for t in alt.terms) for alt in concept.alternatives if alt.field is None
+    )
 
-    Whoosh's own coordination (`Or(scale=…)`) counts every field's term matcher, which makes
-    its bonus vanish on a multi-field query, so the sum of BM25 scores does the ranking.
-    """
-    positive = [q for c in children if not isinstance(c, Not) and (q := _compile(c)) is not None]
-    negative = [q for c in children if isinstance(c, Not) and (q := _compile(c.child)) is not None]
-    query = _combine(wq.Or, positive)
-    if negative:
-        excluded = _combine(wq.Or, negative)
-        query = wq.AndNot(query, excluded) if query is not None else wq.Not(excluded)
+
+class _Compiler:
+    def __init__(self, vocabulary: Vocabulary | None) -> None:
+        self.vocabulary = vocabulary
+        self.concepts: list[Concept] = []
+        self._cache: dict[tuple[str, bool], list[Concept]] = {}
+        self.common: set[Concept] = set()
+
+    def find_common(self, root: Node) -> None:
+        """Mark the unscoped ranked words left to the re-ranker: those on more than COMMON_SHARE
+        of the pages, then the commonest others until the first stage's estimated work (pages
+        matched, added up over words) fits FIRST_STAGE_BUDGET; the rarest KEEP_RAREST stays."""
+        if self.vocabulary is None:
+            return
+        concepts = list(
+            dict.fromkeys(c for word in _ranked_words(root) for c in self._concepts(word.text, False))
+        )
+        frequency = {c: concept_frequency(c, self.vocabulary) for c in concepts}
+        limit = max(COMMON_SHARE * self.vocabulary.doc_count, COMMON_MIN_PAGES)
+        budget = max(FIRST_STAGE_BUDGET, COMMON_MIN_PAGES)
+        kept = sorted(concepts, key=lambda c: frequency[c])
+        while len(kept) > KEEP_RAREST and (
+            frequency[kept[-1]] > limit or sum(frequency[c] for c in kept) > budget
+        ):
+            kept.pop()
+        self.common = set(concepts) - set(kept)
+
+    def _concepts(self, text: str, negated: bool) -> list[Concept]:
+        key = (text, negated)
+        if key not in self._cache:
+            self._cache[key] = concepts_for(text, None if negated else self.vocabulary)
+        return self._cache[key]
+
+    def compile(self, node: Node, negated: bool = False, ranked: bool = True) -> wq.Query | None:
+        """`ranked`: the node only adds to the score (not required by AND), so common words may
+        be left to the re-ranker."""
+        if isinstance(node, Word):
+            return self._words(node.text, node.field, negated, ranked)
+        if isinstance(node, Phrase):
+            return _phrase(node.words, node.field)
+        if isinstance(node, Code):
+            return self._code(node.code, negated)
+        if isinstance(node, CodePrefix):
+            return _prefix(node.prefix)
+        if isinstance(node, CodeRange):
+            return _range(node.low, node.high)
+        if isinstance(node, Not):
+            child = self.compile(node.child, negated=True, ranked=False)
+            return wq.Not(child) if child is not None else None
+        if isinstance(node, All):
+            parts = [q for child in node.children if (q := self.compile(child, negated, False)) is not None]
+            return _combine(wq.And, parts)
+        if isinstance(node, Any_):
+            return self._ranked_or(node.children, negated, ranked)
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _ranked_or(self, children: tuple[Node, ...], negated: bool, ranked: bool) -> wq.Query | None:
+        """Words side by side: any may match, scores add up, NOT-ed ones exclude."""
+        positive = [
+            q
+            for c in children
+            if not isinstance(c, Not) and (q := self.compile(c, negated, ranked)) is not None
+        ]
+        negative = [
+            q
+            for c in children
+            if isinstance(c, Not) and (q := self.compile(c.child, True, False)) is not None
+        ]
+        query = _combine(wq.Or, positive)
+        if negative:
+            excluded = _combine(wq.Or, negative)
+            query = wq.AndNot(query, excluded) if query is not None else wq.Not(excluded)
+        return query
+
+    def _words(self, text: str, fieldname: str | None, negated: bool, ranked: bool) -> wq.Query | None:
+        if fieldname == CODE:
+            return self._code(text, negated)
+        # A negated word means just that word: guessing what else it might mean would exclude too much.
+        concepts = self._concepts(text, negated)
+        if fieldname is None and not negated and ranked:
+            # A word typed again ("fracture fracture …") adds nothing to rank by.
+            concepts = [c for c in concepts if not any(same_meaning(c, seen) for seen in self.concepts)]
+            self.concepts.extend(concepts)
+        elif fieldname is None and not negated:
+            self.concepts.extend(concepts)
+        if not concepts:
+            return None
+        fields = _fields(fieldname)
+        kept = [c for c in concepts if not (ranked and fieldname is None and c in self.common)]
+        return _combine(wq.Or, [concept_query(c, fields) for c in kept])
+
+    def _code(self, raw: str, negated: bool) -> wq.Query | None:
+        """An exact code in any form; also searched as a word, for pages that mention it."""
+        exact = _exact(raw) if not negated or is_code_stem(raw) else None
+        mention = _combine(wq.Or, [concept_query(c) for c in concepts_for(raw, None)])
+        return _combine(wq.Or, [q for q in (exact, mention) if q is not None])
+
+
+def _alternative(alt: Alternative, fields: tuple[str, ...]) -> wq.Query:
+    if alt.field is not None:
+        query: wq.Query = wq.Term(alt.field, alt.terms[0])
+    else:
+        per_term = [_across(fields, term) for term in alt.terms]
+        query = per_term[0] if len(per_term) == 1 else wq.And(per_term)
+    query.boost = alt.weight
     return query
 
 
-def _words(text: str, fieldname: str | None) -> wq.Query | None:
-    terms = analyze(text)
-    if not terms:
-        return None
-    fields = _fields(fieldname)
-    per_term = [_across(fields, lambda f, t=term: wq.Term(f, t)) for term in terms]
-    return per_term[0] if len(per_term) == 1 else wq.And(per_term)
+def _across(fields: tuple[str, ...], term: str) -> wq.Query:
+    queries = [wq.Term(f, term, boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
 def _phrase(words: tuple[str, ...], fieldname: str | None) -> wq.Query | None:
     terms = analyze(" ".join(words))
     if not terms:
         return None
+    fields = _fields(fieldname)
     if len(terms) == 1:
-        return _across(_fields(fieldname), lambda f: wq.Term(f, terms[0]))
-    return _across(_fields(fieldname), lambda f: wq.Phrase(f, terms))
+        return _across(fields, terms[0])
+    queries = [wq.Phrase(f, list(terms), boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
-def _code(raw: str) -> wq.Query:
-    """An exact code in any form; also searched as a word, for pages that mention it."""
+def _exact(raw: str) -> wq.Query:
     forms = code_forms(normalize_code(raw))
-    exact = wq.Or([wq.Term(CODE, form) for form in forms], boost=CODE_BOOST)
-    mention = _words(raw, None)
-    return wq.Or([exact, mention]) if mention is not None else exact
+    return wq.Or([wq.Term(CODE, form) for form in forms], boost=CODE_BOOST)
+
+
+def _prefix(stem: str) -> wq.Query:
+    return wq.Prefix(CODE, stem.lower())
+
+
+def _range(low: str, high: str) -> wq.Query:
+    """Codes from low to high in one system; high's subcodes (E13.9 under E13) included."""
+    system = infer_system(low) or infer_system(high)
+    low_form, high_form = (code_forms(normalize_code(c, system))[-1] for c in (low, high))
+    if low_form > high_form:
+        low_form, high_form = high_form, low_form
+    query = wq.TermRange(CODE, low_form, high_form + _RANGE_END, constantscore=True)
+    return wq.And([query, wq.Term(SYSTEM, system)]) if system else query
+
+
+def _listing_spans(node: Node, systems: tuple[str, ...]) -> list[KeySpan] | None:
+    """A query of codes, stems, prefixes and ranges only: the key stretches they cover."""
+    if isinstance(node, Code) and is_code_stem(node.code):
+        return prefix_spans(node.code, systems)
+    if isinstance(node, CodePrefix):
+        return prefix_spans(node.prefix, systems)
+    if isinstance(node, CodeRange):
+        return range_spans(node.low, node.high, systems)
+    if isinstance(node, Any_) and node.children:
+        parts = [_listing_spans(child, systems) for child in node.children]
+        return (
+            sorted({span for part in parts if part is not None for span in part})
+            if all(part is not None for part in parts)
+            else None
+        )
+    return None
+
+
+def _ranked_words(node: Node) -> list[Word]:
+    """Unscoped words that only rank (side by side or ORed), not required by AND nor negated."""
+    if isinstance(node, Word) and node.field is None:
+        return [node]
+    if isinstance(node, Any_):
+        return [w for child in node.children for w in _ranked_words(child)]
+    return []
+
+
+def _exact_codes(node: Node) -> wq.Query | None:
+    if isinstance(node, Code):
+        return _exact(node.code)
+    if isinstance(node, Any_):
+        return _combine(wq.Or, [q for c in node.children if (q := _exact_codes(c)) is not None])
+    return None
 
 
 def _fields(fieldname: str | None) -> tuple[str, ...]:
     if fieldname is None:
         return TEXT_FIELDS
-    if fieldname == CODE:
-        return (CODE,)
     return (fieldname,)
-
-
-def _across(fields: tuple[str, ...], make) -> wq.Query:
-    queries = [_weighted(make(f), f) for f in fields]
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def _weighted(query: wq.Query, fieldname: str) -> wq.Query:
-    query.boost = FIELD_WEIGHTS.get(fieldname, 1.0)
-    return query
 
 
 def _combine(kind, parts: list[wq.Query]) -> wq.Query | None:
@@ -125,9 +304,4 @@ def _combine(kind, parts: list[wq.Query]) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else kind(parts)
 
 
-def _only_prefixes(node: Node) -> bool:
-    if isinstance(node, CodePrefix):
-        return True
-    if isinstance(node, Any_):
-        return bool(node.children) and all(_only_prefixes(c) for c in node.children)
-    return False
+__all__ = ["CODE_BOOST", "Plan", "analyze", "concept_query", "plan_query"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import textwrap
 from collections.abc import Callable
@@ -21,26 +23,83 @@ SECTION_TITLES = {
 }
 
 
+FORMATS = ("table", "json", "jsonl", "csv")
+CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "snippet")
+
+
 def result_to_json(result: SearchResult) -> str:
+    """One query as JSON: the list of hits, or an object when facets were asked for."""
+    if result.facets is not None:
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
     return json.dumps([hit.to_dict() for hit in result.hits], ensure_ascii=False, indent=2)
+
+
+def format_results(results: list[SearchResult], fmt: str, header: bool = True) -> str:
+    """Results for scripts: `json` (one query), `jsonl` (one object a line), `csv` (a row a hit;
+    a query without hits still gets a row, so that every input line is accounted for)."""
+    if fmt == "json" and len(results) == 1:
+        return result_to_json(results[0]) + "\n"
+    if fmt in ("json", "jsonl"):
+        return "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        if header:
+            writer.writerow(CSV_COLUMNS)
+        for result in results:
+            for rank, hit in enumerate(result.hits, 1):
+                row = (
+                    result.query,
+                    rank,
+                    hit.code,
+                    hit.system,
+                    hit.title,
+                    round(hit.score, 4),
+                    hit.section,
+                    hit.snippet,
+                )
+                writer.writerow(row)
+            if not result.hits:
+                writer.writerow((result.query, "", "", "", "", "", "", result.error or ""))
+        return out.getvalue()
+    raise ValueError(f"unknown format {fmt!r}")
 
 
 def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 100) -> str:
     """A readable listing: code, system and title, then the snippet and its section."""
+    lines = [f"Did you mean: {result.suggestion}"] if result.suggestion else []
+    if result.facets is not None:
+        lines.append(_facets(result.facets))
     if not result.hits:
-        return "no pages match"
-    lines = []
+        return "\n".join([*lines, "no pages match"])
     code_width = max(len(hit.code) for hit in result.hits)
+    indent = " " * (code_width + 2)
     for hit in result.hits:
         system = SYSTEM_LABELS.get(hit.system, hit.system)
         lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}")
         if hit.snippet:
             snippet = _highlight(hit, emphasize)
-            indent = " " * (code_width + 2)
             lines.append(f"{indent}{hit.section}: {snippet}")
+        lines.extend(f"{indent}{line}" for line in _explanation(hit))
     shown = len(result.hits)
     lines.append(f"{shown} of {result.total} pages, {result.took_ms:.0f} ms")
     return "\n".join(lines)
+
+
+def _explanation(hit: Hit) -> list[str]:
+    explanation = hit.explanation or {}
+    parts = ", ".join(f"{k} {v:g}" for k, v in explanation.get("score_parts", {}).items())
+    matched = "; ".join(
+        f"{field}: {' '.join(terms)}" for field, terms in explanation.get("matched", {}).items()
+    )
+    lines = [f"score {hit.score:.3f} = {parts}"] if parts else []
+    if matched:
+        lines.append(f"matched {matched}")
+    return lines
+
+
+def _facets(facets: dict[str, int]) -> str:
+    return "pages per system: " + ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n}" for s, n in facets.items())
 
 
 def _highlight(hit: Hit, emphasize: Emphasis) -> str:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh.query import Or
 
@@ -16,15 +18,23 @@ from index.schema import (
     KEY,
     RECORD,
     SECTION_FIELDS,
+    SYSTEM,
     TITLE,
     decode_record,
     field_for_section,
+    names_text,
 )
 from index.store import current_generation
 from pipeline.records import CodePage
+from queries.expand import EXACT
+from queries.hierarchy import parent_keys
+from queries.listing import list_codes
 from queries.parse import parse_query
-from queries.plan import plan_query
+from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
+from queries.rerank import DEPTH, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
+from queries.suggest import suggest
+from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +43,7 @@ log = logging.getLogger(__name__)
 Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
+_PARENT_CACHE = 20000
 
 
 @dataclass(frozen=True)
@@ -47,9 +58,10 @@ class Hit:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     url: str | None = None
+    explanation: dict[str, Any] | None = None  # with explain=True: matched fields, score parts
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "code": self.code,
             "system": self.system,
             "title": self.title,
@@ -59,6 +71,9 @@ class Hit:
             "highlights": [list(span) for span in self.highlights],
             "url": self.url,
         }
+        if self.explanation is not None:
+            data["explain"] = self.explanation
+        return data
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,23 @@ class SearchResult:
     total: int
     took_ms: float
     notices: tuple[str, ...] = ()
+    suggestion: str | None = None  # "Did you mean …", when words were corrected or little was found
+    facets: dict[str, int] | None = None  # with facets=True: matching pages per code system
+    error: str | None = None  # in a batch, why this line could not be searched
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON Lines object of one query: {"query", "hits", "took_ms", …}."""
+        data: dict[str, object] = {
+            "query": self.query,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "took_ms": round(self.took_ms, 2),
+            "total": self.total,
+        }
+        optional = {"notices": list(self.notices), "did_you_mean": self.suggestion, "facets": self.facets}
+        data.update({key: value for key, value in optional.items() if value})
+        if self.error is not None:
+            data["error"] = self.error
+        return data
 
 
 class Searcher:
@@ -81,6 +113,15 @@ class Searcher:
         self.index_dir = index_dir
         self._live: LiveIndex = open_live(index_dir)
         self._searcher = self._live.ix.searcher()
+        self._vocabulary: Vocabulary | None = None
+        self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The index's words, read on first need (a code lookup never needs them)."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self._searcher.reader())
+        return self._vocabulary
 
     def __enter__(self) -> Searcher:
         return self
@@ -99,6 +140,8 @@ class Searcher:
         old = (self._live, self._searcher)
         self._live = open_live(self.index_dir)
         self._searcher = self._live.ix.searcher()
+        self._vocabulary = None
+        self._parents = {}
         old[1].close()
         old[0].ix.close()
         return True
@@ -110,30 +153,105 @@ class Searcher:
         systems: tuple[str, ...] = (),
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        explain: bool = False,
+        facets: bool = False,
     ) -> SearchResult:
-        """Parse, plan and run one query. Raises QuerySyntaxError for an empty query."""
+        """Parse, plan and run one query. Raises QuerySyntaxError for an empty query.
+
+        `explain` adds each hit's matched fields and score parts; `facets` counts the matching
+        pages per code system (a full count, so it costs a scan of every match).
+        """
         started = time.perf_counter()
         parsed = parse_query(text)
-        plan = plan_query(parsed, systems)
+        # A code listing reads no words: the vocabulary is not even loaded for it.
+        plan = plan_query(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
+        listed: dict[str, int] | None = None
         if plan.code_order:
-            results = self._searcher.search(
-                plan.query, filter=plan.filter, limit=wanted, sortedby=KEY, terms=True
-            )
+            ranked, listed = self._listing(plan, wanted)
+            total = sum(listed.values())
         else:
-            results = self._searcher.search(plan.query, filter=plan.filter, limit=wanted, terms=True)
-        hits = tuple(self._hit(hit, scored=not plan.code_order) for hit in results[offset:wanted])
+            ranked, total = self._ranked(plan, wanted)
+        hits = tuple(self._hit(entry, plan, explain) for entry in ranked[offset:wanted])
+        counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(text, hits, len(results), took, parsed.notices)
+        suggestion = suggest(text, plan.concepts, total)
+        return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
+
+    def candidates(
+        self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
+    ) -> list[tuple[str, float]]:
+        """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
+        plan = plan_query(parse_query(text), systems, self.vocabulary)
+        return [(hit[KEY], float(hit.score or 0.0)) for hit in self._first_stage(plan, limit)]
+
+    def _first_stage(self, plan: Plan, limit: int) -> Any:
+        return self._searcher.search(plan.query, filter=plan.filter, limit=limit, terms=True)
+
+    def _ranked(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], int]:
+        """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
+        results = self._first_stage(plan, max(wanted, DEPTH))
+        hits = list(results)
+        if not plan.concepts or not hits:
+            return [_Ranked.of(hit, float(hit.score or 0.0)) for hit in hits], _total(results)
+        text_scores = [_text_score(hit) for hit in hits]
+        top = max(text_scores) or 1.0
+        candidates = []
+        for hit, text_score in zip(hits, text_scores, strict=True):
+            page = decode_record(hit[RECORD])
+            candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
+        found = features(candidates, plan.concepts, self.vocabulary)
+        ranked = [
+            _Ranked.of(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
+            for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
+        ]
+        ranked.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
+        return ranked, _total(results)
+
+    def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
+        """Codes typed in full first, then all the stems, prefixes and ranges cover, in code
+        order; and how many pages the listing holds per code system."""
+        first = []
+        if plan.exact_codes is not None:
+            first = [
+                _Ranked(hit.fields(), (), 0.0, 0.0)  # sorted by key: a hit's "score" is its sort key
+                for hit in self._searcher.search(
+                    plan.exact_codes, filter=plan.filter, limit=wanted, sortedby=KEY
+                )
+            ]
+        seen = frozenset(entry.fields[KEY] for entry in first)
+        docs, counts = list_codes(self._searcher.reader(), list(plan.spans), wanted, seen)
+        listed = first + [_Ranked(self._searcher.stored_fields(docnum), (), 0.0, 0.0) for docnum in docs]
+        for entry in first:  # a code typed in full outside every span still counts
+            system = entry.fields[SYSTEM]
+            if not any(span.low <= entry.fields[KEY] < span.high for span in plan.spans):
+                counts[system] = counts.get(system, 0) + 1
+        return listed, counts
+
+    def _facets(self, plan: Plan) -> dict[str, int]:
+        results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
+        return {system: len(docs) for system, docs in sorted(results.groups(SYSTEM).items())}
+
+    def _inherited(self, page: CodePage) -> str:
+        """Titles and other names of the categories above an ICD-10-CM code (E11.9: E11)."""
+        texts = []
+        for key in parent_keys(page.system, page.code):
+            if key not in self._parents:
+                if len(self._parents) > _PARENT_CACHE:
+                    self._parents.clear()
+                parent = self.page(key)
+                self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
+            texts.append(self._parents[key])
+        return "\n".join(t for t in texts if t)
 
     def page(self, key: str) -> CodePage | None:
         fields = self._searcher.document(**{KEY: key})
         return decode_record(fields[RECORD]) if fields else None
 
-    def _hit(self, hit, scored: bool) -> Hit:
-        page = decode_record(hit[RECORD])
+    def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
+        page = decode_record(entry.fields[RECORD])
         matched: dict[str, set[str]] = {}
-        for fieldname, term in hit.matched_terms() if hit.results.has_matched_terms() else ():
+        for fieldname, term in entry.matched:
             matched.setdefault(fieldname, set()).add(
                 term.decode("utf-8") if isinstance(term, bytes) else term
             )
@@ -142,12 +260,63 @@ class Searcher:
             code=page.code,
             system=page.system,
             title=page.title,
-            score=float(hit.score or 0.0) if scored else 0.0,
+            score=0.0 if plan.code_order else entry.score,
             section=section,
             snippet=snippet.text,
             highlights=snippet.spans,
             url=page.url,
+            explanation=_explain(entry, matched, plan) if explain else None,
         )
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A page to show: its stored fields, the terms it matched, its first-stage and final
+    scores and, when re-ranked, its features."""
+
+    fields: dict[str, Any]
+    matched: tuple[tuple[str, Any], ...]
+    bm25f: float
+    score: float
+    features: Features | None = None
+
+    @classmethod
+    def of(cls, hit: Any, score: float, features: Features | None = None) -> _Ranked:
+        """From a Whoosh hit of a search run with terms=True (or without, then nothing matched)."""
+        matched = tuple(hit.matched_terms()) if hit.results.has_matched_terms() else ()
+        return cls(hit.fields(), matched, float(hit.score or 0.0), score, features)
+
+
+def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:
+    """Which fields matched which terms, and the parts the score is made of."""
+    parts: dict[str, float] = {}
+    if not plan.code_order:
+        parts["bm25f"] = round(entry.bm25f, 4)
+    if entry.features is not None:
+        parts.update({name: round(value, 4) for name, value in asdict(entry.features).items()})
+    words = [
+        {
+            "typed": c.typed,
+            "means": sorted({f"{a.words} ({a.kind})" for a in c.alternatives if a.kind != EXACT}),
+        }
+        for c in plan.concepts
+    ]
+    return {
+        "matched": {field: sorted(terms) for field, terms in sorted(matched.items())},
+        "score_parts": parts,
+        "words": [w for w in words if w["means"]],
+    }
+
+
+def _text_score(hit: Any) -> float:
+    """A hit's score without the exact-code bonus (codes typed are listed first regardless)."""
+    score = float(hit.score or 0.0)
+    return score - CODE_BOOST * math.floor(score / CODE_BOOST)
+
+
+def _total(results: Any) -> int:
+    """Pages matched: exact when Whoosh counted them, else its estimate (counting costs a scan)."""
+    return len(results) if results.has_exact_length() else results.estimated_length()
 
 
 def search(index_dir: Path, text: str, **options: object) -> SearchResult:

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from index.build import ingest
+from queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"
@@ -115,3 +116,14 @@ def write_lock_holder(root: Path) -> Iterator[subprocess.Popen[str]]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def searcher(built_index: Path) -> Iterator[Searcher]:
+    """One Searcher on the example index, kept open for a module's tests."""
+    with Searcher(built_index) as opened:
+        yield opened
+
+
+def hit_codes(result: SearchResult) -> list[str]:
+    return [hit.code for hit in result.hits]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -144,3 +146,76 @@ def test_imports_raise_no_warnings() -> None:
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_batch_queries_write_one_json_line_per_input_line_in_order(
+    runner: CliRunner, built_index: Path
+) -> None:
+    lines = "Inj ondansetron 1 mg\n\nKeytruda\n(unbalanced\nthe of\nJ92*\n"
+    result = runner.invoke(
+        cli, ["search", "--queries", "-", "--json", "--index", str(built_index)], input=lines
+    )
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["query"] for a in answers] == lines.splitlines()
+    assert answers[0]["hits"][0]["code"] == "J2405" and answers[2]["hits"][0]["code"] == "J9271"
+    assert answers[1]["hits"] == [] and "nothing to search for" in answers[1]["error"]
+    assert "notices" in answers[3] and "error" in answers[4]
+    assert [h["code"] for h in answers[5]["hits"]] == ["J9229", "J9271"]
+    for answer in answers:
+        assert answer["took_ms"] >= 0
+        assert all(
+            set(h) >= {"code", "system", "title", "score", "section", "snippet"} for h in answer["hits"]
+        )
+
+
+def test_batch_queries_from_a_file_as_csv(runner: CliRunner, built_index: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "remits.txt"
+    queries.write_text("Inj dexameth sod phos\nxylophonist\n")
+    args = ["search", "--queries", str(queries), "--format", "csv", "-n", "2", "--index", str(built_index)]
+    result = run(runner, *args)
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["query", "rank", "code", "system", "title", "score", "section", "snippet"]
+    assert rows[1][:3] == ["Inj dexameth sod phos", "1", "J1100"]
+    assert rows[-1][0] == "xylophonist" and rows[-1][2] == ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def test_every_format_for_one_query(runner: CliRunner, built_index: Path, fmt: str) -> None:
+    result = run(runner, "search", "walker", "--format", fmt, "--index", str(built_index))
+    assert result.exit_code == 0
+    assert "E0135" in result.stdout
+
+
+def test_facets_and_explain_in_the_table(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "search", "inj ondansetron", "--facets", "--explain", "--index", str(built_index))
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("pages per system: ") and "HCPCS 9" in lines[0]
+    assert any("score" in line and "coverage" in line for line in lines)
+    assert any(line.strip().startswith("matched title:") for line in lines)
+
+
+def test_facets_as_json(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "search", "injection", "--facets", "--json", "--index", str(built_index))
+    data = json.loads(result.stdout)
+    assert data["facets"]["hcpcs"] >= 5 and data["hits"]
+
+
+def test_did_you_mean(runner: CliRunner, built_index: Path) -> None:
+    result = run(runner, "search", "ondansetron injeciton", "--index", str(built_index))
+    assert result.stdout.splitlines()[0] == "Did you mean: ondansetron injection"
+
+
+def test_query_and_queries_file_exclude_each_other(runner: CliRunner, built_index: Path) -> None:
+    result = runner.invoke(cli, ["search", "--index", str(built_index)])
+    assert result.exit_code == 2 and "give a QUERY or --queries FILE" in result.output
+
+
+def test_batch_table_and_json_format(runner: CliRunner, built_index: Path) -> None:
+    lines = "Keytruda\n(unbalanced walker\n"
+    args = ["search", "--queries", "-", "--index", str(built_index)]
+    table = runner.invoke(cli, [*args, "-n", "1"], input=lines)
+    assert table.stdout.splitlines()[0] == "== Keytruda" and "J9271" in table.stdout
+    assert "line 2: note: unbalanced parenthesis" in table.stderr
+    as_json = runner.invoke(cli, [*args, "--format", "json"], input=lines)
+    assert [json.loads(line)["query"] for line in as_json.stdout.splitlines()] == lines.splitlines()

@@ -5,19 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import hit_codes as codes
 
 from queries.parse import QuerySyntaxError
-from queries.search import Searcher, SearchResult
-
-
-@pytest.fixture(scope="module")
-def searcher(built_index: Path):
-    with Searcher(built_index) as s:
-        yield s
-
-
-def codes(result: SearchResult) -> list[str]:
-    return [hit.code for hit in result.hits]
+from queries.search import Searcher
 
 
 @pytest.mark.parametrize("query", ["C9028", "c9028", " C9028 "])

@@ -1,0 +1,103 @@
+"""Coarse grid over the re-ranker's weights on judged queries, reusing one first stage per query.
+
+The first stage (BM25F over the fields) runs once per query; each weight setting then only
+re-scores the cached candidates, so a grid of hundreds of settings takes seconds. Prints the
+settings by mean nDCG@k over the sets (each set weighing the same), best first.
+
+    python bench/tune_ranking.py --index bench/out/ix ../shared/data/eval/*.tsv [--every 2]
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from judged_args import judged_query_parser
+
+from index.schema import KEY, RECORD, decode_record, names_text
+from queries.evaluate import RankedCode, load_qrels, ndcg
+from queries.parse import parse_query
+from queries.plan import plan_query
+from queries.rerank import DEPTH, WEIGHTS, Candidate, features
+from queries.search import Searcher
+
+GRID = {
+    "precision": (0.15, 0.3),
+    "adjacency": (0.4, 0.6, 0.8),
+    "first_stage": (0.1, 0.25),
+    "residual": (0.5,),
+    "residual_named": (0.1, 0.2, 0.3),
+    "inherited": (0.4, 0.6, 0.8),
+    "lead": (0.0,),
+    "names": (0.8,),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = judged_query_parser(__doc__)
+    parser.add_argument("--top", type=int, default=15, help="settings to print")
+    args = parser.parse_args(argv)
+    judged = load_qrels(args.qrels)[:: args.every]
+    cached = []
+    with Searcher(args.index) as searcher:
+        for query in judged:
+            plan = plan_query(parse_query(query.query), (), searcher.vocabulary)
+            hits = list(searcher._searcher.search(plan.query, filter=plan.filter, limit=DEPTH))
+            top = max((h.score for h in hits), default=1.0) or 1.0
+            candidates = []
+            for hit in hits:
+                page = decode_record(hit[RECORD])
+                candidates.append(
+                    Candidate(page, names_text(page), hit.score / top, searcher._inherited(page))
+                )
+            keys = [RankedCode(h[KEY].split(":")[0], h[KEY].split(":", 1)[1]).key for h in hits]
+            cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary))
+        results = []
+        names = list(GRID)
+        linear = ("precision", "adjacency", "first_stage")
+        inner = ("names", "inherited", "residual", "residual_named", "lead")
+        for inner_values in itertools.product(*(GRID[n] for n in inner)):
+            base = replace(WEIGHTS, **dict(zip(inner, inner_values, strict=True)))
+            table = [
+                (query, keys, features(candidates, concepts, vocabulary, base) if concepts else None)
+                for query, concepts, candidates, keys, vocabulary in cached
+            ]
+            for values in itertools.product(*(GRID[n] for n in linear)):
+                weights = replace(base, **dict(zip(linear, values, strict=True)))
+                per_set: dict[str, list[float]] = {}
+                for query, keys, found in table:
+                    ranked = keys
+                    if found:
+                        scores = [f.score(weights) for f in found]
+                        ranked = [
+                            keys[i] for i in sorted(range(len(keys)), key=lambda i: (-scores[i], keys[i]))
+                        ]
+                    per_set.setdefault(query.set_name, []).append(ndcg(ranked, query.grades, args.k))
+                means = {s: sum(v) / len(v) for s, v in per_set.items()}
+                setting = tuple(getattr(weights, n) for n in names)
+                results.append((sum(means.values()) / len(means), setting, means))
+    results.sort(key=lambda r: -r[0])
+    sets = sorted(results[0][2])
+    print("  ".join(names), "| mean |", " ".join(sets))
+    for mean, values, means in results[: args.top]:
+        print(
+            "  ".join(f"{v:g}" for v in values), f"| {mean:.3f} |", " ".join(f"{means[s]:.3f}" for s in sets)
+        )
+    current = tuple(getattr(WEIGHTS, n) for n in names)
+    for mean, values, means in results:
+        if values == current:
+            print(
+                "current:",
+                "  ".join(f"{v:g}" for v in values),
+                f"| {mean:.3f} |",
+                " ".join(f"{means[s]:.3f}" for s in sets),
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Query words -> concepts: what each typed word may stand for in the index, and how surely.
+
+A coder types "Inj", "encntr", "Keytruda", "injeciton" or "7thG"; the pages say injection,
+encounter, pembrolizumab, injection, and a code whose 7th character is G. Each typed word
+becomes a Concept: its alternatives are the analyzed index terms it may mean, each with a
+weight (an exact word 1.0, a known abbreviation or brand nearly as much, a truncation, a
+dropped-letter contraction or a typo less), so that exact matches rank above guessed ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from whoosh.analysis import STOP_WORDS
+
+from index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
+from queries.abbreviations import expand_abbreviation
+from queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
+from queries.vocabulary import Candidate, Vocabulary
+
+EXACT = "exact"
+ABBREVIATION = "abbreviation"
+BRAND = "brand"
+SYNONYM = "synonym"
+TRUNCATION = "truncation"
+CONTRACTION = "contraction"
+TYPO = "typo"
+SEVENTH_CHARACTER = "seventh"
+
+# Weights of the kinds of alternative: set by hand in this order of certainty (README, Ranking).
+WEIGHTS = {
+    EXACT: 1.0,
+    ABBREVIATION: 0.95,
+    BRAND: 0.95,
+    SYNONYM: 0.9,
+    SEVENTH_CHARACTER: 1.0,
+    TRUNCATION: 0.8,
+    CONTRACTION: 0.7,
+    TYPO: 0.6,
+}
+# A guessed word's weight also shrinks with its rarity next to the commonest candidate.
+RARITY_EXPONENT = 0.25
+# Words this short are often abbreviations even when the index has them as words ("ped").
+SHORT_WORD = 3
+# …as long as the words they would stand for are this many times commoner than they are.
+WORD_OVER_GUESS = 2
+
+# A word typed without a space splits into two words of at least this length.
+MIN_SPLIT_PART = 3
+
+# "7thG": CMS abbreviated titles name the 7th character of the code.
+_SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
+# A word gluing a number to a unit ("4999cc", "60m") reads as two.
+_NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    terms: tuple[str, ...]  # analyzed terms that must all match
+    weight: float
+    kind: str
+    words: str  # the surface words it stands for (shown by --explain and "Did you mean")
+    field: str | None = None  # a field of its own (SEVENTH), else the concept's fields
+
+
+@dataclass(frozen=True)
+class Concept:
+    typed: str
+    alternatives: tuple[Alternative, ...]
+
+    @property
+    def best(self) -> Alternative:
+        return max(self.alternatives, key=lambda a: a.weight)
+
+    @property
+    def exact(self) -> bool:
+        return any(a.kind == EXACT for a in self.alternatives)
+
+
+def analyze(text: str) -> tuple[str, ...]:
+    """The index terms of `text` (lower-cased, stop words dropped, stemmed)."""
+    return tuple(token.text for token in TEXT_ANALYZER(text))
+
+
+def surface_tokens(text: str) -> list[str]:
+    """The words of `text` as typed, split where the index splits them, keeping "w/o"-style
+    abbreviations whole when the table knows them."""
+    if expand_abbreviation(text):
+        return [text]
+    tokens: list[str] = []
+    for token in WORD_TOKENIZER(text):
+        word = token.text
+        if (match := _NUMBER_UNIT.match(word)) and not _SEVENTH.match(word):
+            tokens.extend(match.groups())
+        else:
+            tokens.append(word)
+    return tokens
+
+
+def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
+    """Concepts of the words in `text`, in order; words with nothing to search are dropped.
+
+    Without a vocabulary (no index at hand) only exact words, abbreviations and brands are read.
+    """
+    tokens = surface_tokens(text)
+    concepts: list[Concept] = []
+    index = 0
+    while index < len(tokens):
+        concept, used = _known_term(tokens, index)
+        if concept is None:
+            concept, used = concept_for(tokens[index], vocabulary), 1
+        if concept is not None and not any(same_meaning(concept, seen) for seen in concepts):
+            concepts.append(concept)
+        index += used
+    return concepts
+
+
+def same_meaning(a: Concept, b: Concept) -> bool:
+    """Two typed forms of one word ("Burn, burned, burning" in an index entry) count once."""
+    return a.best.terms == b.best.terms and a.best.field == b.best.field
+
+
+def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
+    """The alternatives one typed word may mean."""
+    if match := _SEVENTH.match(token):
+        letter = match.group(1).lower()
+        return Concept(
+            token, (Alternative((letter,), WEIGHTS[SEVENTH_CHARACTER], SEVENTH_CHARACTER, token, SEVENTH),)
+        )
+    alternatives: list[Alternative] = []
+    terms = analyze(token)
+    expansions = expand_abbreviation(token)
+    if not terms and token.lower() in STOP_WORDS and not expansions:
+        return None  # "the", "of": nothing to guess from
+    if expansions and not any(analyze(e) for e in expansions):
+        return None  # "w" is "with": a common word, nothing to search for
+    if terms and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
+        alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
+    for expansion in expansions:
+        expanded = analyze(expansion)
+        if expanded and (vocabulary is None or all(vocabulary.known_term(t) for t in expanded)):
+            alternatives.append(Alternative(expanded, WEIGHTS[ABBREVIATION], ABBREVIATION, expansion))
+    if vocabulary is not None and token.isalpha():
+        guessed = not alternatives or len(token) <= SHORT_WORD or not vocabulary.is_word(token)
+        if guessed and not any(a.kind == ABBREVIATION for a in alternatives):
+            own = vocabulary.word_frequency(token)
+            found = _guesses(vocabulary, token, TRUNCATION, vocabulary.completions(token), own)
+            found += _guesses(vocabulary, token, CONTRACTION, vocabulary.contractions(token), own)
+            if not found and not alternatives:
+                found = _guesses(vocabulary, token, TYPO, vocabulary.corrections(token))
+            if not found and not alternatives:
+                found = _split(vocabulary, token)
+            alternatives.extend(found)
+    if not alternatives:
+        # Nowhere in the index: searched as typed, so that the query says "no pages match".
+        return Concept(token, (Alternative(terms, WEIGHTS[EXACT], EXACT, token),)) if terms else None
+    return Concept(token, tuple(_dedupe(alternatives)))
+
+
+def _guesses(
+    vocabulary: Vocabulary, token: str, kind: str, candidates: list[Candidate], own: int = 0
+) -> list[Alternative]:
+    """Alternatives for the candidate words; a word the index uses itself ("leg") is only read
+    as short for words that codes use far more often (WORD_OVER_GUESS times)."""
+    candidates = [c for c in candidates if c.doc_frequency > own * WORD_OVER_GUESS]
+    if not candidates:
+        return []
+    top = max(c.doc_frequency for c in candidates)
+    found = []
+    for candidate in candidates:
+        terms = analyze(candidate.word)
+        if terms and all(vocabulary.known_term(t) for t in terms):
+            weight = WEIGHTS[kind] * (candidate.doc_frequency / top) ** RARITY_EXPONENT
+            found.append(Alternative(terms, weight, kind, candidate.word))
+    return found
+
+
+def _split(vocabulary: Vocabulary, token: str) -> list[Alternative]:
+    """Two words typed without the space between them ("chelationtherapy"), read as a typo."""
+    if len(token) < 2 * MIN_SPLIT_PART:
+        return []
+    for cut in range(MIN_SPLIT_PART, len(token) - MIN_SPLIT_PART + 1):
+        left, right = token[:cut], token[cut:]
+        if vocabulary.is_word(left) and vocabulary.is_word(right):
+            terms = analyze(f"{left} {right}")
+            if terms and all(vocabulary.known_term(t) for t in terms):
+                return [Alternative(terms, WEIGHTS[TYPO], TYPO, f"{left} {right}")]
+    return []
+
+
+def _known_term(tokens: list[str], start: int) -> tuple[Concept | None, int]:
+    """A brand or a term with synonyms, of up to MAX_TERM_WORDS words starting at `start`."""
+    for length in range(min(MAX_TERM_WORDS, len(tokens) - start), 0, -1):
+        words = tuple(tokens[start : start + length])
+        others = [(BRAND, g) for g in generic_names(words)] + [(SYNONYM, e) for e in equivalents(words)]
+        if not others:
+            continue
+        typed = " ".join(words)
+        alternatives = [Alternative(analyze(typed), WEIGHTS[EXACT], EXACT, typed)] if analyze(typed) else []
+        alternatives += [
+            Alternative(analyze(text), WEIGHTS[kind], kind, text) for kind, text in others if analyze(text)
+        ]
+        return Concept(typed, tuple(_dedupe(alternatives))), length
+    return None, 0
+
+
+def _dedupe(alternatives: list[Alternative]) -> list[Alternative]:
+    """One alternative per set of terms, the heaviest."""
+    best: dict[tuple[str | None, tuple[str, ...]], Alternative] = {}
+    for alt in alternatives:
+        key = (alt.field, alt.terms)
+        if key not in best or alt.weight > best[key].weight:
+            best[key] = alt
+    return sorted(best.values(), key=lambda a: (-a.weight, a.terms))

@@ -1,0 +1,162 @@
+"""Second-stage ranking of the top candidates by how well their names fit the whole query.
+
+BM25 adds up word scores, so a long title that matches many words loosely can beat the title
+that says exactly what was typed. Claims and index entries name one code, so for the top
+candidates of the first stage this module measures, from the stored title and other names:
+how much of the query the names cover (rare words counting more), how much of the title the
+query accounts for, and whether query words that stand side by side also do so in the title.
+A word that no candidate names at all points to the residual code of its group ("... of other
+specified sites"), as classification rules send unlisted things to "other". And as in the
+ICD-10-CM tabular list, a category's inclusion terms and "includes" notes hold for its subcodes:
+a word found in a parent category's title or other names counts, a little less, for the child.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+from index.schema import TEXT_ANALYZER, seventh_character
+from pipeline.records import CodePage
+from queries.expand import SEVENTH_CHARACTER, Concept
+from queries.vocabulary import Vocabulary
+
+# How many first-stage results are re-ranked.
+DEPTH = 100
+# The stem that marks a residual ("other") category in a title.
+_RESIDUAL = "other"
+# Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
+LEAD_WORDS = 3
+
+
+@dataclass(frozen=True)
+class RankWeights:
+    """Weights of the re-ranking features (tuned coarsely on the dev sets, see README)."""
+
+    coverage: float = 1.0  # share of the query's (idf-weighted) words found in the names
+    precision: float = 0.15  # share of the title's words that the query accounts for
+    adjacency: float = 0.4  # neighbouring query words that are neighbours in the title too
+    first_stage: float = 0.1  # the BM25F score, relative to the best candidate's
+    names: float = 0.8  # a word found only in the other names counts this much
+    inherited: float = 0.8  # …and a word found only in a parent category's title or names
+    residual: float = 0.5  # a word no candidate names counts this much for an "other" code
+    residual_named: float = 0.2  # …and a word other candidates name, this much
+    lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
+
+
+WEIGHTS = RankWeights()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    page: CodePage
+    names: str  # the page's other names, as indexed
+    first_stage: float  # its first-stage score relative to the best candidate's
+    inherited: str = ""  # titles and other names of the categories the code belongs to
+
+
+@dataclass(frozen=True)
+class Features:
+    coverage: float
+    precision: float
+    adjacency: float
+    first_stage: float
+
+    def score(self, weights: RankWeights = WEIGHTS) -> float:
+        return (
+            weights.coverage * self.coverage
+            + weights.precision * self.precision
+            + weights.adjacency * self.adjacency
+            + weights.first_stage * self.first_stage
+        )
+
+
+@dataclass(frozen=True)
+class _Match:
+    """How one candidate's names match each concept."""
+
+    levels: tuple[float, ...]  # per concept: the weight of the best matching alternative, or 0
+    places: tuple[int | None, ...]  # per concept: where it matched in the title
+    precision: float
+    residual: bool
+
+
+def features(
+    candidates: list[Candidate],
+    concepts: tuple[Concept, ...],
+    vocabulary: Vocabulary | None,
+    weights: RankWeights = WEIGHTS,
+) -> list[Features]:
+    """The re-ranking features of each candidate, in order."""
+    idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
+    total = sum(idf)
+    matches = [_match(candidate, concepts, weights) for candidate in candidates]
+    named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
+    found = []
+    for candidate, match in zip(candidates, matches, strict=True):
+        covered = sum(
+            w * (_residual_credit(named[i], weights) if match.residual and not level else level)
+            for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
+        )
+        pairs = list(itertools.pairwise(match.places))
+        adjacent = sum(1 for a, b in pairs if a is not None and b is not None and 0 < b - a <= 2)
+        found.append(
+            Features(
+                coverage=covered / total if total else 0.0,
+                precision=match.precision,
+                adjacency=adjacent / len(pairs) if pairs else 0.0,
+                first_stage=candidate.first_stage,
+            )
+        )
+    return found
+
+
+def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
+    """What a word missing from an "other …" code's title still counts for it."""
+    return weights.residual_named if named_elsewhere else weights.residual
+
+
+def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
+    page = candidate.page
+    title = [(token.text, token.pos) for token in TEXT_ANALYZER(page.title, positions=True)]
+    positions: dict[str, int] = {}
+    for text, pos in title:
+        positions.setdefault(text, pos)
+    name_terms = {token.text for token in TEXT_ANALYZER(candidate.names)} if candidate.names else set()
+    inherited = {token.text for token in TEXT_ANALYZER(candidate.inherited)} if candidate.inherited else set()
+    seventh = seventh_character(page.system, page.code)
+    levels: list[float] = []
+    places: list[int | None] = []
+    used: set[str] = set()
+    for concept in concepts:
+        best, place, terms = 0.0, None, ()
+        for alt in concept.alternatives:
+            if alt.kind == SEVENTH_CHARACTER:
+                if seventh == alt.terms[0] and alt.weight > best:
+                    best, place, terms = alt.weight, None, ()
+            elif all(t in positions for t in alt.terms):
+                if alt.weight > best:
+                    best, place, terms = alt.weight, positions[alt.terms[0]], alt.terms
+            elif name_terms and all(t in name_terms for t in alt.terms) and alt.weight * weights.names > best:
+                best, place, terms = alt.weight * weights.names, None, ()
+            elif (
+                inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
+            ):
+                best, place, terms = alt.weight * weights.inherited, None, ()
+        levels.append(best)
+        places.append(place)
+        used.update(terms)
+    precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
+    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions)
+
+
+def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:
+    """The rarer the word, the more finding it matters (a seventh character matters little)."""
+    if vocabulary is None:
+        return 1.0
+    best = concept.best
+    if best.kind == SEVENTH_CHARACTER:
+        return 1.0
+    frequency = max((vocabulary.known_term(t) for t in best.terms), default=0)
+    return math.log(1 + vocabulary.doc_count / (frequency + 1))

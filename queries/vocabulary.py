@@ -1,0 +1,133 @@
+"""The index's own words, for reading what a user abbreviated, truncated or mistyped.
+
+Claims shorten words in two ways: by cutting them ("ozogam" for ozogamicin, "pum" for pump)
+and by dropping letters ("encntr" for encounter, "whelchr" for wheelchair). Both keep the first
+letter and the order of the rest, so candidates are the words that name codes (the WORDS
+field's lexicon) starting with the same letter; they are ranked by how often codes use them,
+since a common word is the likelier meaning of a short form.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.reading import IndexReader
+
+from index.schema import TEXT_FIELDS, WORDS
+from queries.typos import allowed_edits, within_edits
+
+# A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
+MIN_TRUNCATION = 3
+# Letter-dropping needs a little more to go on: "ntrm" yes, "ab" no.
+MIN_CONTRACTION = 3
+MAX_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class Candidate:
+    word: str  # a surface word of the index
+    doc_frequency: int
+
+
+class Vocabulary:
+    """Words of an open index, grouped by first letter; built once per searcher.
+
+    Only the lexicon is read up front (a sorted list per letter, so a truncation's completions
+    are one bisection away); how many codes use a word is looked up when a word is a candidate.
+    """
+
+    def __init__(self, reader: IndexReader) -> None:
+        self._reader = reader
+        by_letter: dict[str, list[str]] = defaultdict(list)
+        for term in reader.lexicon(WORDS):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            if word[:1].isalpha():
+                by_letter[word[0]].append(word)  # the lexicon is sorted, so each list is too
+        self._by_letter = dict(by_letter)
+        self._surface = frozenset(w for group in by_letter.values() for w in group)
+        self.doc_count = reader.doc_count_all()
+        self.known_term = lru_cache(maxsize=65536)(self._known_term)
+        self.word_frequency = lru_cache(maxsize=65536)(self._word_frequency)
+
+    def is_word(self, word: str) -> bool:
+        """True when `word` is written, as is, in some code's title or names."""
+        return word.lower() in self._surface
+
+    def _word_frequency(self, word: str) -> int:
+        """How many codes are named with `word`, as written."""
+        word = word.lower()
+        return self._reader.doc_frequency(WORDS, word) if word in self._surface else 0
+
+    def _known_term(self, term: str) -> int:
+        """How many documents hold the analyzed term in some text field (the largest count)."""
+        return max(self._reader.doc_frequency(field, term) for field in TEXT_FIELDS)
+
+    def completions(self, token: str) -> list[Candidate]:
+        """Words that `token` is a cut-off beginning of, commonest first."""
+        token = token.lower()
+        if len(token) < MIN_TRUNCATION:
+            return []
+        group = self._by_letter.get(token[0], [])
+        found = []
+        for word in group[bisect.bisect_right(group, token) :]:
+            if not word.startswith(token):
+                break
+            found.append(word)
+        return self._commonest(found)
+
+    def contractions(self, token: str) -> list[Candidate]:
+        """Words that `token` abbreviates by dropping letters (not only a prefix), commonest first."""
+        token = token.lower()
+        if len(token) < MIN_CONTRACTION or not token.isalpha():
+            return []
+        longest = _longest_contracted(token)
+        found = [
+            word
+            for word in self._by_letter.get(token[0], ())
+            if len(token) < len(word) <= longest
+            and not word.startswith(token)
+            and _is_subsequence(token, word)
+        ]
+        return self._commonest(found)
+
+    def corrections(self, token: str) -> list[Candidate]:
+        """Words within the allowed number of typing mistakes of `token`, commonest first."""
+        token = token.lower()
+        limit = allowed_edits(token)
+        if not limit or not token.isalpha():
+            return []
+        letters = {token[0], token[1]} if len(token) > 1 else {token[0]}
+        found = [
+            word
+            for letter in sorted(letters)
+            for word in self._by_letter.get(letter, ())
+            if word != token and within_edits(token, word, limit)
+        ]
+        return self._commonest(found)
+
+    def _commonest(self, words: list[str]) -> list[Candidate]:
+        ranked = sorted(
+            (Candidate(w, self.word_frequency(w)) for w in words), key=lambda c: (-c.doc_frequency, c.word)
+        )
+        return ranked[:MAX_CANDIDATES]
+
+
+def _longest_contracted(token: str) -> int:
+    """The longest word a contraction plausibly stands for: three letters keep most of a short
+    word ("hnd" hand, "rng" ring), longer ones about a third of any word ("encntr", "fbrgl")."""
+    return len(token) + 4 if len(token) == MIN_CONTRACTION else 3 * len(token)
+
+
+def _is_subsequence(short: str, word: str) -> bool:
+    """True when the letters of `short` occur in `word` in order, the first ones matching."""
+    if short[0] != word[0]:
+        return False
+    position = 1
+    for letter in short[1:]:
+        position = word.find(letter, position) + 1
+        if position == 0:
+            return False
+    return True

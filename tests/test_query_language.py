@@ -1,0 +1,189 @@
+"""The query language of issue 4 on the example index: codes, stems, ranges, abbreviations,
+brands, typos, natural-language scopes, and queries a user gets wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import hit_codes as codes
+
+from index.build import ingest
+from queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
+from queries.parse import CodeRange, QuerySyntaxError, parse_query
+from queries.routing import route_scope
+from queries.search import Searcher
+from queries.typos import allowed_edits, within_edits
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("J9000-J9999", ["J9229", "J9271"]),
+        ("J1100-J2405", ["J1100", "J2405"]),
+        ("E08-E13", ["E11.9"]),
+        ("99201-99215", ["99213"]),
+        ("J92", ["J9229", "J9271"]),  # a bare stem lists what it begins, in code order
+        ("j9", ["J9229", "J9271"]),
+        ("E11", ["E11.9"]),
+    ],
+    ids=["hcpcs-range", "range-ends-included", "icd-range", "cpt-range", "stem", "short-stem", "icd-stem"],
+)
+def test_code_stems_and_ranges_list_codes_in_order(
+    searcher: Searcher, query: str, expected: list[str]
+) -> None:
+    assert codes(searcher.search(query, limit=50)) == expected
+
+
+def test_range_stays_within_its_system(searcher: Searcher) -> None:
+    # E0100-E9999 spans HCPCS walkers; ICD's E11.9 sorts inside it as text but is another system.
+    assert codes(searcher.search("E0100-E9999", limit=50)) == ["E0135", "E0143", "E0601"]
+
+
+def test_exact_code_comes_before_the_codes_it_begins(searcher: Searcher) -> None:
+    assert codes(searcher.search("C9028"))[0] == "C9028"
+    assert parse_query("J9000-J9999").root == CodeRange("J9000", "J9999")
+
+
+def test_codes_are_never_stemmed_or_fuzzed(searcher: Searcher) -> None:
+    assert codes(searcher.search("J9228")) == []  # one digit off J9229: not a typo of it
+    assert codes(searcher.search("C9029")) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "means"),
+    [
+        ("Inj", ABBREVIATION, "injection"),
+        ("unsp", ABBREVIATION, "unspecified"),
+        ("w/o", ABBREVIATION, "without"),
+        ("ozogam", TRUNCATION, "ozogamicin"),
+        ("dexameth", TRUNCATION, "dexamethasone"),
+        ("whlchr", CONTRACTION, "wheelchair"),
+        ("injeciton", TYPO, "injection"),
+        ("bloodglucose", TYPO, "blood glucose"),  # a missing space
+        ("Keytruda", BRAND, "pembrolizumab"),
+    ],
+)
+def test_words_are_read_as_coders_write_them(searcher: Searcher, typed: str, kind: str, means: str) -> None:
+    (concept,) = concepts_for(typed, searcher.vocabulary)
+    assert any(a.kind == kind and a.words == means for a in concept.alternatives), concept
+
+
+def test_abbreviations_of_common_words_are_dropped_like_them() -> None:
+    assert concepts_for("w", None) == concepts_for("with", None) == []
+
+
+def test_guessed_meanings_weigh_less_than_exact_words(searcher: Searcher) -> None:
+    (concept,) = concepts_for("ozogam", searcher.vocabulary)
+    (exact,) = concepts_for("ozogamicin", searcher.vocabulary)
+    assert exact.alternatives[0].kind == EXACT
+    assert max(a.weight for a in concept.alternatives) < exact.alternatives[0].weight
+
+
+def test_all_in_capitals_is_a_leukemia_but_all_is_a_word() -> None:
+    (capital,) = concepts_for("ALL", None)
+    assert any(a.words == "acute lymphoblastic leukemia" for a in capital.alternatives)
+    assert concepts_for("all", None) == [] or all(
+        a.kind == EXACT for c in concepts_for("all", None) for a in c.alternatives
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "edits"), [("pain", 0), ("fever", 1), ("diabetes", 1), ("injection", 2), ("hypertension", 2)]
+)
+def test_typo_tolerance_grows_with_word_length(word: str, edits: int) -> None:
+    assert allowed_edits(word) == edits
+
+
+def test_edit_distance_counts_swaps_as_one() -> None:
+    assert within_edits("injeciton", "injection", 1)
+    assert within_edits("diabtes", "diabetes", 1)
+    assert not within_edits("diabtes", "diabetes", 0)
+    assert not within_edits("fever", "liver", 1)
+
+
+def test_typos_rank_below_exact_matches_and_are_suggested(searcher: Searcher) -> None:
+    result = searcher.search("ondansetron hydrochlorid injeciton")
+    assert codes(result)[0] == "J2405"
+    assert result.suggestion == "ondansetron hydrochlorid injection"
+    assert searcher.search("ondansetron injection").suggestion is None
+
+
+def test_unknown_word_finds_nothing_without_an_error(searcher: Searcher) -> None:
+    assert codes(searcher.search("xylophonist")) == []
+
+
+def test_natural_language_scope_is_routed_to_the_section(searcher: Searcher) -> None:
+    assert route_scope("codes whose risks include liver damage")[0] == "risks:(liver damage)"
+    assert route_scope("liver damage risks")[1] is None
+    result = searcher.search("codes whose risks include liver damage")
+    assert "read as risks:(liver damage)" in result.notices
+    assert result.hits and all(hit.section == "risks" for hit in result.hits)
+    assert codes(result) == codes(searcher.search("risks:(liver damage)"))
+
+
+def test_facets_count_pages_per_system(searcher: Searcher) -> None:
+    result = searcher.search("injection", facets=True, limit=1)
+    assert result.facets is not None and result.facets["hcpcs"] >= 5
+    assert sum(result.facets.values()) >= len(result.hits)
+
+
+def test_explain_names_matched_fields_and_score_parts(searcher: Searcher) -> None:
+    hit = searcher.search("inj ondansetron", explain=True).hits[0]
+    assert hit.code == "J2405" and hit.explanation is not None
+    assert "ondansetron" in hit.explanation["matched"]["title"]
+    assert {"bm25f", "coverage", "precision"} <= set(hit.explanation["score_parts"])
+    assert {
+        "typed": "inj",
+        "means": ["injection (abbreviation)", "injury (abbreviation)"],
+    } in hit.explanation["words"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"liver damage',
+        "(fever OR nausea",
+        "fever)",
+        "colour:red fever",
+        "fe\x00ver \x1b[31m nausea\x7f",
+        "fever " * 400,
+        "x" * 2000,
+        "*:* fever",
+        "risks:",
+        "NOT",
+        "AND OR",
+        "J9000-",
+        "-J9229",
+        "code:",
+        "title:(",
+    ],
+)
+def test_bad_queries_never_raise_anything_but_a_syntax_error(searcher: Searcher, query: str) -> None:
+    try:
+        searcher.search(query)
+    except QuerySyntaxError as err:
+        assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize("query", ["*", "the of and", "   "])
+def test_queries_with_nothing_to_search_are_explained(searcher: Searcher, query: str) -> None:
+    with pytest.raises(QuerySyntaxError, match="nothing to search for"):
+        searcher.search(query)
+
+
+def test_explain_on_a_code_listing_has_no_text_score(searcher: Searcher) -> None:
+    hits = searcher.search("J92", explain=True).hits
+    assert [h.code for h in hits] == ["J9229", "J9271"]
+    assert all(h.explanation is not None and "bm25f" not in h.explanation["score_parts"] for h in hits)
+
+
+def test_listing_skips_replaced_pages(pages_dir: Path, tmp_path: Path) -> None:
+    """Re-ingesting replaces pages: the old copies are deleted, not listed twice or counted."""
+    root = tmp_path / "ix"
+    ingest([str(pages_dir)], root, workers=1)
+    ingest([str(pages_dir / "hcpcs-J9229.txt"), str(pages_dir / "hcpcs-J9271.html")], root, workers=1)
+    with Searcher(root) as fresh:
+        result = fresh.search("J*", limit=50, facets=True)
+    assert codes(result) == ["J1100", "J2405", "J9229", "J9271", "J45.909"]
+    assert result.total == 5 and result.facets == {"hcpcs": 4, "icd10cm": 1}
