@@ -37,6 +37,7 @@ import references  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 
 from index.schema import build_schema, page_to_document  # noqa: E402
+from index.segment_writer import open_segment_writer  # noqa: E402
 from index.store import current_generation, directory_size  # noqa: E402
 from pipeline.batch import parse_inputs  # noqa: E402
 from pipeline.parse import parse_page  # noqa: E402
@@ -151,7 +152,7 @@ def stage_times(files: list[Path], index_dir: Path) -> dict[str, float]:
         clock[stage] += time.perf_counter() - started
         return value
 
-    writer = whoosh_index.create_in(str(index_dir), build_schema()).writer(limitmb=256)
+    writer = open_segment_writer(whoosh_index.create_in(str(index_dir), build_schema()), 256)
     for path in files:
         data = timed("read", path.read_bytes)
         page = timed("parse", lambda d=data, p=path: parse_page(d, str(p)))

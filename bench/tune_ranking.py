@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
-from index.schema import KEY, RECORD, decode_record, names_text
+from index.record_codec import decode_record
+from index.schema import KEY, RECORD, names_text
 from queries.evaluate import RankedCode, load_qrels, ndcg
 from queries.parse import parse_query
 from queries.plan import plan_query

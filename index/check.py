@@ -20,7 +20,8 @@ from whoosh.reading import IndexReader
 
 from index.manifest import load_manifest, owners
 from index.reader import count_pages
-from index.schema import KEY, RECORD, SCHEMA_VERSION, decode_record
+from index.record_codec import decode_record
+from index.schema import KEY, RECORD, SCHEMA_VERSION
 from index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
 
 

@@ -10,7 +10,8 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 from whoosh.query import Term
 
-from index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM, decode_record
+from index.record_codec import decode_record
+from index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
 from index.store import (
     Generation,
     IndexCorruptError,

@@ -7,20 +7,20 @@ across all sections ORs the section fields at query time instead of reading a ca
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.analysis import RegexTokenizer
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
+from index.record_codec import encode_record
+from index.text_fields import StemmedText, stemming_analyzer
 from pipeline.codes import ICD10CM, code_forms
 from pipeline.records import CodePage
 from pipeline.sections import ALT_NAME_LABELS, SECTION_NAMES
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: one-pass text fields with compact positions, records as JSON text
 
 KEY = "key"
 SYSTEM = "system"
@@ -62,17 +62,18 @@ FIELD_WEIGHTS: dict[str, float] = {
     OTHER: 0.6,
 }
 
-# One analyzer object shared by all text fields (and by query planning), with an unbounded
-# stem cache: the vocabulary is small and stemming is the costliest step of analysis. Tokens of
-# one character are kept: doses and sizes ("1 mg" vs "2 mg", "type I") tell codes apart.
-TEXT_ANALYZER = StemmingAnalyzer(minsize=1, cachesize=-1)
+# Tokens of one character are kept: doses and sizes ("1 mg" vs "2 mg", "type I") tell codes apart.
+TEXT_MINSIZE = 1
+# What a text field's words index as (index.text_fields indexes the same terms in one pass), for
+# query planning, snippets and highlights; one object, with an unbounded stem cache.
+TEXT_ANALYZER = stemming_analyzer(TEXT_MINSIZE)
 # Surface words, as written: lower-cased, not stemmed, no stop list.
 WORD_TOKENIZER = RegexTokenizer()
 
 
 def build_schema() -> Schema:
-    text = {name: TEXT(analyzer=TEXT_ANALYZER, phrase=True) for name in TEXT_FIELDS}
-    text[TITLE] = TEXT(analyzer=TEXT_ANALYZER, phrase=True, stored=True)
+    text = {name: StemmedText(minsize=TEXT_MINSIZE, phrase=True) for name in TEXT_FIELDS}
+    text[TITLE] = StemmedText(minsize=TEXT_MINSIZE, phrase=True, stored=True)
     return Schema(
         key=ID(unique=True, stored=True, sortable=True),
         system=ID(stored=True, sortable=True),
@@ -127,11 +128,3 @@ def seventh_character(system: str, code: str) -> str | None:
     """The 7th character of an ICD-10-CM code that has one, lower-cased."""
     bare = code.replace(".", "")
     return bare[6].lower() if system == ICD10CM and len(bare) == 7 else None
-
-
-def encode_record(page: CodePage) -> bytes:
-    return zlib.compress(json.dumps(page.to_dict(), ensure_ascii=False).encode("utf-8"), 6)
-
-
-def decode_record(blob: bytes) -> CodePage:
-    return CodePage.from_dict(json.loads(zlib.decompress(blob)))

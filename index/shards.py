@@ -27,6 +27,7 @@ from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
 from index.schema import build_schema, page_to_document
+from index.segment_writer import open_segment_writer
 from pipeline.batch import (
     CHUNK_SIZE,
     Outcome,
@@ -143,7 +144,7 @@ class _ShardWorker:
         if self.writer is None:
             self.path.mkdir()
             ix = whoosh_index.create_in(str(self.path), build_schema())
-            self.writer = ix.writer(limitmb=SHARD_LIMIT_MB)
+            self.writer = open_segment_writer(ix, SHARD_LIMIT_MB)
         docnum = self.writer.docnum - self.writer.docbase
         self.writer.add_document(**page_to_document(page))
         return self.number, docnum

@@ -18,6 +18,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
 
@@ -25,13 +26,55 @@ _WORDS = re.compile(default_pattern.pattern, re.UNICODE)
 _STOP_WORDS = frozenset(STOP_WORDS)
 # Every word ever stemmed in this process: the vocabulary of code pages is small.
 _STEMS: dict[str, str] = {}
+# The encodings of a word that occurs once, at positions up to 127 (one byte each).
+_SINGLE = [bytes([position]) for position in range(0x80)]
+
+
+class CompactPositions(Positions):
+    """Word positions as varint deltas: one byte for most postings, where Whoosh's Positions
+    pickles a list (about 14 bytes for a word that occurs once) — the largest part of an index
+    of long pages (measured in issue 6's note)."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        if len(poslist) == 1 and poslist[0] < len(_SINGLE):
+            return _SINGLE[poslist[0]]
+        out = bytearray()
+        base = 0
+        for pos in poslist:
+            delta, base = pos - base, pos
+            while delta >= 0x80:
+                out.append((delta & 0x7F) | 0x80)
+                delta >>= 7
+            out.append(delta)
+        return bytes(out)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        positions: list[int] = []
+        position = delta = shift = 0
+        for byte in valuestring:
+            delta |= (byte & 0x7F) << shift
+            if byte & 0x80:
+                shift += 7
+                continue
+            position += delta
+            positions.append(position)
+            delta = shift = 0
+        return positions
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return sum(1 for byte in valuestring if not byte & 0x80)
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
 
 
 class StemmedText(TEXT):
     """TEXT with Whoosh's StemmingAnalyzer, indexed through a one-pass analysis."""
 
     def __init__(self, *, minsize: int = 2, phrase: bool = True, stored: bool = False) -> None:
-        super().__init__(analyzer=StemmingAnalyzer(minsize=minsize, cachesize=-1), phrase=phrase, stored=stored)
+        super().__init__(analyzer=stemming_analyzer(minsize), phrase=phrase, stored=stored)
+        if phrase:
+            self.format = CompactPositions(field_boost=self.format.field_boost)
         self.minsize = minsize
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -48,6 +91,11 @@ class StemmedText(TEXT):
         else:
             for term, count in Counter(terms).items():
                 yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
+def stemming_analyzer(minsize: int) -> StemmingAnalyzer:
+    """The analyzer StemmedText(minsize=…) indexes like; for queries, snippets and highlights."""
+    return StemmingAnalyzer(minsize=minsize, cachesize=-1)
 
 
 def stems(value: str, minsize: int = 2) -> tuple[int, list[str]]:

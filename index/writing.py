@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 from index.manifest import FileEntry, write_manifest
 from index.reader import count_pages
 from index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
+from index.segment_writer import open_segment_writer
 from index.shards import Ref, ShardedBuild, adopt_shards
 from index.store import (
     MANIFEST_FILE,
@@ -143,7 +144,7 @@ class GenerationWriter:
 
     def _whoosh(self) -> SegmentWriter:
         if self._writer is None:
-            self._writer = self._open_index().writer(limitmb=WRITER_LIMIT_MB)
+            self._writer = open_segment_writer(self._open_index(), WRITER_LIMIT_MB)
         return self._writer
 
     def _open_index(self) -> whoosh_index.Index:

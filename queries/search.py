@@ -12,6 +12,7 @@ from typing import Any
 from whoosh.query import Or
 
 from index.reader import LiveIndex, open_live
+from index.record_codec import decode_record
 from index.schema import (
     CODE,
     FIELD_WEIGHTS,
@@ -20,7 +21,6 @@ from index.schema import (
     SECTION_FIELDS,
     SYSTEM,
     TITLE,
-    decode_record,
     field_for_section,
     names_text,
 )

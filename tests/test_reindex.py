@@ -14,8 +14,9 @@ from index.build import SchemaMismatchError, ingest
 from index.check import check_index
 from index.manifest import load_manifest
 from index.reader import open_live
+from index.record_codec import decode_record
 from index.reindex import NoSourcesError, reindex
-from index.schema import RECORD, decode_record
+from index.schema import RECORD
 from index.store import META_FILE, IndexMissingError, current_generation
 from index.sync import group_by_input
 from index.writing import MERGE_FACTOR

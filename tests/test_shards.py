@@ -11,7 +11,8 @@ from conftest import generate_pages
 from index.build import ingest
 from index.check import check_index
 from index.reader import open_live
-from index.schema import KEY, RECORD, decode_record
+from index.record_codec import decode_record
+from index.schema import KEY, RECORD
 from index.store import current_generation
 from index.writing import SHARDED_MIN_INPUTS
 from queries.search import Searcher

@@ -1,4 +1,5 @@
-"""StemmedText's one-pass indexing gives exactly what Whoosh's analyzer chain gives."""
+"""StemmedText's one-pass indexing gives exactly what Whoosh's analyzer chain gives, and its
+compact position encoding reads back the positions Whoosh's own encoding holds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import TEXT
 
-from index.text_fields import StemmedText
+from index.text_fields import CompactPositions, StemmedText
 from pipeline.batch import parse_input
 from pipeline.sources import expand_inputs
 
@@ -36,4 +37,25 @@ def test_same_postings_as_whoosh(phrase: bool, minsize: int) -> None:
     texts = _texts()
     assert len(texts) > 500
     for text in texts:
-        assert sorted(fast.index(text)) == sorted(reference.index(text)), text
+        assert _decoded(fast, text) == _decoded(reference, text), text
+
+
+def _decoded(field: TEXT, text: str) -> list[tuple[bytes, int, float, object]]:
+    """Postings with their values decoded (positions) by the field's own format."""
+    positions = field.format.supports("positions")
+    return sorted(
+        (term, freq, weight, field.format.decode_positions(value) if positions else value)
+        for term, freq, weight, value in field.index(text)
+    )
+
+
+@pytest.mark.parametrize(
+    "positions",
+    [[0], [5], [127], [128], [0, 1, 2], [3, 300, 301, 70000], list(range(0, 5000, 7))],
+)
+def test_compact_positions_round_trip(positions: list[int]) -> None:
+    encoding = CompactPositions()
+    value = encoding.encode(positions)
+    assert encoding.decode_positions(value) == positions
+    assert encoding.decode_frequency(value) == len(positions)
+    assert len(value) <= len(positions) * 3

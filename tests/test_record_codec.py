@@ -1,0 +1,36 @@
+"""A page's stored record reads back as the same record, labels included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.record_codec import decode_record, encode_record
+from pipeline.batch import parse_input
+from pipeline.records import CodePage, Label, Section
+from pipeline.sources import expand_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_sample_page_round_trips() -> None:
+    files = expand_inputs([str(ROOT / "examples" / "pages"), str(ROOT / "tests" / "pages")])
+    pages = [o.page for f in files for o in parse_input(f) if o.page is not None]
+    assert len(pages) > 50
+    for page in pages:
+        back = decode_record(encode_record(page))
+        assert back == page
+        assert back.content_hash == page.content_hash
+        assert [s.labels for s in back.sections] == [s.labels for s in page.sections]
+
+
+def test_labels_that_are_not_in_the_text_are_kept_as_text() -> None:
+    section = Section(
+        "risks",
+        "Common Risks: Fever.\nRare:\n- bleeding",
+        (Label("common_risks", "Fever."), Label("rare", "bleeding, bruising"), Label("odd", "")),
+        "Risks and Complications",
+    )
+    page = CodePage("hcpcs", "C9028", "Injection", (section,))
+    back = decode_record(encode_record(page))
+    assert back.sections[0].labels == section.labels
+    assert '"Fever."' not in encode_record(page)  # a pointer, not a copy
