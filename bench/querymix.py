@@ -6,6 +6,8 @@ import random
 import re
 from pathlib import Path
 
+from whoosh.analysis import STOP_WORDS
+
 from pipeline.batch import parse_input
 from pipeline.records import CodePage
 
@@ -41,7 +43,7 @@ def query_mix(pages: list[CodePage], seed: int = 7) -> list[tuple[str, str]]:
 
 
 def _make(kind: str, page: CodePage, rng: random.Random) -> str | None:
-    words = [w.lower() for w in _WORD.findall(page.title)]
+    words = [w.lower() for w in _WORD.findall(page.title) if w.lower() not in STOP_WORDS]
     if kind == "code":
         return page.code
     if kind == "prefix":
@@ -57,7 +59,7 @@ def _make(kind: str, page: CodePage, rng: random.Random) -> str | None:
         return f'"{words[start]} {words[start + 1]}"'
     if kind == "section":
         risks = page.section("risks")
-        found = _WORD.findall(risks.text) if risks else []
+        found = [w for w in _WORD.findall(risks.text) if w.lower() not in STOP_WORDS] if risks else []
         return f"risks:{rng.choice(found).lower()}" if found else None
     if kind == "misspelled":
         long = [w for w in words if len(w) >= 6]

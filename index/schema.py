@@ -73,7 +73,6 @@ WORD_TOKENIZER = RegexTokenizer()
 
 def build_schema() -> Schema:
     text = {name: StemmedText(minsize=TEXT_MINSIZE, phrase=True) for name in TEXT_FIELDS}
-    text[TITLE] = StemmedText(minsize=TEXT_MINSIZE, phrase=True, stored=True)
     return Schema(
         key=ID(unique=True, stored=True, sortable=True),
         system=ID(stored=True, sortable=True),

@@ -16,7 +16,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -53,7 +53,8 @@ Ref = tuple[int, int]  # (shard number, document number within the shard's segme
 
 @dataclass(frozen=True)
 class IndexedOutcome(Outcome):
-    """An outcome whose page is already indexed in a shard, at `ref`."""
+    """An outcome whose page is already indexed in a shard, at `ref`; its page keeps its
+    code, content hash and notes but not its text."""
 
     ref: Ref | None = None
 
@@ -177,8 +178,12 @@ def _index_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[Indexed
     done = []
     for item in items:
         outcome = item if isinstance(item, Outcome) else parse_raw(item, max_bytes)
-        ref = _worker.add(outcome.page) if outcome.page is not None else None
-        done.append(IndexedOutcome(outcome.source, outcome.page, outcome.reason, ref))
+        page, ref = outcome.page, None
+        if page is not None:
+            ref = _worker.add(page)
+            # The caller decides by code, hash and notes; the text stays here (less to pickle).
+            page = replace(page, sections=(), alt_names=())
+        done.append(IndexedOutcome(outcome.source, page, outcome.reason, ref))
     return done
 
 
