@@ -35,13 +35,17 @@ def encode_record(page: CodePage) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_record(text: str) -> CodePage:
+def decode_record(text: str, labels: bool = True) -> CodePage:
+    """The page; with labels=False its sections have none (half the time: re-ranking a hundred
+    candidates reads only their names)."""
     record = json.loads(text)
     sections = []
     for name, heading, body, refs in record["sections"]:
-        lines = body.split("\n")
-        labels = tuple(Label(ref[0], _label_text(ref, lines)) for ref in refs)
-        sections.append(Section(name, body, labels, heading))
+        found: tuple[Label, ...] = ()
+        if labels and refs:
+            lines = body.split("\n")
+            found = tuple(Label(ref[0], _label_text(ref, lines)) for ref in refs)
+        sections.append(Section(name, body, found, heading))
     return CodePage(
         system=record["system"],
         code=record["code"],

@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import query as wq
 from whoosh.query import Or
 
 from index.reader import LiveIndex, open_live
@@ -28,6 +27,7 @@ from index.schema import (
 from index.store import current_generation
 from pipeline.records import CodePage
 from queries.expand import EXACT
+from queries.first_stage import FirstStage, TermAtATime
 from queries.hierarchy import parent_keys
 from queries.listing import list_codes
 from queries.parse import parse_query
@@ -114,6 +114,7 @@ class Searcher:
         self.index_dir = index_dir
         self._live: LiveIndex = open_live(index_dir)
         self._searcher = self._live.ix.searcher()
+        self._scorer = TermAtATime(self._searcher)
         self._vocabulary: Vocabulary | None = None
         self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
 
@@ -141,6 +142,7 @@ class Searcher:
         old = (self._live, self._searcher)
         self._live = open_live(self.index_dir)
         self._searcher = self._live.ix.searcher()
+        self._scorer = TermAtATime(self._searcher)
         self._vocabulary = None
         self._parents = {}
         old[1].close()
@@ -172,10 +174,11 @@ class Searcher:
             ranked, listed = self._listing(plan, wanted)
             total = sum(listed.values())
         else:
-            ranked, total = self._ranked(plan, wanted)
+            stage = self._first_stage(plan, max(wanted, DEPTH))
+            ranked, total = self._ranked(plan, stage), stage.total
         shown = ranked[offset:wanted]
         if not plan.code_order:
-            shown = self._with_matched_terms(plan, shown)
+            shown = [replace(entry, matched=stage.matched_terms(entry.docnum)) for entry in shown]
         hits = tuple(self._hit(entry, plan, explain) for entry in shown)
         counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
@@ -187,45 +190,31 @@ class Searcher:
     ) -> list[tuple[str, float]]:
         """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
         plan = plan_query(parse_query(text), systems, self.vocabulary)
-        return [(hit[KEY], float(hit.score or 0.0)) for hit in self._first_stage(plan, limit)]
+        stored = self._searcher.stored_fields
+        return [(stored(docnum)[KEY], score) for docnum, score in self._first_stage(plan, limit).top]
 
-    def _first_stage(self, plan: Plan, limit: int) -> Any:
-        return self._searcher.search(plan.query, filter=plan.filter, limit=limit)
+    def _first_stage(self, plan: Plan, limit: int) -> FirstStage:
+        return self._scorer.run(plan.query, plan.filter, limit)
 
-    def _with_matched_terms(self, plan: Plan, entries: list[_Ranked]) -> list[_Ranked]:
-        """The entries with the query terms each matched, for snippets and --explain.
-
-        Asked of Whoosh for the shown pages only: recording the matched terms of every page the
-        first stage scores took a fifth of a word query's time (issue 6's note).
-        """
-        if not entries:
-            return entries
-        keys = wq.Or([wq.Term(KEY, entry.fields[KEY]) for entry in entries])
-        shown = wq.And([plan.query, keys])
-        results = self._searcher.search(shown, filter=plan.filter, limit=len(entries), terms=True)
-        matched = {hit[KEY]: tuple(t for t in hit.matched_terms() if t[0] != KEY) for hit in results}
-        return [replace(entry, matched=matched.get(entry.fields[KEY], ())) for entry in entries]
-
-    def _ranked(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], int]:
+    def _ranked(self, plan: Plan, stage: FirstStage) -> list[_Ranked]:
         """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
-        depth = max(wanted, DEPTH)
-        results = self._first_stage(plan, depth)
-        hits = [hit for hit in results]  # not list(results): it asks len(), which recounts
+        stored = self._searcher.stored_fields
+        hits = [_Ranked(stored(docnum), (), score, score, docnum=docnum) for docnum, score in stage.top]
         if not plan.concepts or not hits:
-            return [_Ranked.of(hit, float(hit.score or 0.0)) for hit in hits], _total(results, depth)
-        text_scores = [_text_score(hit) for hit in hits]
+            return hits
+        text_scores = [_text_score(hit.bm25f) for hit in hits]
         top = max(text_scores) or 1.0
         candidates = []
         for hit, text_score in zip(hits, text_scores, strict=True):
-            page = decode_record(hit[RECORD])
+            page = decode_record(hit.fields[RECORD], labels=False)
             candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
         found = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
-            _Ranked.of(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
+            replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
             for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
         ]
         ranked.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
-        return ranked, _total(results, depth)
+        return ranked
 
     def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
         """Codes typed in full first, then all the stems, prefixes and ranges cover, in code
@@ -258,14 +247,14 @@ class Searcher:
             if key not in self._parents:
                 if len(self._parents) > _PARENT_CACHE:
                     self._parents.clear()
-                parent = self.page(key)
+                parent = self.page(key, labels=False)
                 self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
 
-    def page(self, key: str) -> CodePage | None:
+    def page(self, key: str, labels: bool = True) -> CodePage | None:
         fields = self._searcher.document(**{KEY: key})
-        return decode_record(fields[RECORD]) if fields else None
+        return decode_record(fields[RECORD], labels) if fields else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
         page = decode_record(entry.fields[RECORD])
@@ -298,11 +287,7 @@ class _Ranked:
     bm25f: float
     score: float
     features: Features | None = None
-
-    @classmethod
-    def of(cls, hit: Any, score: float, features: Features | None = None) -> _Ranked:
-        """From a Whoosh hit; the terms it matched are filled in later, for the shown pages."""
-        return cls(hit.fields(), (), float(hit.score or 0.0), score, features)
+    docnum: int = -1  # in the searcher, when ranked by score
 
 
 def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:
@@ -326,20 +311,9 @@ def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[s
     }
 
 
-def _text_score(hit: Any) -> float:
-    """A hit's score without the exact-code bonus (codes typed are listed first regardless)."""
-    score = float(hit.score or 0.0)
+def _text_score(score: float) -> float:
+    """A first-stage score without the exact-code bonus (codes typed are listed first regardless)."""
     return score - CODE_BOOST * math.floor(score / CODE_BOOST)
-
-
-def _total(results: Any, limit: int) -> int:
-    """Pages matched: exact when fewer than `limit` matched, else Whoosh's estimate.
-
-    Never len(results): with block-skipping collectors it runs the whole query again to count
-    (a fifth of a word query's time, measured in issue 6).
-    """
-    scored = results.scored_length()
-    return scored if scored < limit else max(scored, results.q.estimate_size(results.searcher.reader()))
 
 
 def search(index_dir: Path, text: str, **options: object) -> SearchResult:

@@ -12,9 +12,13 @@ from pipeline.sources import expand_inputs
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_every_sample_page_round_trips() -> None:
+def _sample_pages() -> list[CodePage]:
     files = expand_inputs([str(ROOT / "examples" / "pages"), str(ROOT / "tests" / "pages")])
-    pages = [o.page for f in files for o in parse_input(f) if o.page is not None]
+    return [o.page for f in files for o in parse_input(f) if o.page is not None]
+
+
+def test_every_sample_page_round_trips() -> None:
+    pages = _sample_pages()
     assert len(pages) > 50
     for page in pages:
         back = decode_record(encode_record(page))
@@ -34,3 +38,11 @@ def test_labels_that_are_not_in_the_text_are_kept_as_text() -> None:
     back = decode_record(encode_record(page))
     assert back.sections[0].labels == section.labels
     assert '"Fever."' not in encode_record(page)  # a pointer, not a copy
+
+
+def test_a_record_read_without_labels_has_the_same_names_and_text() -> None:
+    page = next(p for p in _sample_pages() if any(s.labels for s in p.sections))
+    light = decode_record(encode_record(page), labels=False)
+    assert (light.code, light.title, light.alt_names) == (page.code, page.title, page.alt_names)
+    assert [s.text for s in light.sections] == [s.text for s in page.sections]
+    assert all(not s.labels for s in light.sections)

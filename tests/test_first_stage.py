@@ -1,0 +1,118 @@
+"""Term-at-a-time scoring gives Whoosh's own BM25F scores, ties and totals, on an index of
+several segments with deleted pages, for every shape of query the planner writes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, age_files
+from whoosh import query as wq
+
+from index.build import ingest
+from index.reader import open_live
+from index.reindex import reindex
+from index.schema import SYSTEM
+from queries.dismax import MaxOf
+from queries.first_stage import TermAtATime
+from queries.parse import parse_query
+from queries.plan import is_code_listing, plan_query
+from queries.vocabulary import Vocabulary
+
+QUERIES = [
+    "leukemia antibody infusion",
+    "inj dexameth",
+    "walker",
+    "diabetes without complications",
+    "risks:fever indications:relapsed",
+    '"blood test"',
+    "fracture OR asthma",
+    "infusion -leukemia",
+    "asthma AND inhaler",
+    "C9028 infusion",
+    "wheelchair NOT lightweight",
+    "title:knee",
+    "ecg",
+    "pemfigus",  # a typo: alternatives on the naming fields
+    "hypertension heart failure kidney",
+]
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example pages, then two removed and one changed: two segments and deletions."""
+    folder = tmp_path_factory.mktemp("pages") / "pages"
+    shutil.copytree(EXAMPLES, folder)
+    age_files(folder)
+    root = folder.parent / "ix"
+    ingest([str(folder)], root, workers=1)
+    (folder / "hcpcs-E0143.html").unlink()
+    (folder / "icd10cm-I10.html").unlink()
+    page = folder / "hcpcs-J9229.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("infusion", "infusion infusion", 1))
+    age_files(folder)
+    report = reindex(root, workers=1)
+    assert (report.to_dict()["deleted"], report.to_dict()["updated"]) == (2, 1)
+    return root
+
+
+def test_the_index_under_test_has_segments_and_deletions(segmented_index: Path) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) >= 2
+        assert searcher.reader().has_deletions()
+    live.ix.close()
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("systems", [(), ("hcpcs",)])
+def test_scores_ties_and_totals_are_whooshs(
+    segmented_index: Path, text: str, systems: tuple[str, ...]
+) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        parsed = parse_query(text)
+        assert not is_code_listing(parsed)
+        plan = plan_query(parsed, systems, Vocabulary(searcher.reader()))
+        expected = searcher.search(plan.query, filter=plan.filter, limit=None)
+        got = TermAtATime(searcher).run(plan.query, plan.filter, 10)
+        assert got.total == len(expected)
+        assert [doc for doc, _ in got.top] == [hit.docnum for hit in expected[:10]]
+        wanted = [hit.score for hit in expected[:10]]
+        assert [score for _, score in got.top] == pytest.approx(wanted, rel=1e-9)
+    live.ix.close()
+
+
+def test_compound_boosts_nesting_and_one_child_compounds(segmented_index: Path) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        term = wq.Term("summary", "infus", boost=2.0)
+        risks = wq.Or([wq.Term("risks", "fever"), wq.Term("risks", "pain")])
+        queries = [
+            wq.Or([term, wq.Term("title", "infus")], boost=3.0),
+            wq.Or([term], boost=5.0),  # Whoosh ignores a one-child compound's boost
+            MaxOf([wq.Term("summary", "infus"), wq.Term("title", "infus", boost=4.0)], boost=0.5),
+            wq.And([wq.Term("summary", "infus"), risks]),
+            wq.AndNot(wq.Term("summary", "infus"), wq.Term(SYSTEM, "icd10cm")),
+        ]
+        scorer = TermAtATime(searcher)
+        for query in queries:
+            expected = searcher.search(query, limit=None)
+            got = scorer.run(query, None, 5)
+            assert got.total == len(expected), query
+            assert [doc for doc, _ in got.top] == [hit.docnum for hit in expected[:5]], query
+            assert [s for _, s in got.top] == pytest.approx([hit.score for hit in expected[:5]], rel=1e-9)
+    live.ix.close()
+
+
+def test_matched_terms_name_the_fields_a_shown_page_matched(segmented_index: Path) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        phrase = wq.Phrase("summary", ["blood", "test"])
+        query = wq.Or([wq.Term("title", "infus"), wq.Term("risks", "fever"), phrase])
+        expected = searcher.search(query, limit=None, terms=True)
+        got = TermAtATime(searcher).run(query, None, len(expected))
+        for hit in expected:
+            assert set(got.matched_terms(hit.docnum)) == set(hit.matched_terms())
+    live.ix.close()
