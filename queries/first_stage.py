@@ -14,7 +14,6 @@ prefixes, ranges, NOT alone) is scored by its own Whoosh matcher, as before.
 from __future__ import annotations
 
 import heapq
-from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +116,8 @@ class TermAtATime:
                 _add_scores(into, _intersection([self._score(sub, leaves) for sub in subs]), scale)
             else:
                 _add_scores(into, _maximum([self._score(sub, leaves) for sub in subs]), scale)
+        elif type(query) is wq.Phrase and query.slop == 1:
+            self._add_phrase(query, scale * query.boost, into, leaves)
         elif type(query) is wq.AndNot:
             excluded = set(self._score(query.b, []))
             positive = self._score(query.a, leaves)
@@ -160,6 +161,49 @@ class TermAtATime:
                     into[doc + offset] = get(doc + offset, 0.0) + score * scale
                 leaf.blocks.append((offset, ids))
 
+    def _add_phrase(self, phrase: wq.Phrase, scale: float, into: Scores, leaves: list[_Leaf]) -> None:
+        """Pages where the words stand one after another; each scores its words' BM25F added
+        up, as Whoosh's phrase matcher (an intersection of the terms, filtered by position)."""
+        fieldname = phrase.fieldname
+        schema = self._searcher.schema
+        if fieldname not in schema or not schema[fieldname].format.supports("positions"):
+            self._add_matcher(phrase, scale, into, leaves)
+            return
+        fieldtype = schema[fieldname]
+        try:
+            texts = [fieldtype.to_bytes(word) for word in phrase.words]
+        except ValueError:
+            return
+        leaf = _Leaf(tuple((fieldname, text) for text in dict.fromkeys(texts)))
+        leaves.append(leaf)
+        positions_of = fieldtype.format.decoder("positions")
+        for number, (reader, offset) in enumerate(self._segments):
+            if any((fieldname, text) not in reader for text in texts):
+                continue
+            postings = [self._scored_postings(number, fieldname, text) for text in texts]
+            shared = set(min(postings, key=len)).intersection(*postings)
+            found = []
+            for doc in sorted(shared):
+                if _in_a_row([positions_of(p[doc][1]) for p in postings]):
+                    into[doc + offset] = (
+                        into.get(doc + offset, 0.0) + sum(p[doc][0] for p in postings) * scale
+                    )
+                    found.append(doc)
+            leaf.blocks.append((offset, found))
+
+    def _scored_postings(self, segment: int, fieldname: str, text: bytes) -> dict[int, tuple[float, bytes]]:
+        """A term's pages in one segment: its BM25F score there and its encoded positions."""
+        reader = self._segments[segment][0]
+        idf = self._searcher.idf(fieldname, text)
+        lift = self._weighting.K1 + 1
+        norms = self._norm_table(segment, fieldname)
+        lengths = self._length_bytes(segment, fieldname)
+        found = {}
+        for ids, weights, values in _posting_blocks(reader.postings(fieldname, text), values=True):
+            for doc, tf, value in zip(ids, weights, values, strict=True):
+                found[doc] = (idf * ((tf * lift) / (tf + norms[lengths[doc]])), value)
+        return found
+
     def _add_matcher(self, query: wq.Query, scale: float, into: Scores, leaves: list[_Leaf]) -> None:
         """Any other node: its own Whoosh matcher, one segment at a time (as a collector runs)."""
         leaf = _Leaf(tuple((f, _as_bytes(t)) for f, t in query.iter_all_terms()))
@@ -194,34 +238,47 @@ class TermAtATime:
         return self._lengths[key]
 
 
-def _posting_blocks(matcher: Any) -> Iterable[tuple[Any, Any]]:
-    """A term's postings as (document numbers, weights) per block, deleted documents left out."""
+def _posting_blocks(matcher: Any, values: bool = False) -> Iterable[tuple[Sequence[Any], ...]]:
+    """A term's postings as (document numbers, weights[, encoded values]) per block, deleted
+    documents left out."""
     deleted: frozenset[int] | set[int] = frozenset()
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = matcher._ids, matcher.child
     if isinstance(matcher, W3LeafMatcher):
-        blocks = _leaf_blocks(matcher)
-    else:
-        ids, weights = array("I"), array("f")
+        blocks = _leaf_blocks(matcher, values)
+    else:  # postings kept in the term's own entry: a handful, read one by one
+        rows = []
         while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
+            rows.append(
+                (matcher.id(), matcher.weight(), matcher.value())
+                if values
+                else (matcher.id(), matcher.weight())
+            )
             matcher.next()
-        blocks = iter([(ids, weights)])
-    for ids, weights in blocks:
+        blocks = iter([tuple(zip(*rows, strict=True))] if rows else [])
+    for block in blocks:
         if deleted:
-            kept = [(d, w) for d, w in zip(ids, weights, strict=True) if d not in deleted]
-            yield [d for d, _ in kept], [w for _, w in kept]
-        else:
-            yield ids, weights
+            kept = [row for row in zip(*block, strict=True) if row[0] not in deleted]
+            block = tuple(zip(*kept, strict=True)) if kept else tuple(() for _ in block)
+        yield block
 
 
-def _leaf_blocks(matcher: W3LeafMatcher) -> Iterable[tuple[Any, Any]]:
+def _leaf_blocks(matcher: W3LeafMatcher, values: bool) -> Iterable[tuple[Sequence[Any], ...]]:
     while matcher.is_active():
         matcher._read_ids()
         matcher._read_weights()
-        yield matcher._ids, matcher._weights
+        if values:
+            matcher._read_values()
+            yield matcher._ids, matcher._weights, matcher._values
+        else:
+            yield matcher._ids, matcher._weights
         matcher._next_block()
+
+
+def _in_a_row(positions: list[list[int]]) -> bool:
+    """True when some position p of the first word has the i-th word at p + i."""
+    rest = [set(where) for where in positions[1:]]
+    return any(all(p + i in where for i, where in enumerate(rest, start=1)) for p in positions[0])
 
 
 def _as_bytes(text: object) -> bytes:

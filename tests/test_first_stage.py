@@ -27,6 +27,10 @@ QUERIES = [
     "diabetes without complications",
     "risks:fever indications:relapsed",
     '"blood test"',
+    '"allergic reaction" infusion',
+    '"continuous glucose monitor"',
+    '"glucose glucose"',  # a word twice: the positions must follow each other
+    'risks:"allergic reactions"',
     "fracture OR asthma",
     "infusion -leukemia",
     "asthma AND inhaler",
