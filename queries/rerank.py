@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from index.schema import TEXT_ANALYZER, seventh_character
 from pipeline.records import CodePage
+from queries.counterparts import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
 from queries.vocabulary import Vocabulary
 
@@ -43,6 +44,7 @@ class RankWeights:
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
+    behaviour: float = 0.3  # a neoplasm code of another behaviour than the query states loses this
 
 
 WEIGHTS = RankWeights()
@@ -62,6 +64,7 @@ class Features:
     precision: float
     adjacency: float
     first_stage: float
+    behaviour: float = 0.0  # -1 when a neoplasm code's behaviour is not the one the query states
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -69,6 +72,7 @@ class Features:
             + weights.precision * self.precision
             + weights.adjacency * self.adjacency
             + weights.first_stage * self.first_stage
+            + weights.behaviour * self.behaviour
         )
 
 
@@ -93,6 +97,7 @@ def features(
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
+    stated = stated_behaviour(concepts)
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
@@ -107,9 +112,19 @@ def features(
                 precision=match.precision,
                 adjacency=adjacent / len(pairs) if pairs else 0.0,
                 first_stage=candidate.first_stage,
+                behaviour=_disagreement(stated, candidate.page),
             )
         )
     return found
+
+
+def _disagreement(stated: str | None, page: CodePage) -> float:
+    """-1 for a neoplasm code classified under another behaviour than the query states: the
+    classification's first axis, which no wealth of site words makes up for."""
+    if stated is None:
+        return 0.0
+    own = code_behaviour(page.system, page.code)
+    return -1.0 if own is not None and own != stated else 0.0
 
 
 def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
