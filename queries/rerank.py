@@ -21,6 +21,7 @@ from index.schema import TEXT_ANALYZER, seventh_character
 from pipeline.records import CodePage
 from queries.counterparts import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
+from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
 # How many first-stage results are re-ranked.
@@ -44,7 +45,7 @@ class RankWeights:
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
-    behaviour: float = 0.3  # a neoplasm code of another behaviour than the query states loses this
+    agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
 
 
 WEIGHTS = RankWeights()
@@ -64,7 +65,7 @@ class Features:
     precision: float
     adjacency: float
     first_stage: float
-    behaviour: float = 0.0  # -1 when a neoplasm code's behaviour is not the one the query states
+    agreement: float = 0.0  # below 0 when the code contradicts the query's neoplasm behaviour or traffic
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -72,7 +73,7 @@ class Features:
             + weights.precision * self.precision
             + weights.adjacency * self.adjacency
             + weights.first_stage * self.first_stage
-            + weights.behaviour * self.behaviour
+            + weights.agreement * self.agreement
         )
 
 
@@ -84,6 +85,7 @@ class _Match:
     places: tuple[int | None, ...]  # per concept: where it matched in the title
     precision: float
     residual: bool
+    title_terms: frozenset[str]
 
 
 def features(
@@ -97,7 +99,7 @@ def features(
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
-    stated = stated_behaviour(concepts)
+    behaviour, traffic = stated_behaviour(concepts), stated_traffic(concepts)
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
@@ -112,7 +114,8 @@ def features(
                 precision=match.precision,
                 adjacency=adjacent / len(pairs) if pairs else 0.0,
                 first_stage=candidate.first_stage,
-                behaviour=_disagreement(stated, candidate.page),
+                agreement=_disagreement(behaviour, candidate.page)
+                + traffic_agreement(traffic, match.title_terms),
             )
         )
     return found
@@ -163,7 +166,7 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
         places.append(place)
         used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
-    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions)
+    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions, frozenset(positions))
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:

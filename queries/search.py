@@ -229,7 +229,7 @@ class Searcher:
             page = by_key[entry.fields[KEY]].page
             own = code_behaviour(page.system, page.code)
             if own is not None and own != stated and entry.features is not None:
-                site_fit = entry.score - WEIGHTS.behaviour * entry.features.behaviour
+                site_fit = entry.score - WEIGHTS.agreement * entry.features.agreement
                 anchors.append((site_fit, entry.fields[KEY]))
         lent: dict[str, list[str]] = {}
         for _, key in sorted(anchors, key=lambda a: (-a[0], a[1]))[:COUNTERPART_ANCHORS]:
