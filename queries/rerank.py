@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from index.schema import TEXT_ANALYZER, seventh_character
 from pipeline.records import CodePage
-from queries.counterparts import code_behaviour, stated_behaviour
+from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
+from queries.intent import code_intent, stated_intent
 from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
@@ -99,7 +100,7 @@ def features(
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
-    behaviour, traffic = stated_behaviour(concepts), stated_traffic(concepts)
+    behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
@@ -114,20 +115,24 @@ def features(
                 precision=match.precision,
                 adjacency=adjacent / len(pairs) if pairs else 0.0,
                 first_stage=candidate.first_stage,
-                agreement=_disagreement(behaviour, candidate.page)
+                agreement=_disagreement(behaviour, intent, candidate.page)
                 + traffic_agreement(traffic, match.title_terms),
             )
         )
     return found
 
 
-def _disagreement(stated: str | None, page: CodePage) -> float:
-    """-1 for a neoplasm code classified under another behaviour than the query states: the
-    classification's first axis, which no wealth of site words makes up for."""
-    if stated is None:
-        return 0.0
-    own = code_behaviour(page.system, page.code)
-    return -1.0 if own is not None and own != stated else 0.0
+def _disagreement(behaviour: str | None, intent: str | None, page: CodePage) -> float:
+    """-1 for a neoplasm code of another behaviour than the query states, or an external cause
+    of another intent: the classification's first axis, which no wealth of site or object
+    words makes up for."""
+    for stated, own in (
+        (behaviour, code_behaviour(page.system, page.code)),
+        (intent, code_intent(page.system, page.code)),
+    ):
+        if stated is not None and own is not None and own != stated:
+            return -1.0
+    return 0.0
 
 
 def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:

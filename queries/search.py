@@ -27,7 +27,7 @@ from index.schema import (
 from index.store import current_generation
 from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
-from queries.counterparts import code_behaviour, counterpart_keys, site_text, stated_behaviour
+from queries.counterparts import AXES, counterpart_keys, site_text
 from queries.expand import EXACT
 from queries.hierarchy import parent_keys
 from queries.listing import list_codes
@@ -217,17 +217,18 @@ class Searcher:
     def _counterparts(
         self, ranked: list[_Ranked], candidates: list[Candidate], plan: Plan
     ) -> dict[str, tuple[dict[str, Any], Candidate]]:
-        """For a query stating a neoplasm behaviour: the codes of that behaviour for the sites
-        of the best candidates of other behaviours, each named by the site words of the
-        anchors it stands for (queries/counterparts.py)."""
-        stated = stated_behaviour(plan.concepts)
-        if stated is None:
+        """For a query stating a neoplasm behaviour or an external cause's intent: the codes of
+        that block for the sites or objects of the best candidates of other blocks, each named
+        by the site words of the anchors it stands for (queries/counterparts.py)."""
+        axis = next(((s, block) for stated, block in AXES if (s := stated(plan.concepts))), None)
+        if axis is None:
             return {}
+        stated, code_block = axis
         by_key = {c.page.key: c for c in candidates}
         anchors = []
         for entry in ranked:
             page = by_key[entry.fields[KEY]].page
-            own = code_behaviour(page.system, page.code)
+            own = code_block(page.system, page.code)
             if own is not None and own != stated and entry.features is not None:
                 site_fit = entry.score - WEIGHTS.agreement * entry.features.agreement
                 anchors.append((site_fit, entry.fields[KEY]))
@@ -236,7 +237,7 @@ class Searcher:
             anchor = by_key[key]
             site = site_text(f"{anchor.page.title}\n{anchor.names}\n{anchor.inherited}")
             for other in counterpart_keys(anchor.page.system, anchor.page.code):
-                if code_behaviour(ICD10CM, other.split(":", 1)[1]) == stated:
+                if code_block(ICD10CM, other.split(":", 1)[1]) == stated:
                     lent.setdefault(other, []).append(site)
         extra: dict[str, tuple[dict[str, Any], Candidate]] = {}
         for key, sites in lent.items():
