@@ -29,6 +29,11 @@ from queries.vocabulary import Vocabulary
 DEPTH = 100
 # The stem that marks a residual ("other") category in a title.
 _RESIDUAL = "other"
+# "Other and unspecified …" is the residual for what the record did not say as much as for
+# what the classification does not list: for a word the query did say, it counts this much of
+# what "other (specified) …" counts.
+_UNSPECIFIED = "unspecifi"
+UNSPECIFIED_RESIDUAL = 0.5
 # Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
 LEAD_WORDS = 3
 
@@ -85,7 +90,7 @@ class _Match:
     levels: tuple[float, ...]  # per concept: the weight of the best matching alternative, or 0
     places: tuple[int | None, ...]  # per concept: where it matched in the title
     precision: float
-    residual: bool
+    residual: float  # 1 for an "other …" title, less for "other and unspecified …", else 0
     title_terms: frozenset[str]
 
 
@@ -104,7 +109,7 @@ def features(
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
-            w * (_residual_credit(named[i], weights) if match.residual and not level else level)
+            w * (level or match.residual * _residual_credit(named[i], weights))
             for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
         )
         pairs = list(itertools.pairwise(match.places))
@@ -171,7 +176,10 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
         places.append(place)
         used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
-    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions, frozenset(positions))
+    residual = 0.0
+    if _RESIDUAL in positions:
+        residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
+    return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:

@@ -209,7 +209,7 @@ class Searcher:
             _Ranked.of(hit, feats.score() + float(hit.score or 0.0) - text_score, feats)
             for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
         ]
-        ranked.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
+        ranked.sort(key=_rank_order)
         if extra := self._counterparts(ranked, candidates, plan):
             ranked = self._rerank_with(ranked, candidates, extra, plan)
         return ranked, _total(results)
@@ -273,7 +273,7 @@ class Searcher:
                 result.append(_Ranked(entry.fields, entry.matched, entry.bm25f, base + feats.score(), feats))
             else:
                 result.append(_Ranked(extra[key][0], (), 0.0, feats.score(), feats))
-        result.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
+        result.sort(key=_rank_order)
         return result
 
     def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
@@ -374,6 +374,13 @@ def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[s
         "score_parts": parts,
         "words": [w for w in words if w["means"]],
     }
+
+
+def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
+    """Best score first; on a tie (to a millionth: scores add up floats) the longer, more
+    specific code (C79.89 before its category C79), then code order."""
+    key = entry.fields[KEY]
+    return (-round(entry.score, 6), -len(key), key)
 
 
 def _text_score(hit: Any) -> float:
