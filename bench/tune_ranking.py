@@ -27,12 +27,13 @@ from queries.rerank import DEPTH, WEIGHTS, Candidate, features
 from queries.search import Searcher
 
 GRID = {
-    "precision": (0.15, 0.3),
-    "adjacency": (0.4, 0.6, 0.8),
-    "first_stage": (0.1, 0.25),
+    "precision": (0.15,),
+    "adjacency": (0.4,),
+    "first_stage": (0.1,),
+    "agreement": (0.0, 0.3, 0.6),
     "residual": (0.5,),
-    "residual_named": (0.1, 0.2, 0.3),
-    "inherited": (0.4, 0.6, 0.8),
+    "residual_named": (0.2,),
+    "inherited": (0.8,),
     "lead": (0.0,),
     "names": (0.8,),
 }
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary))
         results = []
         names = list(GRID)
-        linear = ("precision", "adjacency", "first_stage")
+        linear = ("precision", "adjacency", "first_stage", "agreement")
         inner = ("names", "inherited", "residual", "residual_named", "lead")
         for inner_values in itertools.product(*(GRID[n] for n in inner)):
             base = replace(WEIGHTS, **dict(zip(inner, inner_values, strict=True)))

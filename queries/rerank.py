@@ -19,13 +19,21 @@ from dataclasses import dataclass
 
 from index.schema import TEXT_ANALYZER, seventh_character
 from pipeline.records import CodePage
+from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
+from queries.intent import code_intent, stated_intent
+from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
 # How many first-stage results are re-ranked.
 DEPTH = 100
 # The stem that marks a residual ("other") category in a title.
 _RESIDUAL = "other"
+# "Other and unspecified …" is the residual for what the record did not say as much as for
+# what the classification does not list: for a word the query did say, it counts this much of
+# what "other (specified) …" counts.
+_UNSPECIFIED = "unspecifi"
+UNSPECIFIED_RESIDUAL = 0.5
 # Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
 LEAD_WORDS = 3
 
@@ -43,6 +51,7 @@ class RankWeights:
     residual: float = 0.5  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
+    agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
 
 
 WEIGHTS = RankWeights()
@@ -62,6 +71,7 @@ class Features:
     precision: float
     adjacency: float
     first_stage: float
+    agreement: float = 0.0  # below 0 when the code contradicts the query's neoplasm behaviour or traffic
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -69,6 +79,7 @@ class Features:
             + weights.precision * self.precision
             + weights.adjacency * self.adjacency
             + weights.first_stage * self.first_stage
+            + weights.agreement * self.agreement
         )
 
 
@@ -79,7 +90,8 @@ class _Match:
     levels: tuple[float, ...]  # per concept: the weight of the best matching alternative, or 0
     places: tuple[int | None, ...]  # per concept: where it matched in the title
     precision: float
-    residual: bool
+    residual: float  # 1 for an "other …" title, less for "other and unspecified …", else 0
+    title_terms: frozenset[str]
 
 
 def features(
@@ -93,10 +105,11 @@ def features(
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
+    behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
     found = []
     for candidate, match in zip(candidates, matches, strict=True):
         covered = sum(
-            w * (_residual_credit(named[i], weights) if match.residual and not level else level)
+            w * (level or match.residual * _residual_credit(named[i], weights))
             for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
         )
         pairs = list(itertools.pairwise(match.places))
@@ -107,9 +120,24 @@ def features(
                 precision=match.precision,
                 adjacency=adjacent / len(pairs) if pairs else 0.0,
                 first_stage=candidate.first_stage,
+                agreement=_disagreement(behaviour, intent, candidate.page)
+                + traffic_agreement(traffic, match.title_terms),
             )
         )
     return found
+
+
+def _disagreement(behaviour: str | None, intent: str | None, page: CodePage) -> float:
+    """-1 for a neoplasm code of another behaviour than the query states, or an external cause
+    of another intent: the classification's first axis, which no wealth of site or object
+    words makes up for."""
+    for stated, own in (
+        (behaviour, code_behaviour(page.system, page.code)),
+        (intent, code_intent(page.system, page.code)),
+    ):
+        if stated is not None and own is not None and own != stated:
+            return -1.0
+    return 0.0
 
 
 def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
@@ -148,7 +176,10 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
         places.append(place)
         used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
-    return _Match(tuple(levels), tuple(places), precision, _RESIDUAL in positions)
+    residual = 0.0
+    if _RESIDUAL in positions:
+        residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
+    return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:

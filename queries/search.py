@@ -25,14 +25,16 @@ from index.schema import (
     names_text,
 )
 from index.store import current_generation
+from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
+from queries.counterparts import AXES, counterpart_keys, site_text
 from queries.expand import EXACT
 from queries.first_stage import FirstStage, TermAtATime
 from queries.hierarchy import parent_keys
 from queries.listing import list_codes
 from queries.parse import parse_query
 from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
-from queries.rerank import DEPTH, Candidate, Features, features
+from queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
 from queries.suggest import suggest
 from queries.vocabulary import Vocabulary
@@ -45,6 +47,8 @@ Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
 _PARENT_CACHE = 20000
+# The best re-ranked neoplasm codes whose sites are looked up under the other behaviours.
+COUNTERPART_ANCHORS = 5
 
 
 @dataclass(frozen=True)
@@ -213,8 +217,73 @@ class Searcher:
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
             for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
         ]
-        ranked.sort(key=lambda entry: (-entry.score, entry.fields[KEY]))
+        ranked.sort(key=_rank_order)
+        if extra := self._counterparts(ranked, candidates, plan):
+            ranked = self._rerank_with(ranked, candidates, extra, plan)
         return ranked
+
+    def _counterparts(
+        self, ranked: list[_Ranked], candidates: list[Candidate], plan: Plan
+    ) -> dict[str, tuple[_Ranked, Candidate]]:
+        """For a query stating a neoplasm behaviour or an external cause's intent: the codes of
+        that block for the sites or objects of the best candidates of other blocks, each named
+        by the site words of the anchors it stands for (queries/counterparts.py)."""
+        axis = next(((s, block) for stated, block in AXES if (s := stated(plan.concepts))), None)
+        if axis is None:
+            return {}
+        stated, code_block = axis
+        by_key = {c.page.key: c for c in candidates}
+        anchors = []
+        for entry in ranked:
+            page = by_key[entry.fields[KEY]].page
+            own = code_block(page.system, page.code)
+            if own is not None and own != stated and entry.features is not None:
+                site_fit = entry.score - WEIGHTS.agreement * entry.features.agreement
+                anchors.append((site_fit, entry.fields[KEY]))
+        lent: dict[str, list[str]] = {}
+        for _, key in sorted(anchors, key=lambda a: (-a[0], a[1]))[:COUNTERPART_ANCHORS]:
+            anchor = by_key[key]
+            site = site_text(f"{anchor.page.title}\n{anchor.names}\n{anchor.inherited}")
+            for other in counterpart_keys(anchor.page.system, anchor.page.code):
+                if code_block(ICD10CM, other.split(":", 1)[1]) == stated:
+                    lent.setdefault(other, []).append(site)
+        extra: dict[str, tuple[_Ranked, Candidate]] = {}
+        for key, sites in lent.items():
+            docnum = self._searcher.document_number(**{KEY: key})
+            if docnum is None:
+                continue
+            fields = self._searcher.stored_fields(docnum)
+            page = decode_record(fields[RECORD], labels=False)
+            own_candidate = by_key.get(key)
+            inherited = own_candidate.inherited if own_candidate else self._inherited(page)
+            first_stage = own_candidate.first_stage if own_candidate else 0.0
+            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]))
+            extra[key] = (_Ranked(fields, (), 0.0, 0.0, docnum=docnum), candidate)
+        return extra
+
+    def _rerank_with(
+        self,
+        ranked: list[_Ranked],
+        candidates: list[Candidate],
+        extra: dict[str, tuple[_Ranked, Candidate]],
+        plan: Plan,
+    ) -> list[_Ranked]:
+        """Re-rank the candidates with the counterparts added (or re-named)."""
+        by_key = {entry.fields[KEY]: entry for entry in ranked}
+        merged = [extra[c.page.key][1] if c.page.key in extra else c for c in candidates]
+        merged += [candidate for key, (_, candidate) in extra.items() if key not in by_key]
+        found = features(merged, plan.concepts, self.vocabulary)
+        result = []
+        for candidate, feats in zip(merged, found, strict=True):
+            key = candidate.page.key
+            if key in by_key:
+                entry = by_key[key]
+                base = entry.score - (entry.features.score() if entry.features else 0.0)
+                result.append(replace(entry, score=base + feats.score(), features=feats))
+            else:
+                result.append(replace(extra[key][0], score=feats.score(), features=feats))
+        result.sort(key=_rank_order)
+        return result
 
     def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
         """Codes typed in full first, then all the stems, prefixes and ranges cover, in code
@@ -309,6 +378,13 @@ def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[s
         "score_parts": parts,
         "words": [w for w in words if w["means"]],
     }
+
+
+def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
+    """Best score first; on a tie (to a millionth: scores add up floats) the longer, more
+    specific code (C79.89 before its category C79), then code order."""
+    key = entry.fields[KEY]
+    return (-round(entry.score, 6), -len(key), key)
 
 
 def _text_score(score: float) -> float:

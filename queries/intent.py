@@ -1,0 +1,63 @@
+"""The intent of an external cause: accident, self-harm, assault, undetermined, legal.
+
+ICD-10-CM chapter 20 files an external cause by intent first, in blocks: accidents (V00-X58),
+intentional self-harm (X71-X83), assault (X92-Y09), event of undetermined intent (Y21-Y33),
+legal intervention, operations of war and terrorism (Y35-Y38). A query that states an intent
+("… suicide", "… stated as undetermined whether accidental or intentional") asks for that
+block, however well a code of another block names the object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.codes import ICD10CM
+from queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
+
+ACCIDENT = "accident"
+SELF_HARM = "self-harm"
+ASSAULT = "assault"
+UNDETERMINED = "undetermined"
+LEGAL = "legal"
+# Blocks of chapter 20 by intent (first three characters of the code).
+INTENT_RANGES = (
+    ("V00", "X58", ACCIDENT),
+    ("X71", "X83", SELF_HARM),
+    ("X92", "Y09", ASSAULT),
+    ("Y21", "Y33", UNDETERMINED),
+    ("Y35", "Y38", LEGAL),
+)
+# How a query states an intent, by analyzed term, the first found deciding: "undetermined
+# whether accidental or intentional" is undetermined, "intentional, homicide" assault.
+INTENT_TERMS = (
+    ("undetermin", UNDETERMINED),
+    ("assault", ASSAULT),
+    ("homicid", ASSAULT),
+    ("suicid", SELF_HARM),
+    ("harm", SELF_HARM),
+    ("legal", LEGAL),
+    ("war", LEGAL),
+    ("terror", LEGAL),
+)
+# Alternatives that say what the query states (not guesses).
+_STATED = frozenset({EXACT, ABBREVIATION, SYNONYM})
+
+
+def code_intent(system: str, code: str) -> str | None:
+    """The intent block of a chapter 20 code ("X77.3" -> self-harm), or None."""
+    if system != ICD10CM:
+        return None
+    category = code[:3].upper()
+    for low, high, intent in INTENT_RANGES:
+        if low <= category <= high:
+            return intent
+    return None
+
+
+def stated_intent(concepts: Iterable[Concept]) -> str | None:
+    """The intent a query's words state, or None."""
+    terms = {t for c in concepts for a in c.alternatives if a.kind in _STATED for t in a.terms}
+    for term, intent in INTENT_TERMS:
+        if term in terms:
+            return intent
+    return None
