@@ -10,6 +10,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 from whoosh.query import Term
 
+from index.mapped_storage import install as read_parts_in_place
 from index.record_codec import decode_record
 from index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
 from index.store import (
@@ -21,6 +22,9 @@ from index.store import (
 )
 from pipeline.codes import code_forms, normalize_code
 from pipeline.records import CodePage
+
+# Segment parts are read from their memory map, not copied into memory first.
+read_parts_in_place()
 
 # A writer may delete a generation between our reading CURRENT and opening its files.
 _OPEN_ATTEMPTS = 5
