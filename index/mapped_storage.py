@@ -18,6 +18,9 @@ from typing import Any
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 
+# What peek returns at most: pickle asks for 8 KB ahead, a block header needs a few dozen bytes.
+_PEEK = 256
+
 
 class _MemoryReader:
     """The read side of a file over a memoryview: what StructFile and pickle call."""
@@ -31,6 +34,11 @@ class _MemoryReader:
         end = len(self._buf) if size is None or size < 0 else min(start + size, len(self._buf))
         self._pos = max(end, start)
         return bytes(self._buf[start:end])
+
+    def peek(self, size: int = 1) -> bytes:
+        """The next bytes without consuming them: pickle reads ahead with this, one call per
+        pickle where it would otherwise call read() for every opcode."""
+        return bytes(self._buf[self._pos : self._pos + min(max(size, 1), _PEEK)])
 
     def readinto(self, target: Any) -> int:
         data = self.read(len(target))

@@ -18,6 +18,7 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.columns import NumericColumn
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
@@ -50,6 +51,16 @@ class BatchedPostingPool(PostingPool):
             self._remove_run(path)
 
 
+def length_bytes(column: Any, doc_count: int) -> bytes:
+    """A field's length byte per document, read in one piece from its W3 lengths column (one
+    byte per document, absent documents 0): Whoosh's own `load()` reads it a document at a
+    time, which took a second per 100,000 pages and 17 fields."""
+    if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:
+        stored = bytes(column._dbfile.get(column._basepos, column._count))
+        return stored[:doc_count] + bytes(max(0, doc_count - len(stored)))
+    return bytes(column.load())
+
+
 class _PreloadedLengths:
     """The per-document reader Whoosh writes postings with, its field lengths read up front."""
 
@@ -68,7 +79,7 @@ class _PreloadedLengths:
         if not self._reader.has_column(name):
             return []
         column = self._reader.column_reader(name, LENGTHS_COLUMN)
-        return [_LENGTHS[column[docnum]] for docnum in range(self._reader.doc_count_all())]
+        return [_LENGTHS[b] for b in length_bytes(column, self._reader.doc_count_all())]
 
     def close(self) -> None:
         self._reader.close()

@@ -17,6 +17,7 @@ import heapq
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
 from typing import Any
 
 from whoosh import query as wq
@@ -25,6 +26,9 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
+
+from index.segment_writer import length_bytes
+from index.text_fields import CompactPositions
 
 Scores = dict[int, float]
 MatchedTerm = tuple[str, bytes]
@@ -81,8 +85,7 @@ class TermAtATime:
         if filter_query is not None:
             allowed = self._allowed(filter_query)
             scores = {doc: s for doc, s in scores.items() if doc in allowed}
-        top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-        return FirstStage(top, len(scores), tuple(leaves))
+        return FirstStage(_best(scores, limit), len(scores), tuple(leaves))
 
     def _allowed(self, filter_query: wq.Query) -> frozenset[int]:
         if filter_query not in self._filters:
@@ -177,32 +180,44 @@ class TermAtATime:
         leaf = _Leaf(tuple((fieldname, text) for text in dict.fromkeys(texts)))
         leaves.append(leaf)
         positions_of = fieldtype.format.decoder("positions")
+        if isinstance(fieldtype.format, CompactPositions):
+            in_a_row = _compact_in_a_row(positions_of)
+        else:
+            in_a_row = lambda values: _in_a_row([positions_of(v) for v in values])  # noqa: E731
         for number, (reader, offset) in enumerate(self._segments):
             if any((fieldname, text) not in reader for text in texts):
                 continue
-            postings = [self._scored_postings(number, fieldname, text) for text in texts]
-            shared = set(min(postings, key=len)).intersection(*postings)
+            # The rarest word's pages first; of the others, only the blocks that may hold one
+            # of the pages still in the running are read (as Whoosh's intersection skips).
+            order = sorted(range(len(texts)), key=lambda i: reader.doc_frequency(fieldname, texts[i]))
+            blocks: list[list[tuple[Sequence[Any], ...]]] = [[] for _ in texts]
+            shared: set[int] | None = None
+            for i in order:
+                within = sorted(shared) if shared is not None else None
+                blocks[i] = list(_posting_blocks(reader.postings(fieldname, texts[i]), True, within))
+                held = set(chain.from_iterable(block[0] for block in blocks[i]))
+                shared = held if shared is None else shared & held
+                if not shared:
+                    break
+            if not shared:
+                continue
+            postings = [_postings_of(term, shared) for term in blocks]
+            idfs = [self._searcher.idf(fieldname, text) for text in texts]
+            norms = self._norm_table(number, fieldname)
+            lengths = self._length_bytes(number, fieldname)
+            lift = self._weighting.K1 + 1
             found = []
             for doc in sorted(shared):
-                if _in_a_row([positions_of(p[doc][1]) for p in postings]):
-                    into[doc + offset] = (
-                        into.get(doc + offset, 0.0) + sum(p[doc][0] for p in postings) * scale
+                if in_a_row([p[doc][1] for p in postings]):
+                    norm = norms[lengths[doc]]
+                    # whoosh.scoring.bm25 of each word, as _add_term computes it
+                    score = sum(
+                        idf * ((p[doc][0] * lift) / (p[doc][0] + norm))
+                        for idf, p in zip(idfs, postings, strict=True)
                     )
+                    into[doc + offset] = into.get(doc + offset, 0.0) + score * scale
                     found.append(doc)
             leaf.blocks.append((offset, found))
-
-    def _scored_postings(self, segment: int, fieldname: str, text: bytes) -> dict[int, tuple[float, bytes]]:
-        """A term's pages in one segment: its BM25F score there and its encoded positions."""
-        reader = self._segments[segment][0]
-        idf = self._searcher.idf(fieldname, text)
-        lift = self._weighting.K1 + 1
-        norms = self._norm_table(segment, fieldname)
-        lengths = self._length_bytes(segment, fieldname)
-        found = {}
-        for ids, weights, values in _posting_blocks(reader.postings(fieldname, text), values=True):
-            for doc, tf, value in zip(ids, weights, values, strict=True):
-                found[doc] = (idf * ((tf * lift) / (tf + norms[lengths[doc]])), value)
-        return found
 
     def _add_matcher(self, query: wq.Query, scale: float, into: Scores, leaves: list[_Leaf]) -> None:
         """Any other node: its own Whoosh matcher, one segment at a time (as a collector runs)."""
@@ -234,18 +249,22 @@ class TermAtATime:
         if key not in self._lengths:
             perdoc = self._segments[segment][0]._perdoc  # a SegmentReader's W3PerDocReader
             column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            self._lengths[key] = column.load() if column is not None else bytes(perdoc.doc_count_all())
+            count = perdoc.doc_count_all()
+            self._lengths[key] = length_bytes(column, count) if column is not None else bytes(count)
         return self._lengths[key]
 
 
-def _posting_blocks(matcher: Any, values: bool = False) -> Iterable[tuple[Sequence[Any], ...]]:
+def _posting_blocks(
+    matcher: Any, values: bool = False, within: list[int] | None = None
+) -> Iterable[tuple[Sequence[Any], ...]]:
     """A term's postings as (document numbers, weights[, encoded values]) per block, deleted
-    documents left out."""
+    documents left out; with `within` (sorted document numbers), only the blocks whose range
+    of documents holds one of them (others may be left out too)."""
     deleted: frozenset[int] | set[int] = frozenset()
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = matcher._ids, matcher.child
     if isinstance(matcher, W3LeafMatcher):
-        blocks = _leaf_blocks(matcher, values)
+        blocks = _leaf_blocks(matcher, values, within)
     else:  # postings kept in the term's own entry: a handful, read one by one
         rows = []
         while matcher.is_active():
@@ -263,9 +282,23 @@ def _posting_blocks(matcher: Any, values: bool = False) -> Iterable[tuple[Sequen
         yield block
 
 
-def _leaf_blocks(matcher: W3LeafMatcher, values: bool) -> Iterable[tuple[Sequence[Any], ...]]:
+def _leaf_blocks(
+    matcher: W3LeafMatcher, values: bool, within: list[int] | None
+) -> Iterable[tuple[Sequence[Any], ...]]:
+    lowest = 0  # no document of this block comes before the one after the last block's
     while matcher.is_active():
-        matcher._read_ids()
+        if within is not None:
+            highest = matcher.block_max_id()  # from the block's header: its data is not read
+            at = bisect_left(within, lowest)
+            lowest = highest + 1
+            if at == len(within) or within[at] > highest:
+                matcher._next_block()
+                continue
+        if matcher._data is None:
+            matcher._read_data()
+        # W3LeafMatcher._read_ids, with the deltas added up in C rather than by a generator
+        raw = matcher._data[0]
+        matcher._ids = raw if matcher._byteids else tuple(accumulate(raw))
         matcher._read_weights()
         if values:
             matcher._read_values()
@@ -275,10 +308,45 @@ def _leaf_blocks(matcher: W3LeafMatcher, values: bool) -> Iterable[tuple[Sequenc
         matcher._next_block()
 
 
+def _postings_of(blocks: list[tuple[Sequence[Any], ...]], docs: set[int]) -> dict[int, tuple[Any, Any]]:
+    """doc -> (weight, encoded value) of the postings of `docs`; Python touches only those."""
+    found = {}
+    for ids, weights, values in blocks:
+        wanted = docs.intersection(ids)
+        if wanted:
+            where = dict(zip(ids, range(len(ids)), strict=True))
+            for doc in wanted:
+                found[doc] = (weights[where[doc]], values[where[doc]])
+    return found
+
+
+def _compact_in_a_row(positions_of: Any) -> Any:
+    """_in_a_row over CompactPositions values; a word at one position below 128 is stored as
+    that one byte, so most pages are decided by comparing bytes, without decoding."""
+
+    def check(values: list[bytes]) -> bool:
+        if all(len(v) == 1 and v[0] < 0x80 for v in values):
+            first = values[0][0]
+            return all(v[0] == first + i for i, v in enumerate(values))
+        return _in_a_row([positions_of(v) for v in values])
+
+    return check
+
+
 def _in_a_row(positions: list[list[int]]) -> bool:
     """True when some position p of the first word has the i-th word at p + i."""
     rest = [set(where) for where in positions[1:]]
     return any(all(p + i in where for i, where in enumerate(rest, start=1)) for p in positions[0])
+
+
+def _best(scores: Scores, limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (page, score) pairs, best first, ties to the lower page number (as
+    Whoosh's collector); the cut-off score is found on the bare floats first."""
+    items: Iterable[tuple[int, float]] = scores.items()
+    if 0 < limit < len(scores):
+        threshold = heapq.nlargest(limit, scores.values())[-1]
+        items = [(doc, score) for doc, score in items if score >= threshold]
+    return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def _as_bytes(text: object) -> bytes:
