@@ -140,7 +140,7 @@ def format_stats(stats: dict[str, Any]) -> str:
     lines = [f"index      {stats['index']} ({stats['generation']}, schema {stats['schema_version']})"]
     lines.append(f"pages      {stats['pages']}")
     for system, count in sorted(stats["pages_by_system"].items()):
-        lines.append(f"  {SYSTEM_LABELS.get(system, system):<9}{count}")
+        lines.append(f"  {SYSTEM_LABELS.get(system, system):<10} {count}")  # "ICD-10-CM" is 9 wide
     lines.append(f"size       {_human_bytes(stats['size_bytes'])}")
     lines.append(f"created    {stats['created']}")
     lines.append(f"updated    {stats['updated']}")

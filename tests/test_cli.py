@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,7 +89,9 @@ def test_stats(runner: CliRunner, built_index: Path) -> None:
     stats = json.loads(result.output)
     assert stats["pages"] == 26
     assert stats["pages_by_system"]["hcpcs"] == 14
-    assert "pages      26" in run(runner, "stats", "--index", str(built_index)).output
+    text = run(runner, "stats", "--index", str(built_index)).output
+    assert "pages      26" in text
+    assert re.search(r"^  ICD-10-CM +\d+$", text, re.MULTILINE)  # a space between label and count
 
 
 @pytest.mark.parametrize(
