@@ -3,12 +3,13 @@
 Whoosh maps a compound segment file, then opens each part (terms, postings, columns) as a
 BufferFile over a BytesIO of the mapped bytes — a copy. So every searcher held the whole index
 in memory and opening one cost a pass over it (96 MB and most of a search's cold start at
-20,000 pages; issue 6's note). Reading the parts from the map directly keeps warm queries as
-fast (a BufferFile's positioned reads already slice the buffer) and makes opening free.
+20,000 pages; issue 6's note). Reading the parts from the map directly makes opening free and
+keeps warm queries within a few percent (a BufferFile's positioned reads already slice the
+buffer; only sequential reads go through the Python reader below).
 
 Whoosh is pinned (2.7.5); the one name replaced is the BufferFile that
 `whoosh.filedb.compound.CompoundStorage.open_file` creates, with a subclass that differs only
-in not copying, installed by `install()` when the index package is imported.
+in not copying, installed by `install()` when index/reader.py is imported.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ term's postings are read block by block and their BM25F scores added into one di
 disjunction, with the field lengths read once per searcher: the same scores (up to the order
 in which floats are added), the same ties (lower document number first), an exact total.
 
-Term, Or, And, AndNot and disjunction-max nodes are scored here; any other node (phrases,
-prefixes, ranges, NOT alone) is scored by its own Whoosh matcher, as before.
+Term, Or, And, AndNot, disjunction-max and exact-phrase nodes are scored here; any other node
+(prefixes, ranges, NOT alone, sloppy phrases) is scored by its own Whoosh matcher, as before.
 """
 
 from __future__ import annotations
