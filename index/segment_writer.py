@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, BinaryIO
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.columns import NumericColumn
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
+
+from index.field_lengths import field_length_bytes
 
 # Postings serialized per marshal call in a sort run, each batch behind its byte length.
 RUN_BATCH = 4096
@@ -51,16 +51,6 @@ class BatchedPostingPool(PostingPool):
             self._remove_run(path)
 
 
-def length_bytes(column: Any, doc_count: int) -> bytes:
-    """A field's length byte per document, read in one piece from its W3 lengths column (one
-    byte per document, absent documents 0): Whoosh's own `load()` reads it a document at a
-    time, which took a second per 100,000 pages and 17 fields."""
-    if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:
-        stored = bytes(column._dbfile.get(column._basepos, column._count))
-        return stored[:doc_count] + bytes(max(0, doc_count - len(stored)))
-    return bytes(column.load())
-
-
 class _PreloadedLengths:
     """The per-document reader Whoosh writes postings with, its field lengths read up front."""
 
@@ -75,11 +65,8 @@ class _PreloadedLengths:
         return lengths[docnum] if lengths else default
 
     def _load(self, fieldname: str) -> list[int | None]:
-        name = f"_{fieldname}_len"  # where Whoosh's W3 codec keeps a field's lengths
-        if not self._reader.has_column(name):
-            return []
-        column = self._reader.column_reader(name, LENGTHS_COLUMN)
-        return [_LENGTHS[b] for b in length_bytes(column, self._reader.doc_count_all())]
+        found = field_length_bytes(self._reader, fieldname)
+        return [_LENGTHS[b] for b in found] if found is not None else []
 
     def close(self) -> None:
         self._reader.close()

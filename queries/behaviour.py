@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pipeline.codes import ICD10CM
-from queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
+from queries.axes import block_of, first_stated
+from queries.expand import Concept
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
@@ -41,8 +42,6 @@ BEHAVIOUR_TERMS = (
     ("malign", PRIMARY),
     ("cancer", PRIMARY),
 )
-# Alternatives that say what the query states (not guesses).
-_STATED = frozenset({EXACT, ABBREVIATION, SYNONYM})
 
 
 def code_behaviour(system: str, code: str) -> str | None:
@@ -50,17 +49,10 @@ def code_behaviour(system: str, code: str) -> str | None:
     category = code[:3].upper()
     if system != ICD10CM or category in BY_MORPHOLOGY:
         return None
-    for low, high, behaviour in BEHAVIOUR_RANGES:
-        if low <= category <= high:
-            return behaviour
-    return None
+    return block_of(category, BEHAVIOUR_RANGES)
 
 
 def stated_behaviour(concepts: Iterable[Concept]) -> str | None:
     """The behaviour a query's words state, or None ("neoplasm of hip" states none); read from
     what was typed and its known equivalents ("metastatic"), not from guessed words."""
-    terms = {t for c in concepts for a in c.alternatives if a.kind in _STATED for t in a.terms}
-    for term, behaviour in BEHAVIOUR_TERMS:
-        if term in terms:
-            return behaviour
-    return None
+    return first_stated(concepts, BEHAVIOUR_TERMS)

@@ -21,13 +21,13 @@ from itertools import accumulate, chain
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
-from index.segment_writer import length_bytes
+from index.field_lengths import field_length_bytes
 from index.text_fields import CompactPositions
 
 Scores = dict[int, float]
@@ -75,7 +75,7 @@ class TermAtATime:
         self._weighting = weighting
         self._segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
         self._norms: dict[tuple[int, str], list[float]] = {}  # (segment, field) -> per length byte
-        self._lengths: dict[tuple[int, str], Any] = {}  # (segment, field) -> length byte per doc
+        self._lengths: dict[tuple[int, str], bytes] = {}  # (segment, field) -> length byte per doc
         self._filters: dict[wq.Query, frozenset[int]] = {}
 
     def run(self, query: wq.Query, filter_query: wq.Query | None, limit: int) -> FirstStage:
@@ -142,8 +142,7 @@ class TermAtATime:
         scorable = fieldtype.scorable
         if scorable:
             idf = self._searcher.idf(term.fieldname, text)
-            k1 = self._weighting.K1
-            lift = k1 + 1
+            lift = self._weighting.K1 + 1
         for number, (reader, offset) in enumerate(self._segments):
             if (term.fieldname, text) not in reader:
                 continue
@@ -244,13 +243,12 @@ class TermAtATime:
             self._norms[key] = [w.K1 * ((1 - b) + b * (byte_to_length(lb) or 0) / avgfl) for lb in range(256)]
         return self._norms[key]
 
-    def _length_bytes(self, segment: int, fieldname: str) -> Any:
+    def _length_bytes(self, segment: int, fieldname: str) -> bytes:
         key = (segment, fieldname)
         if key not in self._lengths:
             perdoc = self._segments[segment][0]._perdoc  # a SegmentReader's W3PerDocReader
-            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            count = perdoc.doc_count_all()
-            self._lengths[key] = length_bytes(column, count) if column is not None else bytes(count)
+            found = field_length_bytes(perdoc, fieldname)
+            self._lengths[key] = found if found is not None else bytes(perdoc.doc_count_all())
         return self._lengths[key]
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pipeline.codes import ICD10CM
-from queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
+from queries.axes import block_of, first_stated
+from queries.expand import Concept
 
 ACCIDENT = "accident"
 SELF_HARM = "self-harm"
@@ -39,8 +40,6 @@ INTENT_TERMS = (
     ("war", LEGAL),
     ("terror", LEGAL),
 )
-# Alternatives that say what the query states (not guesses).
-_STATED = frozenset({EXACT, ABBREVIATION, SYNONYM})
 
 
 def code_intent(system: str, code: str) -> str | None:
@@ -48,16 +47,9 @@ def code_intent(system: str, code: str) -> str | None:
     if system != ICD10CM:
         return None
     category = code[:3].upper()
-    for low, high, intent in INTENT_RANGES:
-        if low <= category <= high:
-            return intent
-    return None
+    return block_of(category, INTENT_RANGES)
 
 
 def stated_intent(concepts: Iterable[Concept]) -> str | None:
     """The intent a query's words state, or None."""
-    terms = {t for c in concepts for a in c.alternatives if a.kind in _STATED for t in a.terms}
-    for term, intent in INTENT_TERMS:
-        if term in terms:
-            return intent
-    return None
+    return first_stated(concepts, INTENT_TERMS)

@@ -116,7 +116,11 @@ class Searcher:
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
-        self._live: LiveIndex = open_live(index_dir)
+        self._open()
+
+    def _open(self) -> None:
+        """Open the published generation, with nothing read from it yet."""
+        self._live: LiveIndex = open_live(self.index_dir)
         self._searcher = self._live.ix.searcher()
         self._scorer = TermAtATime(self._searcher)
         self._vocabulary: Vocabulary | None = None
@@ -143,14 +147,10 @@ class Searcher:
         """Switch to a newer published generation if there is one; True when it switched."""
         if current_generation(self.index_dir).path == self._live.generation.path:
             return False
-        old = (self._live, self._searcher)
-        self._live = open_live(self.index_dir)
-        self._searcher = self._live.ix.searcher()
-        self._scorer = TermAtATime(self._searcher)
-        self._vocabulary = None
-        self._parents = {}
-        old[1].close()
-        old[0].ix.close()
+        old_live, old_searcher = self._live, self._searcher
+        self._open()
+        old_searcher.close()
+        old_live.ix.close()
         return True
 
     def search(

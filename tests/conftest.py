@@ -15,6 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from index.build import ingest
+from index.reader import open_live
+from index.record_codec import decode_record
+from index.schema import RECORD
+from pipeline.records import CodePage
 from queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,3 +131,13 @@ def searcher(built_index: Path) -> Iterator[Searcher]:
 
 def hit_codes(result: SearchResult) -> list[str]:
     return [hit.code for hit in result.hits]
+
+
+def live_pages(root: Path) -> list[CodePage]:
+    """Every live (not deleted) page of the index at `root`, as stored."""
+    live = open_live(root)
+    try:
+        with live.ix.reader() as reader:
+            return [decode_record(fields[RECORD]) for _, fields in reader.iter_docs()]
+    finally:
+        live.ix.close()

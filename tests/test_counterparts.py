@@ -15,7 +15,7 @@ import pytest
 from index.build import ingest
 from queries.behaviour import BENIGN, IN_SITU, PRIMARY, SECONDARY, code_behaviour, stated_behaviour
 from queries.counterparts import counterpart_keys, site_text
-from queries.expand import concepts_for
+from queries.expand import TRUNCATION, Alternative, Concept, concepts_for
 from queries.intent import ACCIDENT, ASSAULT, SELF_HARM, UNDETERMINED, code_intent, stated_intent
 from queries.search import Searcher
 from queries.traffic import NONTRAFFIC, TRAFFIC, WHETHER_FIT, stated_traffic, traffic_agreement
@@ -155,8 +155,6 @@ def test_traffic_is_assumed_unless_stated(stated: str | None, title: str, agreem
 
 
 def test_a_shortened_nontraffic_still_states_it() -> None:
-    from queries.expand import TRUNCATION, Alternative, Concept
-
     concept = Concept("nontraf", (Alternative(("nontraff",), 0.8, TRUNCATION, "nontraffic"),))
     assert stated_traffic([concept]) == NONTRAFFIC
 

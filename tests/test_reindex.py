@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import age_files
+from conftest import age_files, live_pages
 
 from index.build import SchemaMismatchError, ingest
 from index.check import check_index
@@ -26,13 +26,7 @@ from pipeline.sources import InputError
 
 def indexed(root: Path) -> dict[str, tuple[str, str]]:
     """Every live document of the index: key -> (content hash, source)."""
-    live = open_live(root)
-    try:
-        with live.ix.reader() as reader:
-            pages = [decode_record(fields[RECORD]) for _, fields in reader.iter_docs()]
-    finally:
-        live.ix.close()
-    return {page.key: (page.content_hash, page.source) for page in pages}
+    return {page.key: (page.content_hash, page.source) for page in live_pages(root)}
 
 
 def whoosh_files(root: Path) -> dict[str, int]:

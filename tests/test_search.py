@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import hit_codes as codes
 
+from index.build import ingest
 from queries.parse import QuerySyntaxError
 from queries.search import Searcher
 
@@ -104,8 +105,6 @@ def test_mistakes_are_read_best_effort_with_a_notice(searcher: Searcher, query: 
 
 
 def test_searcher_picks_up_a_newer_generation(pages_dir: Path, tmp_path: Path) -> None:
-    from index.build import ingest
-
     root = tmp_path / "ix"
     ingest([str(pages_dir / "hcpcs-C9028.txt")], root, workers=1)
     with Searcher(root) as searcher:

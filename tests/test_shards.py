@@ -6,13 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import generate_pages
+from conftest import generate_pages, live_pages
 
 from index.build import ingest
 from index.check import check_index
 from index.reader import open_live
-from index.record_codec import decode_record
-from index.schema import KEY, RECORD
+from index.reindex import reindex
+from index.schema import KEY
 from index.store import current_generation
 from index.writing import SHARDED_MIN_INPUTS
 from queries.search import Searcher
@@ -29,13 +29,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def documents(root: Path) -> dict[str, str]:
     """Live documents: key -> content hash."""
-    live = open_live(root)
-    try:
-        with live.ix.reader() as reader:
-            pages = [decode_record(fields[RECORD]) for _, fields in reader.iter_docs()]
-    finally:
-        live.ix.close()
-    return {page.key: page.content_hash for page in pages}
+    return {page.key: page.content_hash for page in live_pages(root)}
 
 
 def test_sharded_build_equals_the_single_writer_build(corpus: Path, tmp_path: Path) -> None:
@@ -73,8 +67,6 @@ def test_duplicates_indexed_by_a_worker_are_dropped(corpus: Path, tmp_path: Path
 
 
 def test_reindex_after_a_sharded_build_is_incremental(corpus: Path, tmp_path: Path) -> None:
-    from index.reindex import reindex
-
     pages = tmp_path / "pages"
     shutil.copytree(corpus, pages)
     root = tmp_path / "ix"
