@@ -16,17 +16,21 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from index.build import SchemaMismatchError, ingest
 from index.check import check_index
 from index.lock import IndexBusyError
 from index.reader import find_pages, index_stats, open_live
-from index.reindex import NoSourcesError, ReindexReport, reindex
 from index.schedule import IntervalError, parse_interval, run_every
-from index.store import IndexCorruptError, IndexMissingError, resolve_index_dir
+from index.store import (
+    IndexCorruptError,
+    IndexMissingError,
+    NoSourcesError,
+    SchemaMismatchError,
+    resolve_index_dir,
+)
 from pipeline.codes import SYSTEMS
 from pipeline.sources import DEFAULT_MAX_BYTES, InputError
 from queries.eval_report import format_comparison, format_worst, scores_to_dict
@@ -34,6 +38,9 @@ from queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
 from queries.parse import QuerySyntaxError
 from queries.present import FORMATS, format_page, format_result, format_results, format_stats, page_to_json
 from queries.search import Searcher, SearchResult
+
+if TYPE_CHECKING:
+    from index.reindex import ReindexReport
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -109,6 +116,8 @@ def ingest_command(
     A page whose code is already indexed is replaced. Exit status 3 means that the run
     finished but some inputs were rejected.
     """
+    from index.build import ingest  # the writing side's imports cost a search 0.1 s: here only
+
     _configure_logging(verbose)
     root = resolve_index_dir(index_dir)
     with _progress(quiet) as progress, _errors():
@@ -219,6 +228,8 @@ def _reindex_once(
     verbose: bool,
 ) -> int:
     """One reindex run: summary, --json, --report and --log-json; returns its exit status."""
+    from index.reindex import reindex  # as ingest: not imported by the reading commands
+
     started = datetime.now(UTC).isoformat(timespec="seconds")
     record: dict[str, Any] = {"started": started, "index": str(root)}
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from index.lock import write_lock
 from index.manifest import load_manifest
 from index.schema import SCHEMA_VERSION
-from index.store import Generation, IndexMissingError, current_generation
+from index.store import Generation, IndexMissingError, SchemaMismatchError, current_generation
 from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
 from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, expand_inputs
 
@@ -28,10 +28,6 @@ DUPLICATE = "duplicate"
 REJECTED = "rejected"
 # Ingest reports a page it indexed, replaced or found already indexed alike as "indexed".
 _AS_INGEST_STATUS = {ADDED: INDEXED, UPDATED: INDEXED, UNCHANGED: INDEXED}
-
-
-class SchemaMismatchError(RuntimeError):
-    """The index was built with another schema version and must be rebuilt."""
 
 
 @dataclass

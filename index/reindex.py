@@ -20,15 +20,17 @@ from index.build import absolute_inputs
 from index.lock import write_lock
 from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest
 from index.schema import SCHEMA_VERSION
-from index.store import Generation, IndexCorruptError, IndexMissingError, current_generation
+from index.store import (
+    Generation,
+    IndexCorruptError,
+    IndexMissingError,
+    NoSourcesError,
+    current_generation,
+)
 from index.sync import ADDED, DELETED, REINDEX, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
 from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, expand_inputs
 
 log = logging.getLogger(__name__)
-
-
-class NoSourcesError(ValueError):
-    """Nothing to reindex from: no paths given and none recorded in the index."""
 
 
 @dataclass

@@ -1,12 +1,14 @@
 """Open a Whoosh segment writer tuned for bulk indexing: batched sort runs, cheaper blocks.
 
-Two costs of Whoosh's writer that a profile of indexing seed-like pages put near the top (see
+Three costs of Whoosh's writer that a profile of indexing seed-like pages put near the top (see
 issue 6's note), with what this changes; the files it writes are ordinary Whoosh 2.7 segments:
 - Postings beyond `limitmb` are sorted and spilled to run files with one pickle call per
   posting, and read back the same way; here a run is written and read in batches of thousands
   of postings with marshal.
 - Writing the postings looks up the field length of the posting's document once per posting
   (a column seek each, 25% of commit time); here each field's lengths are read once.
+- Posting blocks are pickled with protocol 2, slow to read back and twice the size; here with
+  protocol 4 (index/block_codec.py), a cost paid by every search rather than by the writer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
+from index.block_codec import Protocol4Codec
 from index.field_lengths import field_length_bytes
 
 # Postings serialized per marshal call in a sort run, each batch behind its byte length.
@@ -73,8 +76,9 @@ class _PreloadedLengths:
 
 
 def open_segment_writer(ix: Index, limitmb: int) -> SegmentWriter:
-    """A writer on `ix` with the batched pool and the preloaded field lengths."""
-    writer = ix.writer(limitmb=limitmb)
+    """A writer on `ix` with the batched pool, the preloaded field lengths and posting blocks
+    pickled by protocol 4 (index/block_codec.py)."""
+    writer = ix.writer(limitmb=limitmb, codec=Protocol4Codec())
     writer.pool = BatchedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     per_document_reader = writer.per_document_reader
     writer.per_document_reader = lambda: _PreloadedLengths(per_document_reader())

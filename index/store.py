@@ -45,6 +45,14 @@ class IndexCorruptError(RuntimeError):
     """The index exists but cannot be read as medcodes wrote it."""
 
 
+class SchemaMismatchError(RuntimeError):
+    """The index was built with another schema version and must be rebuilt."""
+
+
+class NoSourcesError(ValueError):
+    """Nothing to reindex from: no paths given and none recorded in the index."""
+
+
 @dataclass(frozen=True)
 class Generation:
     """One complete, immutable state of the index."""

@@ -20,6 +20,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from index.manifest import FileEntry, write_manifest
+from index.naming_words import write_naming_words
 from index.reader import count_pages
 from index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
 from index.segment_writer import open_segment_writer
@@ -120,6 +121,7 @@ class GenerationWriter:
         """Commit, write metadata and manifest, fsync and switch CURRENT; returns the metadata."""
         ix = self._commit()
         try:
+            write_naming_words(self.generation.path, ix)
             counts = count_pages(ix)
         finally:
             ix.close()

@@ -11,6 +11,7 @@ from typing import Any
 
 from whoosh.query import Or
 
+from index.naming_words import read_naming_words
 from index.reader import LiveIndex, open_live
 from index.record_codec import decode_record
 from index.schema import (
@@ -130,7 +131,8 @@ class Searcher:
     def vocabulary(self) -> Vocabulary:
         """The index's words, read on first need (a code lookup never needs them)."""
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary(self._searcher.reader())
+            reader = self._searcher.reader()
+            self._vocabulary = Vocabulary(reader, read_naming_words(self._live.generation.path, reader))
         return self._vocabulary
 
     def __enter__(self) -> Searcher:

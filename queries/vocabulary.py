@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,11 +40,11 @@ class Vocabulary:
     are one bisection away); how many codes use a word is looked up when a word is a candidate.
     """
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader, words: Iterable[str]) -> None:
+        """`words`: the reader's WORDS lexicon, in its order (index/naming_words.py)."""
         self._reader = reader
         by_letter: dict[str, list[str]] = defaultdict(list)
-        for term in reader.lexicon(WORDS):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
+        for word in words:
             if word[:1].isalpha():
                 by_letter[word[0]].append(word)  # the lexicon is sorted, so each list is too
         self._by_letter = dict(by_letter)

@@ -41,7 +41,7 @@ def set_meta(root: Path, **changes: object) -> None:
 
 def test_a_sound_index_passes(index_copy: Path, runner: CliRunner) -> None:
     report = check_index(index_copy)
-    assert (report.pages, report.files) == (26, 3)  # the segment, the TOC, the manifest
+    assert (report.pages, report.files) == (26, 4)  # the segment, the TOC, the manifest, the words
     assert report.bytes_read == sum(
         p.stat().st_size for p in current_generation(index_copy).path.iterdir() if p.name != META_FILE
     )

@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, age_files
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from index.build import ingest
+from index.naming_words import read_naming_words
 from index.reader import open_live
 from index.reindex import reindex
 from index.schema import SYSTEM
+from index.text_fields import CompactPositions
 from queries.dismax import MaxOf
-from queries.first_stage import TermAtATime
+from queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each
 from queries.parse import parse_query
 from queries.plan import is_code_listing, plan_query
 from queries.vocabulary import Vocabulary
@@ -78,7 +82,8 @@ def test_scores_ties_and_totals_are_whooshs(
     with live.ix.searcher() as searcher:
         parsed = parse_query(text)
         assert not is_code_listing(parsed)
-        plan = plan_query(parsed, systems, Vocabulary(searcher.reader()))
+        words = read_naming_words(live.generation.path, searcher.reader())
+        plan = plan_query(parsed, systems, Vocabulary(searcher.reader(), words))
         expected = searcher.search(plan.query, filter=plan.filter, limit=None)
         got = TermAtATime(searcher).run(plan.query, plan.filter, 10)
         assert got.total == len(expected)
@@ -120,3 +125,21 @@ def test_matched_terms_name_the_fields_a_shown_page_matched(segmented_index: Pat
         for hit in expected:
             assert set(got.matched_terms(hit.docnum)) == set(hit.matched_terms())
     live.ix.close()
+
+
+_POSITIONS = st.lists(st.integers(0, 300), min_size=1, max_size=6, unique=True).map(sorted)
+
+
+_PAGES = st.integers(1, 3).flatmap(lambda n: st.lists(st.lists(_POSITIONS, min_size=n, max_size=n)))
+
+
+@given(_PAGES)
+def test_all_pages_at_once_decide_as_one_page_at_a_time(pages: list[list[list[int]]]) -> None:
+    """The vectorized check of encoded positions (one-byte deltas, longer deltas, a word
+    at several positions) agrees with checking each page's decoded positions."""
+    if not pages:
+        return
+    fmt = CompactPositions()
+    values = [[fmt.encode(page[i]) for page in pages] for i in range(len(pages[0]))]
+    got = _in_a_row_each(values, fmt.decode_positions, compact=True)
+    assert got.tolist() == [_in_a_row(page) for page in pages]

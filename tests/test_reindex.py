@@ -10,14 +10,20 @@ from pathlib import Path
 import pytest
 from conftest import age_files, live_pages
 
-from index.build import SchemaMismatchError, ingest
+from index.build import ingest
 from index.check import check_index
 from index.manifest import load_manifest
 from index.reader import open_live
 from index.record_codec import decode_record
-from index.reindex import NoSourcesError, reindex
+from index.reindex import reindex
 from index.schema import RECORD
-from index.store import META_FILE, IndexMissingError, current_generation
+from index.store import (
+    META_FILE,
+    IndexMissingError,
+    NoSourcesError,
+    SchemaMismatchError,
+    current_generation,
+)
 from index.sync import group_by_input
 from index.writing import MERGE_FACTOR
 from pipeline.batch import Outcome

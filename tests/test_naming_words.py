@@ -1,0 +1,52 @@
+"""Each generation lists its naming words; searches read the list, or the lexicon without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import age_files
+
+from index.build import ingest
+from index.check import check_index
+from index.naming_words import WORDS_FILE, _lexicon, read_naming_words
+from index.reader import open_live
+from index.reindex import reindex
+from queries.search import Searcher
+
+
+def _listed_and_lexicon(root: Path) -> tuple[list[str], list[str]]:
+    live = open_live(root)
+    try:
+        listed = (live.generation.path / WORDS_FILE).read_text(encoding="utf-8").splitlines()
+        with live.ix.reader() as reader:
+            return listed, _lexicon(reader)
+    finally:
+        live.ix.close()
+
+
+def test_ingest_and_reindex_list_the_words_of_their_generation(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    ingest([str(pages_dir)], root, workers=1)
+    listed, lexicon = _listed_and_lexicon(root)
+    assert listed == lexicon and "leukemia" in listed
+    assert "zygodactylous" not in listed
+    page = pages_dir / "hcpcs-J9229.txt"
+    text = page.read_text(encoding="utf-8").replace("inotuzumab", "zygodactylous", 1)  # the title's
+    page.write_text(text, encoding="utf-8")
+    age_files(pages_dir)
+    reindex(root, [str(pages_dir)], workers=1)
+    listed, lexicon = _listed_and_lexicon(root)
+    assert listed == lexicon and "zygodactylous" in listed
+    check_index(root)  # the list was replaced, not written through the link to the last generation
+    with Searcher(root) as searcher:  # a truncation is completed from the listed words
+        assert searcher.search("zygodac").hits[0].code == "J9229"
+
+
+def test_a_generation_without_the_list_reads_the_lexicon(built_index: Path, tmp_path: Path) -> None:
+    live = open_live(built_index)
+    try:
+        with live.ix.reader() as reader:
+            assert read_naming_words(tmp_path, reader) == _lexicon(reader)  # no list in tmp_path
+            assert read_naming_words(live.generation.path, reader) == _lexicon(reader)
+    finally:
+        live.ix.close()
