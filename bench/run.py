@@ -75,7 +75,7 @@ def run_size(n: int, work: Path, data: Path, args: argparse.Namespace) -> dict[s
     index_dir = work / f"index-{n}"
     shutil.rmtree(index_dir, ignore_errors=True)
     command = [sys.executable, "-m", "medcodes", "ingest", str(corpus), "--index", str(index_dir), "--quiet"]
-    result["ingest_s"], result["ingest_rss"] = run_measured(command)
+    result["ingest_s"], result["ingest_rss"], result["ingest_anon"] = run_measured(command)
     result["index_bytes"] = directory_size(current_generation(index_dir).path)
     result["stages"] = stage_times(files[:STAGE_SAMPLE], work / f"stages-{n}")
     mix = querymix.query_mix(querymix.sample_pages(files, 300))
@@ -102,22 +102,24 @@ def corpus_of(n: int, work: Path, data: Path) -> Path:
     return corpus
 
 
-def run_measured(command: list[str]) -> tuple[float, int]:
-    """Wall seconds of a command and the peak resident memory of its whole process tree."""
+def run_measured(command: list[str]) -> tuple[float, int, int]:
+    """Wall seconds of a command and the peak resident memory of its whole process tree: all
+    of it, and its anonymous part (what the processes hold, without mapped index files)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=HERE.parent)
-    peak = 0
+    peak = peak_anon = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
+        resident, anonymous = tree_rss(process.pid)
+        peak, peak_anon = max(peak, resident), max(peak_anon, anonymous)
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} exited with {process.returncode}")
-    return seconds, peak
+    return seconds, peak, peak_anon
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident and anonymous resident bytes of a process and all its descendants (Linux /proc)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -137,7 +139,17 @@ def tree_rss(root: int) -> int:
             if parent in family and pid not in family:
                 family.add(pid)
                 grew = True
-    return sum(rss.get(pid, 0) for pid in family)
+    return sum(rss.get(pid, 0) for pid in family), sum(_anonymous(pid) for pid in family)
+
+
+def _anonymous(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def stage_times(files: list[Path], index_dir: Path) -> dict[str, float]:
@@ -266,6 +278,7 @@ def render(results: list[dict[str, Any]]) -> str:
     for stage in ("read", "parse", "index", "commit"):
         row(f"stage {stage}, ms/page (1 process)", lambda r, s=stage: f"{r['stages'][s]:.2f}")
     row("peak RSS of ingest (all processes), MB", lambda r: f"{r['ingest_rss'] / 2**20:.0f}")
+    row("  of it anonymous (not mapped files), MB", lambda r: f"{r['ingest_anon'] / 2**20:.0f}")
     row("index size, MB", lambda r: f"{r['index_bytes'] / 2**20:.1f}")
     row("index size / raw pages", lambda r: f"{r['index_bytes'] / r['raw_bytes']:.2f}")
     row("FTS5 size / raw pages", lambda r: f"{r['fts5_bytes'] / r['raw_bytes']:.2f}")

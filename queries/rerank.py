@@ -17,7 +17,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from index.schema import TEXT_ANALYZER, seventh_character
+from index.schema import TEXT_MINSIZE, seventh_character
+from index.text_fields import stems
 from pipeline.records import CodePage
 from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
@@ -147,12 +148,14 @@ def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
 
 def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
     page = candidate.page
-    title = [(token.text, token.pos) for token in TEXT_ANALYZER(page.title, positions=True)]
+    # The terms TEXT_ANALYZER makes, by the one-pass analysis the index is written with.
+    first, title_terms = stems(page.title, TEXT_MINSIZE)
+    title = [(text, first + i) for i, text in enumerate(title_terms)]
     positions: dict[str, int] = {}
     for text, pos in title:
         positions.setdefault(text, pos)
-    name_terms = {token.text for token in TEXT_ANALYZER(candidate.names)} if candidate.names else set()
-    inherited = {token.text for token in TEXT_ANALYZER(candidate.inherited)} if candidate.inherited else set()
+    name_terms = set(stems(candidate.names, TEXT_MINSIZE)[1])
+    inherited = set(stems(candidate.inherited, TEXT_MINSIZE)[1])
     seventh = seventh_character(page.system, page.code)
     levels: list[float] = []
     places: list[int | None] = []
