@@ -29,7 +29,7 @@ RACY_SECONDS = 1.0
 _UNTRUSTED = -1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageEntry:
     """One page an input produced, as the index holds it."""
 
@@ -40,7 +40,7 @@ class PageEntry:
     reason: str = ""  # why rejected, or whose duplicate it is
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileEntry:
     """One input file: how it looked when read, and the pages it produced."""
 
@@ -60,7 +60,7 @@ class FileEntry:
 Manifest = dict[str, FileEntry]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputState:
     """An input file as it is now: its stat (taken before reading) and digest."""
 

@@ -114,8 +114,13 @@ def page_to_document(page: CodePage) -> dict[str, Any]:
 
 def names_text(page: CodePage) -> str:
     """A page's other names: its alternative-name labels and any "Also known as" list."""
-    lists = [*page.alt_names, *(s.text for s in page.sections if field_for_section(s.name) == NAMES)]
+    lists = [*page.alt_names, *(s.text for s in page.sections if is_names_section(s.name))]
     return "\n".join(lists)
+
+
+def is_names_section(name: str) -> bool:
+    """A section that lists other names of the code (all that names_text reads of sections)."""
+    return field_for_section(name) == NAMES
 
 
 def naming_words(texts: Iterable[str]) -> list[str]:

@@ -61,12 +61,12 @@ class _Leaf:
     terms: tuple[MatchedTerm, ...]
     blocks: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (offset, sorted docs)
 
-    def has(self, docnum: int) -> bool:
+    def holds(self, docnums: np.ndarray) -> np.ndarray:
+        """For each of `docnums`, whether this leaf matched it."""
+        found = np.zeros(len(docnums), dtype=bool)
         for offset, docs in self.blocks:
-            at = int(np.searchsorted(docs, docnum - offset))
-            if at < len(docs) and docs[at] == docnum - offset:
-                return True
-        return False
+            found |= _contains(docs, docnums - offset)
+        return found
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,14 @@ class FirstStage:
     total: int
     leaves: tuple[_Leaf, ...]
 
-    def matched_terms(self, docnum: int) -> tuple[MatchedTerm, ...]:
-        """The (field, term) pairs of the query that occur in the page, for snippets."""
-        return tuple(dict.fromkeys(t for leaf in self.leaves if leaf.has(docnum) for t in leaf.terms))
+    def matched_terms(self, docnums: list[int]) -> list[tuple[MatchedTerm, ...]]:
+        """Per page, the (field, term) pairs of the query that occur in it, for snippets."""
+        wanted = np.array(docnums, dtype=np.int64)
+        matched: list[dict[MatchedTerm, None]] = [{} for _ in docnums]
+        for leaf in self.leaves:
+            for row in np.flatnonzero(leaf.holds(wanted)).tolist():
+                matched[row].update(dict.fromkeys(leaf.terms))
+        return [tuple(terms) for terms in matched]
 
 
 class TermAtATime:

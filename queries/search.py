@@ -23,6 +23,7 @@ from index.schema import (
     SYSTEM,
     TITLE,
     field_for_section,
+    is_names_section,
     names_text,
 )
 from index.store import current_generation
@@ -184,7 +185,8 @@ class Searcher:
             ranked, total = self._ranked(plan, stage), stage.total
         shown = ranked[offset:wanted]
         if not plan.code_order:
-            shown = [replace(entry, matched=stage.matched_terms(entry.docnum)) for entry in shown]
+            matched = stage.matched_terms([entry.docnum for entry in shown])
+            shown = [replace(entry, matched=terms) for entry, terms in zip(shown, matched, strict=True)]
         hits = tuple(self._hit(entry, plan, explain) for entry in shown)
         counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
@@ -212,7 +214,7 @@ class Searcher:
         top = max(text_scores) or 1.0
         candidates = []
         for hit, text_score in zip(hits, text_scores, strict=True):
-            page = decode_record(hit.fields[RECORD], labels=False)
+            page = decode_record(hit.fields[RECORD], labels=False, only=is_names_section)
             candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
         found = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
@@ -255,7 +257,7 @@ class Searcher:
             if docnum is None:
                 continue
             fields = self._searcher.stored_fields(docnum)
-            page = decode_record(fields[RECORD], labels=False)
+            page = decode_record(fields[RECORD], labels=False, only=is_names_section)
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
@@ -318,14 +320,16 @@ class Searcher:
             if key not in self._parents:
                 if len(self._parents) > _PARENT_CACHE:
                     self._parents.clear()
-                parent = self.page(key, labels=False)
+                found = self._searcher.document(**{KEY: key})
+                parent = decode_record(found[RECORD], labels=False, only=is_names_section) if found else None
                 self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
 
-    def page(self, key: str, labels: bool = True) -> CodePage | None:
+    def page(self, key: str) -> CodePage | None:
+        """The page of a document key ("icd10cm:E11.9"), or None."""
         fields = self._searcher.document(**{KEY: key})
-        return decode_record(fields[RECORD], labels) if fields else None
+        return decode_record(fields[RECORD]) if fields else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
         page = decode_record(entry.fields[RECORD])

@@ -122,8 +122,9 @@ def test_matched_terms_name_the_fields_a_shown_page_matched(segmented_index: Pat
         query = wq.Or([wq.Term("title", "infus"), wq.Term("risks", "fever"), phrase])
         expected = searcher.search(query, limit=None, terms=True)
         got = TermAtATime(searcher).run(query, None, len(expected))
-        for hit in expected:
-            assert set(got.matched_terms(hit.docnum)) == set(hit.matched_terms())
+        matched = got.matched_terms([hit.docnum for hit in expected])
+        for hit, terms in zip(expected, matched, strict=True):
+            assert set(terms) == set(hit.matched_terms())
     live.ix.close()
 
 

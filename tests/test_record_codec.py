@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.record_codec import decode_record, encode_record
+from index.schema import is_names_section, names_text
 from pipeline.batch import parse_input
 from pipeline.records import CodePage, Label, Section
 from pipeline.sources import expand_inputs
@@ -46,3 +47,14 @@ def test_a_record_read_without_labels_has_the_same_names_and_text() -> None:
     assert (light.code, light.title, light.alt_names) == (page.code, page.title, page.alt_names)
     assert [s.text for s in light.sections] == [s.text for s in page.sections]
     assert all(not s.labels for s in light.sections)
+
+
+def test_a_names_only_record_names_the_page_as_the_full_one() -> None:
+    """What re-ranking decodes: the title, the alternative names and the name sections."""
+    also = Section("also_known_as", "Besponsa\nInO", (), "Also known as")
+    pages = [*_sample_pages(), CodePage("hcpcs", "J9229", "Injection", (also,), alt_names=("InO",))]
+    for page in pages:
+        light = decode_record(encode_record(page), labels=False, only=is_names_section)
+        assert (light.key, light.title, names_text(light)) == (page.key, page.title, names_text(page))
+        assert all(is_names_section(s.name) for s in light.sections)
+    assert "Besponsa" in names_text(light)
