@@ -120,7 +120,7 @@ def names_text(page: CodePage) -> str:
 
 def is_names_section(name: str) -> bool:
     """A section that lists other names of the code (all that names_text reads of sections)."""
-    return field_for_section(name) == NAMES
+    return name in ALT_NAME_LABELS  # the sections field_for_section files under NAMES
 
 
 def naming_words(texts: Iterable[str]) -> list[str]:

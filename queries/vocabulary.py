@@ -10,6 +10,7 @@ since a common word is the likelier meaning of a short form.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -85,12 +86,11 @@ class Vocabulary:
         if len(token) < MIN_CONTRACTION or not token.isalpha():
             return []
         longest = _longest_contracted(token)
+        in_order = _subsequence_pattern(token).match  # a regular expression scans in C
         found = [
             word
-            for word in self._by_letter.get(token[0], ())
-            if len(token) < len(word) <= longest
-            and not word.startswith(token)
-            and _is_subsequence(token, word)
+            for word in filter(in_order, self._by_letter.get(token[0], ()))
+            if len(token) < len(word) <= longest and not word.startswith(token)
         ]
         return self._commonest(found)
 
@@ -122,13 +122,7 @@ def _longest_contracted(token: str) -> int:
     return len(token) + 4 if len(token) == MIN_CONTRACTION else 3 * len(token)
 
 
-def _is_subsequence(short: str, word: str) -> bool:
-    """True when the letters of `short` occur in `word` in order, the first ones matching."""
-    if short[0] != word[0]:
-        return False
-    position = 1
-    for letter in short[1:]:
-        position = word.find(letter, position) + 1
-        if position == 0:
-            return False
-    return True
+def _subsequence_pattern(short: str) -> re.Pattern[str]:
+    """Matches the words that start with the first letter of `short` and hold the others in
+    order ("encntr": e…n…c…n…t…r)."""
+    return re.compile(re.escape(short[0]) + "".join(f".*?{re.escape(letter)}" for letter in short[1:]))
