@@ -40,6 +40,8 @@ QUERIES = [
     "asthma AND inhaler",
     "C9028 infusion",
     "wheelchair NOT lightweight",
+    "-leukemia",  # NOT alone: every other live page
+    "-fracture -infusion",
     "title:knee",
     "ecg",
     "pemfigus",  # a typo: alternatives on the naming fields
