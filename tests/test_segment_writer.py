@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 
+from index.block_codec import BLOCK_POSTINGS
 from index.schema import build_schema, page_to_document
 from index.segment_writer import open_segment_writer
 from pipeline.batch import parse_input
@@ -43,3 +45,21 @@ def test_same_index_as_whoosh_writer(generated_corpus: Path, tmp_path: Path, lim
         writer.commit()
         ix.close()
     assert _contents(tmp_path / "tuned") == _contents(tmp_path / "whoosh")
+
+
+def test_posting_blocks_are_long_and_pickled_by_protocol_4(generated_corpus: Path, tmp_path: Path) -> None:
+    files = expand_inputs([str(generated_corpus)])
+    docs = [page_to_document(o.page) for f in files for o in parse_input(f) if o.page is not None]
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = open_segment_writer(ix, 256)
+    for doc in docs * 5:  # enough pages for a word to fill more than one block
+        writer.add_document(**doc)
+    writer.commit()
+    with ix.reader() as reader:
+        frequency, fieldname, text = max((reader.doc_frequency(f, t), f, t) for f, t in reader.all_terms())
+        assert frequency > BLOCK_POSTINGS
+        matcher = reader.postings(fieldname, text)
+        assert matcher._blocklength == BLOCK_POSTINGS
+        data = matcher._postfile.get(matcher._dataoffset, matcher._nextoffset - matcher._dataoffset)
+        assert zlib.decompress(data)[:2] == b"\x80\x04"  # pickle protocol 4
+    ix.close()
