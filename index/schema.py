@@ -11,16 +11,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from whoosh.analysis import RegexTokenizer
-from whoosh.fields import ID, KEYWORD, STORED, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 
-from index.record_codec import encode_record
+from index.record_codec import encode_head, encode_record
 from index.text_fields import StemmedText, stemming_analyzer
 from pipeline.codes import ICD10CM, code_forms
 from pipeline.records import CodePage
 from pipeline.sections import ALT_NAME_LABELS, SECTION_NAMES
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
-SCHEMA_VERSION = 3  # 3: one-pass text fields with compact positions, records as JSON text
+SCHEMA_VERSION = 4  # 3: one-pass text fields with compact positions, records as JSON text; 4: heads
 
 KEY = "key"
 SYSTEM = "system"
@@ -29,6 +30,7 @@ TITLE = "title"
 NAMES = "names"  # alternative names: common names, technical terms
 OTHER = "other"  # sections under headings the parser does not know
 RECORD = "record"
+HEAD = "head"  # per-document column: what re-ranking reads (record_codec.encode_head)
 # The distinct unstemmed words that name a code (title, alternative names, name block): the
 # vocabulary that claim abbreviations ("encntr", "clsn", "femr") are matched against. Only its
 # lexicon is read; a stemmed field cannot say that "encntr" abbreviates "encounter" ("encount").
@@ -80,6 +82,7 @@ def build_schema() -> Schema:
         words=KEYWORD(lowercase=True),
         seventh=ID(),
         record=STORED(),
+        head=COLUMN(VarBytesColumn()),
         **text,
     )
 
@@ -99,6 +102,7 @@ def page_to_document(page: CodePage) -> dict[str, Any]:
         CODE: " ".join(code_forms(page.code)),
         TITLE: page.title,
         RECORD: encode_record(page),
+        HEAD: encode_head(page),
     }
     for section in page.sections:
         fieldname = field_for_section(section.name)

@@ -13,17 +13,17 @@ from whoosh.query import Or
 
 from index.naming_words import read_naming_words
 from index.reader import LiveIndex, open_live
-from index.record_codec import decode_record
+from index.record_codec import decode_head, decode_record
 from index.schema import (
     CODE,
     FIELD_WEIGHTS,
+    HEAD,
     KEY,
     RECORD,
     SECTION_FIELDS,
     SYSTEM,
     TITLE,
     field_for_section,
-    is_names_section,
     names_text,
 )
 from index.store import current_generation
@@ -127,6 +127,7 @@ class Searcher:
         self._scorer = TermAtATime(self._searcher)
         self._vocabulary: Vocabulary | None = None
         self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
+        self._heads: Any = None  # the HEAD column's reader, opened on first need
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -206,16 +207,20 @@ class Searcher:
 
     def _ranked(self, plan: Plan, stage: FirstStage) -> list[_Ranked]:
         """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
-        stored = self._searcher.stored_fields
-        hits = [_Ranked(stored(docnum), (), score, score, docnum=docnum) for docnum, score in stage.top]
+        # Candidates are read from their heads; a shown page's record is read by _hit.
+        heads = [self._head(docnum) for docnum, _ in stage.top]
+        hits = [
+            _Ranked({KEY: page.key, SYSTEM: page.system}, (), score, score, docnum=docnum)
+            for (docnum, score), page in zip(stage.top, heads, strict=True)
+        ]
         if not plan.concepts or not hits:
             return hits
         text_scores = [_text_score(hit.bm25f) for hit in hits]
         top = max(text_scores) or 1.0
-        candidates = []
-        for hit, text_score in zip(hits, text_scores, strict=True):
-            page = decode_record(hit.fields[RECORD], labels=False, only=is_names_section)
-            candidates.append(Candidate(page, names_text(page), text_score / top, self._inherited(page)))
+        candidates = [
+            Candidate(page, names_text(page), text_score / top, self._inherited(page))
+            for page, text_score in zip(heads, text_scores, strict=True)
+        ]
         found = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
@@ -256,13 +261,12 @@ class Searcher:
             docnum = self._searcher.document_number(**{KEY: key})
             if docnum is None:
                 continue
-            fields = self._searcher.stored_fields(docnum)
-            page = decode_record(fields[RECORD], labels=False, only=is_names_section)
+            page = self._head(docnum)
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
             candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]))
-            extra[key] = (_Ranked(fields, (), 0.0, 0.0, docnum=docnum), candidate)
+            extra[key] = (_Ranked({KEY: key, SYSTEM: page.system}, (), 0.0, 0.0, docnum=docnum), candidate)
         return extra
 
     def _rerank_with(
@@ -320,8 +324,8 @@ class Searcher:
             if key not in self._parents:
                 if len(self._parents) > _PARENT_CACHE:
                     self._parents.clear()
-                found = self._searcher.document(**{KEY: key})
-                parent = decode_record(found[RECORD], labels=False, only=is_names_section) if found else None
+                docnum = self._searcher.document_number(**{KEY: key})
+                parent = self._head(docnum) if docnum is not None else None
                 self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
@@ -331,8 +335,15 @@ class Searcher:
         fields = self._searcher.document(**{KEY: key})
         return decode_record(fields[RECORD]) if fields else None
 
+    def _head(self, docnum: int) -> CodePage:
+        """What re-ranking reads of a page (record_codec.encode_head), from its column."""
+        if self._heads is None:
+            self._heads = self._searcher.reader().column_reader(HEAD)
+        return decode_head(self._heads[docnum])
+
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
-        page = decode_record(entry.fields[RECORD])
+        fields = entry.fields if RECORD in entry.fields else self._searcher.stored_fields(entry.docnum)
+        page = decode_record(fields[RECORD])
         matched: dict[str, set[str]] = {}
         for fieldname, term in entry.matched:
             matched.setdefault(fieldname, set()).add(
