@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from pipeline.records import CodePage, Label, Section
-from pipeline.sections import ALT_NAME_LABELS
+from pipeline.sections import is_names_section
 
 
 def encode_record(page: CodePage) -> str:
@@ -63,7 +63,7 @@ def encode_head(page: CodePage) -> bytes:
     """What re-ranking reads of a page — system, code, title, other names and the sections that
     list names — kept in a column beside the record: reading a hundred candidates' stored
     records and their JSON took 6 ms of a word query at 100,000 pages (issue 6's note)."""
-    names = [[s.name, s.heading, s.text] for s in page.sections if s.name in ALT_NAME_LABELS]
+    names = [[s.name, s.heading, s.text] for s in page.sections if is_names_section(s.name)]
     head = [page.system, page.code, page.title, list(page.alt_names), names, page.content_hash]
     return json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -18,7 +18,7 @@ from index.record_codec import encode_head, encode_record
 from index.text_fields import StemmedText, stemming_analyzer
 from pipeline.codes import ICD10CM, code_forms
 from pipeline.records import CodePage
-from pipeline.sections import ALT_NAME_LABELS, SECTION_NAMES
+from pipeline.sections import SECTION_NAMES, is_names_section
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
 SCHEMA_VERSION = 4  # 3: one-pass text fields with compact positions, records as JSON text; 4: heads
@@ -89,7 +89,7 @@ def build_schema() -> Schema:
 
 def field_for_section(name: str) -> str:
     """Known sections have their own field; an "Also known as" list is names; others go to OTHER."""
-    if name in ALT_NAME_LABELS:
+    if is_names_section(name):
         return NAMES
     return name if name in SECTION_FIELDS else OTHER
 
@@ -120,11 +120,6 @@ def names_text(page: CodePage) -> str:
     """A page's other names: its alternative-name labels and any "Also known as" list."""
     lists = [*page.alt_names, *(s.text for s in page.sections if is_names_section(s.name))]
     return "\n".join(lists)
-
-
-def is_names_section(name: str) -> bool:
-    """A section that lists other names of the code (all that names_text reads of sections)."""
-    return name in ALT_NAME_LABELS  # the sections field_for_section files under NAMES
 
 
 def naming_words(texts: Iterable[str]) -> list[str]:

@@ -144,3 +144,8 @@ def section_order(name: str) -> int | None:
 
 
 _ORDER = {name: index for index, name in enumerate(SECTION_NAMES)}
+
+
+def is_names_section(name: str) -> bool:
+    """A section that lists other names of the code (its name is an alternative-name label)."""
+    return name in ALT_NAME_LABELS

@@ -181,7 +181,7 @@ class TermAtATime:
             if not scorable:  # an ID field (codes): a posting scores its weight
                 into.add(docs + offset, weights, scale)
                 continue
-            norms = self._norm_table(number, term.fieldname)[self._length_bytes(number, term.fieldname)[docs]]
+            norms = self._length_norms(number, term.fieldname, docs)
             # whoosh.scoring.bm25, with the length part looked up by length byte
             into.add(docs + offset, idf * ((weights * lift) / (weights + norms)), scale)
 
@@ -224,7 +224,7 @@ class TermAtATime:
             values = [[word[2][row] for row in at.tolist()] for word, at in zip(words, rows, strict=True)]
             in_a_row = _in_a_row_each(values, positions_of, compact)
             found = shared[in_a_row]
-            norms = self._norm_table(number, fieldname)[self._length_bytes(number, fieldname)[found]]
+            norms = self._length_norms(number, fieldname, found)
             lift = self._weighting.K1 + 1
             score = np.zeros(len(found))
             for text, (_, weights, _), at in zip(texts, words, rows, strict=True):
@@ -266,6 +266,10 @@ class TermAtATime:
             found = np.array(docs, dtype=np.int64)
             into.add(found + offset, np.array(scores, dtype=float), scale)
             leaf.blocks.append((offset, found))
+
+    def _length_norms(self, segment: int, fieldname: str, docs: np.ndarray) -> np.ndarray:
+        """The length part of BM25F for each of `docs` (segment document numbers)."""
+        return self._norm_table(segment, fieldname)[self._length_bytes(segment, fieldname)[docs]]
 
     def _norm_table(self, segment: int, fieldname: str) -> np.ndarray:
         """K1 * ((1 - B) + B * length / average length), for each of the 256 length bytes."""

@@ -258,10 +258,10 @@ class Searcher:
                     lent.setdefault(other, []).append(site)
         extra: dict[str, tuple[_Ranked, Candidate]] = {}
         for key, sites in lent.items():
-            docnum = self._searcher.document_number(**{KEY: key})
-            if docnum is None:
+            found = self._head_of_key(key)
+            if found is None:
                 continue
-            page = self._head(docnum)
+            docnum, page = found
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
@@ -324,9 +324,8 @@ class Searcher:
             if key not in self._parents:
                 if len(self._parents) > _PARENT_CACHE:
                     self._parents.clear()
-                docnum = self._searcher.document_number(**{KEY: key})
-                parent = self._head(docnum) if docnum is not None else None
-                self._parents[key] = f"{parent.title}\n{names_text(parent)}" if parent else ""
+                found = self._head_of_key(key)
+                self._parents[key] = f"{found[1].title}\n{names_text(found[1])}" if found else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
 
@@ -340,6 +339,11 @@ class Searcher:
         if self._heads is None:
             self._heads = self._searcher.reader().column_reader(HEAD)
         return decode_head(self._heads[docnum])
+
+    def _head_of_key(self, key: str) -> tuple[int, CodePage] | None:
+        """The document number and head of a document key, or None."""
+        docnum = self._searcher.document_number(**{KEY: key})
+        return (docnum, self._head(docnum)) if docnum is not None else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
         fields = entry.fields if RECORD in entry.fields else self._searcher.stored_fields(entry.docnum)
