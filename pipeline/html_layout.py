@@ -21,7 +21,7 @@ from pipeline.header import (
     read_breadcrumb,
     read_breadcrumb_parts,
 )
-from pipeline.sections import section_for_heading
+from pipeline.sections import is_condition_page, section_for_heading
 from pipeline.titles import restates_title
 
 _DROP_TAGS = (
@@ -121,7 +121,15 @@ def read_html(markup: str) -> Draft:
     if title is None and soup.title and soup.title.string:
         title = soup.title.string.split("|")[0].strip()
     system_line, body = _strip_header(blocks, title)
-    return Draft(title=title, system_line=system_line, blocks=body, url=survey.url, breadcrumb=breadcrumb)
+    condition = is_condition_page(block.text for block in body if block.kind == HEADING)
+    return Draft(
+        title=title,
+        system_line=system_line,
+        blocks=body,
+        url=survey.url,
+        breadcrumb=breadcrumb,
+        condition=condition,
+    )
 
 
 @dataclass

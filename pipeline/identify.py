@@ -26,6 +26,12 @@ _PAREN_CODE = re.compile(
 )
 
 
+# "<host>/code/<system>/<slug>.txt": a crawler mirror saves each page under its address.
+_MIRRORED = re.compile(
+    r"(?:^|/)(?P<host>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})"
+    r"/(?P<path>code/[A-Za-z0-9-]+/[^/]+?)(?:\.(?:txt|html?|xhtml|md|gz))*$",
+    re.IGNORECASE,
+)
 _EXTENSIONS = re.compile(r"(\.(?:txt|html?|xhtml|md|markdown|gz|json|jsonl))+$", re.IGNORECASE)
 
 
@@ -71,6 +77,25 @@ def url_slug(url: str | None, source_path: str) -> str | None:
         if text and (m := _URL_CODE.search(text.replace("\\", "/"))) and m.group("slug"):
             return m.group("slug")
     return None
+
+
+def url_from_path(source_path: str) -> str | None:
+    """The page's address when its saved path mirrors the site ("genhealth.ai/code/hcpcs/A0304-…").
+
+    >>> url_from_path("mirror/genhealth.ai/code/hcpcs/A0304-ambulance.txt")
+    'https://genhealth.ai/code/hcpcs/A0304-ambulance'
+    """
+    path = source_path.rsplit("#", 1)[-1].replace("\\", "/")
+    match = _MIRRORED.search(path)
+    return f"https://{match.group('host').lower()}/{match.group('path')}" if match else None
+
+
+def name_capped(url: str | None, source_path: str, cap: int) -> bool:
+    """True when the title hint comes from a saved file whose name is as long as a crawler allows."""
+    if url and _URL_CODE.search(_bare_url(url) or ""):
+        return False
+    name = PurePath(source_path.rsplit("#", 1)[-1].replace("\\", "/")).name
+    return len(_EXTENSIONS.sub("", name)) >= cap
 
 
 def _bare_url(url: str | None) -> str | None:

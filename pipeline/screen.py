@@ -16,6 +16,7 @@ _ERROR_PAGE = re.compile(
 )
 _SEARCH_PAGE = re.compile(r"\b(?:search results|results for|no results|did you mean)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"\b[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\b")
+NO_SECTIONS = "not a code page: none of the code page's sections found"
 # A page listing this many different codes is an index of codes, not one code's page.
 _INDEX_CODES = 5
 
@@ -32,4 +33,4 @@ def not_a_code_page(title: str, texts: list[str]) -> str:
         return f"not a code page: a list of {len(codes)} codes (site index)"
     if not any(text.strip() for text in texts):
         return "not a code page: no text"
-    return "not a code page: none of the code page's sections found"
+    return NO_SECTIONS

@@ -1,12 +1,24 @@
-"""Canonical section names, the headings that mean them, and label normalization."""
+"""Canonical section names, the headings that mean them, and label normalization.
+
+The site writes two templates: the procedure template (every HCPCS and CPT page, most ICD
+pages) and the condition template of ICD-10-CM diagnosis pages ("Name of the Condition",
+"Causes", "Risk Factors", …; issue 12). Both share "name" and "summary".
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Canonical sections in page order, each with the headings (folded) that name it.
 SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
-    "name": ("name of the procedure", "procedure name", "name of procedure"),
+    "name": (
+        "name of the procedure",
+        "procedure name",
+        "name of procedure",
+        "name of the condition",
+        "condition name",
+    ),
     "summary": ("summary", "overview"),
     "purpose": ("purpose", "purpose of the procedure"),
     "indications": ("indications", "indication"),
@@ -28,49 +40,104 @@ SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
 }
 SECTION_NAMES: tuple[str, ...] = tuple(SECTION_HEADINGS)
 
+# The condition template, in page order. Its own sections are named by the slug of their usual
+# heading, so that an HTML page (which keeps any heading under its slug) and a text page agree.
+# Its headings are read as headings only on a condition page (`is_condition_page`): on a
+# procedure page "Symptoms" or "Diagnosis" is a label or a line of text.
+CONDITION_HEADINGS: dict[str, tuple[str, ...]] = {
+    "name": SECTION_HEADINGS["name"],
+    "summary": SECTION_HEADINGS["summary"],
+    "causes": ("causes", "cause", "causes and risk factors"),
+    "risk_factors": ("risk factors",),
+    "symptoms": ("symptoms", "signs and symptoms", "signs", "symptoms and signs"),
+    "diagnosis": ("diagnosis", "diagnostic tests", "how it is diagnosed"),
+    "treatment_options": ("treatment options", "treatment", "treatments", "management"),
+    "prognosis_and_follow_up": ("prognosis and follow-up", "prognosis", "follow-up", "outlook"),
+    "risks": ("complications", "possible complications"),
+    "prevention": ("prevention",),
+}
+CONDITION_SECTIONS: tuple[str, ...] = tuple(CONDITION_HEADINGS)
+# Headings that only a condition page has: its name heading, or two of the others (on a
+# procedure page a lone "Causes:" may be a label).
+_CONDITION_NAMES = frozenset({"name of the condition", "condition name"})
+_CONDITION_MARKERS = frozenset({"causes", "risk factors", "treatment options", "prognosis and follow-up"})
+
 # The longest known heading, with room for markup ("#### ") and punctuation around it.
-_MAX_HEADING_CHARS = max(len(h) for headings in SECTION_HEADINGS.values() for h in headings) + 12
+_MAX_HEADING_CHARS = (
+    max(len(h) for template in (SECTION_HEADINGS, CONDITION_HEADINGS) for hs in template.values() for h in hs)
+    + 12
+)
 _HEADING_TO_SECTION = {heading: name for name, headings in SECTION_HEADINGS.items() for heading in headings}
+_CONDITION_HEADING_TO_SECTION = {
+    heading: name for name, headings in CONDITION_HEADINGS.items() for heading in headings
+}
 
 # Labels whose text names the code in other words: kept as searchable alternative names.
 ALT_NAME_LABELS = frozenset({"common_names", "technical_terms", "also_known_as", "other_names", "lay_terms"})
 
-# Different wordings of one label, folded to one key (after `label_key`).
-_LABEL_SYNONYMS = {
-    "common_name": "common_names",
-    "common_name_s": "common_names",
-    "common_names_s": "common_names",
-    "technical_medical_term": "technical_terms",
-    "technical_medical_terms": "technical_terms",
-    "technical_term": "technical_terms",
-    "medical_term": "technical_terms",
-    "medical_terms": "technical_terms",
-    "goals_outcomes": "goals",
-    "goals_or_expected_outcomes": "goals",
-    "pre_procedure_instructions": "pre_procedure_instructions",
-    "tools_and_equipment": "tools_equipment",
-    "tools_equipment": "tools_equipment",
-    "anesthesia_or_sedation": "anesthesia_sedation",
-    "anesthesia_sedation": "anesthesia_sedation",
-    "technical_medical_term_s": "technical_terms",
-    "other_name_s": "other_names",
-    "aka": "also_known_as",
-    "a_k_a": "also_known_as",
-    "known_as": "also_known_as",
-    "goals_and_outcomes": "goals",
-    "goals_expected_outcomes": "goals",
-    "symptoms_and_conditions": "symptoms_conditions",
-    "preprocedure_instructions": "pre_procedure_instructions",
-    "pre_procedure_instruction": "pre_procedure_instructions",
-    "tools_and_equipment_used": "tools_equipment",
-    "equipment": "tools_equipment",
-    "anesthesia": "anesthesia_sedation",
-    "anesthesia_and_sedation": "anesthesia_sedation",
-    "healthcare_professional": "healthcare_professionals",
-    "post_procedure_instructions": "post_procedure_care",
-    "restrictions_and_follow_up": "restrictions_follow_up",
-    "pros_cons": "pros_and_cons",
-}
+# Label wordings are open-ended ("Medical Conditions or Problems Addressed", "Diagnostic Tests
+# or Assessments", "Technical or Medical Terms"; issue 12), so a label is folded to its key by
+# its head words, not by a list of wordings: each key names groups of words of which the label
+# must have one each, and the other words its wordings may add. The first key that fits wins.
+_LABEL_HEADS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("common_names", ("common popular everyday", "name"), ""),
+    ("technical_terms", ("technical medical scientific clinical", "term terminology name"), ""),
+    ("other_names", ("other alternative alternate", "name"), ""),
+    ("also_known_as", ("known aka",), "also as"),
+    ("lay_terms", ("lay layman laymans", "term name"), ""),
+    ("symptoms_conditions", ("symptom", "condition sign"), "specific warranting procedure indicating requiring"),
+    ("symptoms", ("symptom",), "specific"),
+    ("medical_conditions", ("condition problem", "medical address addressed treated problem"), "targeted"),
+    ("goals", ("goal outcome objective",), "expected desired main"),
+    ("patient_criteria", ("criteria criterion eligibility",), "patient factor selection"),
+    ("pre_procedure_instructions", ("pre preprocedure preoperative", "instruction"), "procedure patient"),
+    ("diagnostic_tests", ("test testing",), "diagnostic assessment evaluation pre preoperative additional lab"),
+    ("tools_equipment", ("tool equipment instrument",), "used needed required supplies material"),
+    ("anesthesia_sedation", ("anesthesia anaesthesia",), "sedation type used"),
+    ("healthcare_professionals", ("professional personnel staff provider team",), "healthcare health care involved"),
+    ("common_risks", ("common",), "risk complication side effect include"),
+    ("rare_risks", ("rare uncommon serious",), "risk complication side effect include but"),
+    ("timeframe_for_benefits", ("timeframe time when", "benefit"), "frame see"),
+    ("expected_benefits", ("benefit",), "expected potential key main"),
+    ("post_procedure_care", ("post postprocedure after aftercare", "care instruction aftercare"), "procedure home"),
+    ("recovery_time", ("recovery",), "time period"),
+    ("restrictions_follow_up", ("restriction",), "follow up activity"),
+    ("other_treatments", ("other alternative", "treatment option therapy"), ""),
+    ("pros_and_cons", ("pro con advantage disadvantage",), ""),
+    ("during_procedure", ("during",), "procedure treatment visit"),
+    ("after_procedure", ("after",), "procedure treatment visit"),
+)
+# Abbreviations of a label that no head word can tell.
+_LABEL_ABBREVIATIONS = {"aka": "also_known_as", "a_k_a": "also_known_as"}
+# Words that join a label's words and say nothing about it.
+_LABEL_JOINERS = frozenset({"or", "and", "the", "of", "for", "a", "an", "to", "s", "it", "its", "with", "in", "on"})
+
+
+def _label_word(word: str) -> str:
+    """A label word in the singular ("conditions" -> "condition", "addresses" -> "address")."""
+    if len(word) > 4 and word.endswith("sses"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("ies"):
+        return f"{word[:-3]}y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _fold_label(words: list[str]) -> str | None:
+    for key, groups, others in _LABEL_HEAD_SETS:
+        heads = [set(group) for group in groups]
+        if all(any(w in group for w in words) for group in heads) and all(w in others for w in words):
+            return key
+    return None
+
+
+_LABEL_HEAD_SETS = tuple(
+    (key, tuple(frozenset(map(_label_word, g.split())) for g in groups), frozenset(
+        _label_word(w) for w in (" ".join(groups) + " " + others).split()
+    ))
+    for key, groups, others in _LABEL_HEADS
+)
 
 # Which section a label belongs to: how a page whose headings were lost (the "headless"
 # rendering of issue 3) gets its sections back, and which labels may stand alone on a line
@@ -115,11 +182,28 @@ def fold_heading(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def section_for_heading(text: str) -> str | None:
-    """The canonical section a heading names, or None when it is not a known heading."""
+def section_for_heading(text: str, condition: bool = False) -> str | None:
+    """The canonical section a heading names, or None when it is not a known heading.
+
+    `condition`: the page uses the condition template, whose headings are then known too.
+    """
     if len(text) > _MAX_HEADING_CHARS:
         return None  # every line is asked: most are sentences, far longer than any heading
-    return _HEADING_TO_SECTION.get(fold_heading(text))
+    folded = fold_heading(text)
+    if condition and folded in _CONDITION_HEADING_TO_SECTION:
+        return _CONDITION_HEADING_TO_SECTION[folded]
+    return _HEADING_TO_SECTION.get(folded)
+
+
+def is_condition_page(lines: Iterable[str]) -> bool:
+    """True when the lines hold the headings that only the condition template has."""
+    folded = {fold_heading(line) for line in lines if len(line) <= _MAX_HEADING_CHARS}
+    return bool(folded & _CONDITION_NAMES) or len(folded & _CONDITION_MARKERS) >= 2
+
+
+def template_sections(condition: bool) -> tuple[str, ...]:
+    """The canonical sections of a page's template, in page order."""
+    return CONDITION_SECTIONS if condition else SECTION_NAMES
 
 
 def slug(text: str) -> str:
@@ -128,9 +212,16 @@ def slug(text: str) -> str:
 
 
 def label_key(label: str) -> str:
-    """Normalize a label's wording ("Common Name(s)" and "Common names:" -> "common_names")."""
+    """Normalize a label's wording ("Common Name(s)", "Common names:" -> "common_names").
+
+    A label the template knows folds to its key by its head words ("Medical Conditions or
+    Problems Addressed" -> "medical_conditions"); any other keeps its own words as a key.
+    """
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-    return _LABEL_SYNONYMS.get(key, key)
+    if key in _LABEL_ABBREVIATIONS:
+        return _LABEL_ABBREVIATIONS[key]
+    words = [_label_word(w) for w in key.split("_") if w and w not in _LABEL_JOINERS]
+    return (_fold_label(words) if words else None) or key
 
 
 def is_known_label(label: str) -> bool:
@@ -138,12 +229,13 @@ def is_known_label(label: str) -> bool:
     return label_key(label) in LABEL_SECTIONS
 
 
-def section_order(name: str) -> int | None:
-    """The position of a canonical section in the page template, None for other sections."""
-    return _ORDER.get(name)
+def section_order(name: str, condition: bool = False) -> int | None:
+    """The position of a canonical section in the page's template, None for other sections."""
+    return (_CONDITION_ORDER if condition else _ORDER).get(name)
 
 
 _ORDER = {name: index for index, name in enumerate(SECTION_NAMES)}
+_CONDITION_ORDER = {name: index for index, name in enumerate(CONDITION_SECTIONS)}
 
 
 def is_names_section(name: str) -> bool:

@@ -1,21 +1,50 @@
 """Name the parts of a page that lost their headings, from their labels and their order.
 
-Headless pages (issue 3, variation 4) keep only "Name of the Procedure", "Procedure
+Headless pages (issue 3, variation 4; issue 12) keep only "Name of the Procedure", "Procedure
 Description" and sometimes "Risks and Complications"; a run of blank lines stands where each
-other heading was. A part is named by the section its labels belong to ("Common Risks:" ->
-risks), else by its place between two named sections when that leaves exactly one choice per
-part. A part that fits nowhere keeps its text in an "unplaced" section: nothing is dropped.
+other heading was. The parts between two placed sections take, in page order, the template's
+sections that are free between them: the choice that best fits the parts' labels ("Common
+Risks:" belongs to risks) and the words of the short prose sections (a duration speaks of
+minutes and hours). After the last placed section the page is usually cut short, so the parts
+there take the next sections of the template. A part that fits nowhere (its labels belong to a
+section that cannot stand there) keeps its text in an "unplaced" section: nothing is dropped.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.records import Label
-from pipeline.sections import LABEL_SECTIONS, PROSE_SECTIONS, SECTION_NAMES, section_order
+from pipeline.sections import LABEL_SECTIONS, section_order, template_sections
 
 UNPLACED = "unplaced"
+
+# Scores of the choices for one part (see _place_run). Giving a part a free section is worth
+# more than joining it to the section before (a blank run inside a section), which is worth
+# more than leaving it unplaced; each label counts for the section it belongs to and against
+# any other; a free section passed over costs a little, so that parts fill the first free ones.
+_ASSIGN = 1.0
+_CONTINUE = 0.0
+_LEAVE = -0.5
+_LABEL_VOTE = 2.0
+_CUE = 0.5
+_SKIP = 0.1
+# Words that the short prose sections of the template are made of.
+_CUES = {
+    "duration": re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?)\b", re.IGNORECASE),
+    "setting": re.compile(
+        r"\b(?:hospitals?|clinics?|offices?|outpatient|inpatient|centers?|centres?|facilit(?:y|ies)|"
+        r"laborator(?:y|ies)|home|suites?|rooms?|settings?)\b",
+        re.IGNORECASE,
+    ),
+    "personnel": re.compile(
+        r"\b(?:physicians?|doctors?|nurses?|technicians?|technologists?|therapists?|surgeons?|"
+        r"specialists?|radiologists?|anesthesiologists?|paramedics?|staff|team|professionals?)\b",
+        re.IGNORECASE,
+    ),
+}
 
 
 @dataclass
@@ -35,12 +64,14 @@ class Placement:
     unplaced: int = 0  # parts kept under UNPLACED
 
 
-def place_segments(segments: list[Segment]) -> Placement:
-    """Give every segment a name; a nameless one without lines is dropped."""
+def place_segments(segments: list[Segment], condition: bool = False) -> Placement:
+    """Give every segment a name; a nameless one without lines is dropped.
+
+    `condition`: the page uses the condition template, whose order then applies.
+    """
     segments = [s for s in segments if s.name is not None or s.lines]
     nameless = [s for s in segments if s.name is None]
-    for segment in nameless:
-        segment.name = _section_by_labels(segment)
+    template = template_sections(condition)
     taken = {s.name for s in segments if s.name}
     unplaced = 0
     index = 0
@@ -52,49 +83,73 @@ def place_segments(segments: list[Segment]) -> Placement:
         while end < len(segments) and segments[end].name is None:
             end += 1
         run = segments[index:end]
-        names = _names_by_order(run, segments[:index], segments[end:], taken)
+        low = _order_before(segments[:index], condition)
+        high = _order_after(segments[end:], condition)
+        free = [name for name in template[low + 1 : high] if name not in taken]
+        previous = segments[index - 1].name if index else None
+        names = _place_run(run, free, previous, bounded=high < len(template))
         for segment, name in zip(run, names, strict=True):
             segment.name = name or UNPLACED
             unplaced += name is None
-            taken.add(name)
+            if name:
+                taken.add(name)
         index = end
     recovered = (s.name for s in nameless if s.name != UNPLACED)
     return Placement(segments, tuple(dict.fromkeys(recovered)), unplaced)
 
 
-def _section_by_labels(segment: Segment) -> str | None:
+def _place_run(run: list[Segment], free: list[str], previous: str | None, bounded: bool) -> list[str | None]:
+    """Names for a run of unnamed parts: the best-scoring order-keeping choice for each part.
+
+    Each part takes a free section after the one the part before took, joins the section
+    before it, or stays unplaced. Dynamic programming over (parts placed, free sections used).
+    """
+    # best[j]: (score, names) with the first j free sections used or passed over.
+    best: dict[int, tuple[float, list[str | None]]] = {0: (0.0, [])}
+    for segment in run:
+        step: dict[int, tuple[float, list[str | None]]] = {}
+
+        def offer(j: int, score: float, names: list[str | None]) -> None:
+            if j not in step or score > step[j][0]:
+                step[j] = (score, names)
+
+        for j, (score, names) in sorted(best.items()):
+            last = free[j - 1] if j else previous
+            if last is not None:
+                offer(j, score + _CONTINUE + _votes(segment, last), [*names, last])
+            offer(j, score + _LEAVE, [*names, None])
+            for k in range(j, len(free)):
+                fit = _ASSIGN + _votes(segment, free[k]) + _cue(segment, free[k]) - _SKIP * (k - j)
+                offer(k + 1, score + fit, [*names, free[k]])
+        best = step
+    # Sections passed over at the end are missing from the page when a placed section follows;
+    # when none follows, the page was most likely cut short there.
+    ranked = sorted(
+        best.items(), key=lambda item: (-(item[1][0] - (_SKIP * (len(free) - item[0]) if bounded else 0)), item[0])
+    )
+    return ranked[0][1][1]
+
+
+def _votes(segment: Segment, name: str) -> float:
+    """Each label of the segment that belongs to a section: for `name`, or against it."""
     votes = Counter(LABEL_SECTIONS[label.name] for label in segment.labels if label.name in LABEL_SECTIONS)
-    return votes.most_common(1)[0][0] if votes else None
+    return _LABEL_VOTE * (2 * votes[name] - sum(votes.values()))
 
 
-def _names_by_order(
-    run: list[Segment], before: list[Segment], after: list[Segment], taken: set[str | None]
-) -> list[str | None]:
-    """Names for a run of unnamed parts from the canonical sections free between its neighbours."""
-    low = _order_before(before)
-    high = _order_after(after)
-    free = [name for name in SECTION_NAMES[low + 1 : high] if name not in taken]
-    if not free:
-        # Nothing is missing here: a stray blank run inside a section, which goes on.
-        previous = before[-1].name if before else None
-        return [previous for _ in run]
-    if len(free) == len(run):
-        return list(free)
-    prose = [name for name in free if name in PROSE_SECTIONS]
-    if len(prose) == len(run) and not any(s.labels for s in run):
-        return list(prose)
-    return [None for _ in run]
+def _cue(segment: Segment, name: str) -> float:
+    pattern = _CUES.get(name)
+    return _CUE if pattern is not None and any(pattern.search(line) for line in segment.lines) else 0.0
 
 
-def _order_before(segments: list[Segment]) -> int:
+def _order_before(segments: list[Segment], condition: bool) -> int:
     for segment in reversed(segments):
-        if segment.name and (order := section_order(segment.name)) is not None:
+        if segment.name and (order := section_order(segment.name, condition)) is not None:
             return order
     return -1
 
 
-def _order_after(segments: list[Segment]) -> int:
+def _order_after(segments: list[Segment], condition: bool) -> int:
     for segment in segments:
-        if segment.name and (order := section_order(segment.name)) is not None:
+        if segment.name and (order := section_order(segment.name, condition)) is not None:
             return order
-    return len(SECTION_NAMES)
+    return len(template_sections(condition))

@@ -13,7 +13,7 @@ from collections import Counter
 
 from pipeline.assemble import GAP, HEADING, ITEM, TEXT, Block, Draft
 from pipeline.header import is_category_line, is_site_line, is_system_line, read_breadcrumb
-from pipeline.sections import section_for_heading
+from pipeline.sections import is_condition_page, section_for_heading
 from pipeline.titles import restates_title
 
 # How far into the page the header (site line, breadcrumb, title, system line) may reach.
@@ -28,9 +28,11 @@ def read_text(text: str) -> Draft:
     """Split a text dump into header (title, system line, breadcrumb) and body blocks."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = [_unmark(line) for line in text.split("\n")]
-    draft, header = _read_header(lines)
+    condition = is_condition_page(_heading_text(line) for line in lines)
+    draft, header = _read_header(lines, condition)
+    draft.condition = condition
     body = [line for index, line in enumerate(lines) if index not in header]
-    draft.blocks = _body_blocks(body, _usual_gap(lines))
+    draft.blocks = _body_blocks(body, _usual_gap(lines, condition), condition)
     return draft
 
 
@@ -40,7 +42,12 @@ def _unmark(line: str) -> str:
     return _LINK.sub(r"\1", _EMPHASIS.sub(r"\2", line))
 
 
-def _read_header(lines: list[str]) -> tuple[Draft, set[int]]:
+def _heading_text(line: str) -> str:
+    match = _MARKDOWN_HEADING.match(line.strip())
+    return match.group("text") if match else line.strip()
+
+
+def _read_header(lines: list[str], condition: bool) -> tuple[Draft, set[int]]:
     """Find the title, system line and breadcrumb before the first section heading.
 
     Returns the draft and the indexes of the lines that were header; any other line before
@@ -54,9 +61,8 @@ def _read_header(lines: list[str]) -> tuple[Draft, set[int]]:
         if not stripped:
             continue
         seen += 1
-        heading = _MARKDOWN_HEADING.match(stripped)
-        text = heading.group("text") if heading else stripped
-        if section_for_heading(text) or seen > _HEADER_LINES:
+        text = _heading_text(stripped)
+        if section_for_heading(text, condition) or seen > _HEADER_LINES:
             break
         if is_site_line(text) or (draft.system_line and is_category_line(text)):
             header.add(index)
@@ -74,20 +80,34 @@ def _read_header(lines: list[str]) -> tuple[Draft, set[int]]:
     return draft, header
 
 
-def _usual_gap(lines: list[str]) -> int:
-    """The number of blank lines that usually separates two blocks on this page (0 or 1)."""
+def _usual_gap(lines: list[str], condition: bool) -> int:
+    """The most blank lines that separate two blocks of one section on this page.
+
+    The page's own headings tell: the blank lines that stand before a heading separate
+    sections, so no more than that separates paragraphs, and a longer run is where a heading
+    was dropped (headless pages). Without a heading, a blank line is a paragraph break: on
+    blank-line pages whose list items follow each other with single newlines, the most common
+    run is zero, and reading every paragraph break as a lost heading scattered the page's last
+    sections into "unplaced" (issue 12).
+    """
+    before_headings: Counter[int] = Counter()
     runs: Counter[int] = Counter()
     blank = 0
     for line in lines:
-        if line.strip():
-            runs[blank] += 1
-            blank = 0
-        else:
+        if not line.strip():
             blank += 1
-    return runs.most_common(1)[0][0] if runs else 0
+            continue
+        runs[blank] += 1
+        if _classify(line, condition).kind == HEADING:
+            before_headings[blank] += 1
+        blank = 0
+    if before_headings:
+        # On a tie, the longer run: a heading may sit right under a paragraph now and then.
+        return max(before_headings, key=lambda run: (before_headings[run], run))
+    return max(1, runs.most_common(1)[0][0]) if runs else 0
 
 
-def _body_blocks(lines: list[str], usual_gap: int) -> list[Block]:
+def _body_blocks(lines: list[str], usual_gap: int, condition: bool) -> list[Block]:
     """Classify each line; a run of blank lines longer than usual marks a lost heading."""
     blocks: list[Block] = []
     blank = 0
@@ -98,14 +118,14 @@ def _body_blocks(lines: list[str], usual_gap: int) -> list[Block]:
         if blank > usual_gap and blocks:
             blocks.append(Block(GAP, ""))
         blank = 0
-        blocks.append(_classify(line))
+        blocks.append(_classify(line, condition))
     return blocks
 
 
-def _classify(line: str) -> Block:
+def _classify(line: str, condition: bool) -> Block:
     if match := _MARKDOWN_HEADING.match(line):
         return Block(HEADING, match.group("text"), len(match.group("hashes")))
-    if section_for_heading(line):
+    if section_for_heading(line, condition):
         return Block(HEADING, line.strip(), 2)
     if match := _ITEM.match(line):
         depth = len(match.group("indent").expandtabs(4)) // 2
