@@ -29,6 +29,10 @@ TEXT = "text"
 ITEM = "item"
 GAP = "gap"  # a run of blank lines where a heading was dropped (headless pages)
 # "####" inside a line: the mark of a heading the site ran into the line before (issue 12).
+# "(HCPCS Code: J9229)", "(code 45380)": a code written beside a name, labelled as one.
+_CODE_MENTION = re.compile(
+    r"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\)", re.IGNORECASE
+)
 _STRAY_HASHES = re.compile(r"(?:^|\s)#{2,6}(?=\s|$)")
 
 class PageParseError(ValueError):
@@ -61,24 +65,28 @@ def assemble(draft: Draft, source: str) -> CodePage:
     """Group blocks into sections, read labels, and identify the code."""
     template = template_sections(draft.condition)
     url = draft.url or url_from_path(source)
-    placed = place_segments(_segments(draft.blocks, draft.condition), draft.condition)
+    # A page whose headings were all lost is one run of parts, the first being the name block.
+    headless = not any(block.kind == HEADING for block in draft.blocks)
+    placed = place_segments(_segments(draft.blocks, draft.condition, headless), draft.condition)
     sections = _merge(placed.segments)
-    if not any(s.name in template for s in sections):
+    if headless or not any(s.name in template for s in sections):
         reason = not_a_code_page(draft.title or "", [s.text for s in sections])
-        if reason != NO_SECTIONS:
-            raise PageParseError(reason)
-        # Every heading was lost: a page with a code and text is still a code page, whose parts
-        # are placed by their order and labels alone, the first being the name block (issue 12).
-        placed = place_segments(_segments(draft.blocks, draft.condition, headless=True), draft.condition)
-        sections = _merge(placed.segments)
-        if _identify(draft, url, source, sections) is None or not any(s.name in template for s in sections):
+        # Without headings, a page with a code and text is still a code page (issue 12).
+        if (
+            not headless
+            or reason != NO_SECTIONS
+            or not any(s.name in template for s in sections)
+            or _identify(draft, url, source, sections) is None
+        ):
             raise PageParseError(reason)
     # The page's own code, from where it was found, tells a code in the title from an
     # abbreviation in parentheses ("(A1C)").
     known = _identify(draft, url, source, [])
     hint = url_slug(url, source)
+    # A page saved without its title line is titled by its address, the site's title in slug form.
+    raw_title = draft.title or (slug_words(hint).capitalize() if hint else "")
     title = read_title(
-        draft.title or "", hint, known.code if known else draft.breadcrumb[1], name_capped(url, source, SLUG_CAP)
+        raw_title, hint, known.code if known else draft.breadcrumb[1], name_capped(draft.url, source, SLUG_CAP)
     )
     identity = _identify(draft, url, source, sections, title.code)
     if identity is None:
@@ -86,10 +94,10 @@ def assemble(draft: Draft, source: str) -> CodePage:
     if not title.text:
         raise PageParseError("no title found")
     notes = list(draft.notes)
-    alt_names = _alt_names(sections)
+    alt_names = _alt_names(sections, identity.code)
     if title.truncated:
         notes.append("title truncated")
-        if hint:
+        if hint and draft.title:
             # The slug spells the whole title: keep its words searchable (issue 3, variation 5).
             alt_names = (*alt_names, slug_words(hint))
     if placed.recovered:
@@ -124,17 +132,30 @@ def _identify(
     )
 
 
-def _alt_names(sections: list[Section]) -> tuple[str, ...]:
+def _alt_names(sections: list[Section], code: str) -> tuple[str, ...]:
+    """The names listed under the alternative-name labels, without any code written beside them."""
     return tuple(
         dict.fromkeys(
-            name.strip()
+            bare
             for s in sections
             for label in s.labels
             if label.name in ALT_NAME_LABELS
             for name in re.split(r";\s*|\n", label.text)
-            if name.strip()
+            if (bare := _without_code(name, code))
         )
     )
+
+
+def _without_code(name: str, code: str) -> str:
+    """"Walker (HCPCS Code: E0135)", "Walker (E0135)", "E0135 - Walker" -> "Walker": a code is
+    not a name. Other parentheses ("(A1C)") are the name's own."""
+    name = _CODE_MENTION.sub("", name)
+    for form in dict.fromkeys((code, code.replace(".", ""))):
+        page_code = re.escape(form)
+        name = re.sub(
+            rf"^{page_code}\b\s*[-–—:]?\s*|\s*\(?\b{page_code}\)?$", "", name, flags=re.IGNORECASE
+        )
+    return name.strip().rstrip(".,;").strip()
 
 
 def _merge(segments: list[Segment]) -> list[Section]:

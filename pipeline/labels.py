@@ -90,6 +90,8 @@ def _label_start(text: str, colon: int) -> int | None:
     if text.count("(", 0, colon) > text.count(")", 0, colon):
         return None
     since = text.rfind(":", 0, colon) + 1
+    if since == 0 and read_label(text[: colon + 1]) is not None:
+        return None  # the line's own label ("Lung Function Testing:"), not one run on after an item
     words = list(_WORD.finditer(text, since, colon))[-MAX_LABEL_WORDS:]
     for word in words:
         label = text[word.start() : colon]

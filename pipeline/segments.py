@@ -25,12 +25,13 @@ UNPLACED = "unplaced"
 # more than joining it to the section before (a blank run inside a section), which is worth
 # more than leaving it unplaced; each label counts for the section it belongs to and against
 # any other; a free section passed over costs a little, so that parts fill the first free ones.
-_ASSIGN = 1.0
-_CONTINUE = 0.0
-_LEAVE = -0.5
-_LABEL_VOTE = 2.0
-_CUE = 0.5
-_SKIP = 0.1
+# Whole numbers, so that equal choices tie exactly and the earlier sections win.
+_ASSIGN = 10
+_CONTINUE = 0
+_LEAVE = -5
+_LABEL_VOTE = 20
+_CUE = 5
+_SKIP = 1
 # Words that the short prose sections of the template are made of.
 _CUES = {
     "duration": re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?)\b", re.IGNORECASE),
@@ -105,11 +106,11 @@ def _place_run(run: list[Segment], free: list[str], previous: str | None, bounde
     before it, or stays unplaced. Dynamic programming over (parts placed, free sections used).
     """
     # best[j]: (score, names) with the first j free sections used or passed over.
-    best: dict[int, tuple[float, list[str | None]]] = {0: (0.0, [])}
+    best: dict[int, tuple[int, list[str | None]]] = {0: (0, [])}
     for segment in run:
-        step: dict[int, tuple[float, list[str | None]]] = {}
+        step: dict[int, tuple[int, list[str | None]]] = {}
 
-        def offer(j: int, score: float, names: list[str | None]) -> None:
+        def offer(j: int, score: int, names: list[str | None]) -> None:
             if j not in step or score > step[j][0]:
                 step[j] = (score, names)
 
@@ -124,21 +125,21 @@ def _place_run(run: list[Segment], free: list[str], previous: str | None, bounde
         best = step
     # Sections passed over at the end are missing from the page when a placed section follows;
     # when none follows, the page was most likely cut short there.
-    ranked = sorted(
-        best.items(), key=lambda item: (-(item[1][0] - (_SKIP * (len(free) - item[0]) if bounded else 0)), item[0])
-    )
-    return ranked[0][1][1]
+    def final(j: int) -> int:
+        return best[j][0] - (_SKIP * (len(free) - j) if bounded else 0)
+
+    return best[max(sorted(best), key=final)][1]
 
 
-def _votes(segment: Segment, name: str) -> float:
+def _votes(segment: Segment, name: str) -> int:
     """Each label of the segment that belongs to a section: for `name`, or against it."""
     votes = Counter(LABEL_SECTIONS[label.name] for label in segment.labels if label.name in LABEL_SECTIONS)
     return _LABEL_VOTE * (2 * votes[name] - sum(votes.values()))
 
 
-def _cue(segment: Segment, name: str) -> float:
+def _cue(segment: Segment, name: str) -> int:
     pattern = _CUES.get(name)
-    return _CUE if pattern is not None and any(pattern.search(line) for line in segment.lines) else 0.0
+    return _CUE if pattern is not None and any(pattern.search(line) for line in segment.lines) else 0
 
 
 def _order_before(segments: list[Segment], condition: bool) -> int:

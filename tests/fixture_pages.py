@@ -38,6 +38,19 @@ EXTRA_SAME = [
 # The one container page whose words were changed on purpose (dashes in Windows-1252).
 CHANGED_IN_CONTAINER = "J06.9-acute-upper-respiratory-infection-unspecified"
 
+# Pages written, in our own words, the way the real site renders them (issue 12): each has a
+# reference rendering in site/reference (every heading present, reviewed by hand) and other
+# renderings in the other folders under site/, all of which must give the reference's sections.
+SITE = PAGES / "site"
+SITE_REFERENCE = SITE / "reference"
+# Renderings cut short as real saved pages are (their first ~2,000 characters): the last
+# section they hold, whose text may be cut; the sections after it are not on the page.
+SITE_CUT = {
+    "site/blank-line-lists/hcpcs-E0149.txt": "procedure",
+    "site/headless/hcpcs-E0149.txt": "setting",
+    "site/no-headings/hcpcs-E0149.txt": "duration",
+}
+
 
 def parse(path: Path) -> CodePage:
     return parse_page(path.read_bytes(), str(path.relative_to(PAGES)))
@@ -45,6 +58,14 @@ def parse(path: Path) -> CodePage:
 
 def reference(key: str) -> CodePage:
     return parse(PAGES / REFERENCE / BASES[key])
+
+
+def site_reference(key: str) -> CodePage:
+    return next(page for path in renderings("site/reference") if (page := parse(path)).key == key)
+
+
+def site_renderings() -> list[Path]:
+    return [path for path in renderings("site") if SITE_REFERENCE not in path.parents]
 
 
 def renderings(folder: str) -> list[Path]:

@@ -19,6 +19,7 @@ from fixture_pages import (
 )
 
 from pipeline.batch import parse_input
+from pipeline.parse import parse_page
 
 
 def test_the_reference_renderings_are_the_five_pages() -> None:
@@ -62,16 +63,27 @@ def test_headless_pages_recover_every_section_from_order_and_labels() -> None:
         assert any(note.startswith("sections placed without headings: summary") for note in page.notes)
 
 
-def test_text_that_cannot_be_placed_is_kept_and_reported() -> None:
+def test_a_part_with_two_free_sections_is_placed_by_its_words() -> None:
+    # Setting lost its heading and its text: the Duration paragraph alone stands between
+    # Procedure Description and Personnel, and its words (minutes, days) say which it is.
     page = parse(PAGES / "headless" / "unplaced" / "icd10cm-J06.9.txt")
     expected = reference("icd10cm:J06.9")
-    unplaced = page.section("unplaced")
-    assert unplaced is not None
-    assert unplaced.text == expected.section("duration").text
-    assert page.section("duration") is None and page.section("setting") is None
+    assert page.section("unplaced") is None and page.section("setting") is None
+    placed = {s.name: s.text for s in page.sections}
+    assert placed == {s.name: s.text for s in expected.sections if s.name != "setting"}
+
+
+def test_text_that_cannot_be_placed_is_kept_and_reported() -> None:
+    # The risks part sits where only Summary to Preparation can be: its labels forbid them all.
+    text = (
+        "Walker, folding\nHCPCS code\nName of the Procedure:\nA folding walker (E0135)\n\n\n"
+        "A light frame that folds flat.\n\n\n- Common Risks: Sore wrists.\n- Rare Risks: A fall.\n"
+        "Procedure Description\n- Fitting: The handles are set at wrist height.\n"
+    )
+    page = parse_page(text.encode(), "hcpcs-E0135.txt")
+    assert page.section("summary").text == "A light frame that folds flat."
+    assert page.section("unplaced").text == "Common Risks: Sore wrists.\nRare Risks: A fall."
     assert "unplaced text: 1 block(s) kept in section 'unplaced'" in page.notes
-    placed = {s.name: s.text for s in page.sections if s.name != "unplaced"}
-    assert placed == {s.name: s.text for s in expected.sections if s.name not in ("duration", "setting")}
 
 
 def test_nested_lists_and_their_flattened_siblings_give_one_label() -> None:
