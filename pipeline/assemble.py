@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.consistency import title_matches_content
 from pipeline.identify import Identity, identify, name_capped, url_from_path, url_slug
+from pipeline.labels import LabelReader, split_inline_labels
 from pipeline.records import CodePage, Section
 from pipeline.screen import NO_SECTIONS, not_a_code_page
 from pipeline.sections import (
@@ -20,7 +21,6 @@ from pipeline.sections import (
     slug,
     template_sections,
 )
-from pipeline.labels import LabelReader, split_inline_labels
 from pipeline.segments import UNPLACED, Segment, place_segments
 from pipeline.titles import SLUG_CAP, read_title, slug_words
 
@@ -34,6 +34,7 @@ _CODE_MENTION = re.compile(
     r"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\)", re.IGNORECASE
 )
 _STRAY_HASHES = re.compile(r"(?:^|\s)#{2,6}(?=\s|$)")
+
 
 class PageParseError(ValueError):
     """A page that cannot become a record; the message is the rejection reason."""
@@ -86,7 +87,10 @@ def assemble(draft: Draft, source: str) -> CodePage:
     # A page saved without its title line is titled by its address, the site's title in slug form.
     raw_title = draft.title or (slug_words(hint).capitalize() if hint else "")
     title = read_title(
-        raw_title, hint, known.code if known else draft.breadcrumb[1], name_capped(draft.url, source, SLUG_CAP)
+        raw_title,
+        hint,
+        known.code if known else draft.breadcrumb[1],
+        name_capped(draft.url, source, SLUG_CAP),
     )
     identity = _identify(draft, url, source, sections, title.code)
     if identity is None:
@@ -147,14 +151,15 @@ def _alt_names(sections: list[Section], code: str) -> tuple[str, ...]:
 
 
 def _without_code(name: str, code: str) -> str:
-    """"Walker (HCPCS Code: E0135)", "Walker (E0135)", "E0135 - Walker" -> "Walker": a code is
-    not a name. Other parentheses ("(A1C)") are the name's own."""
+    """A name without the page's code beside it: a code is not a name.
+
+    "Walker (HCPCS Code: E0135)", "Walker (E0135)" and "E0135 - Walker" give "Walker"; other
+    parentheses ("(A1C)") are the name's own.
+    """
     name = _CODE_MENTION.sub("", name)
     for form in dict.fromkeys((code, code.replace(".", ""))):
         page_code = re.escape(form)
-        name = re.sub(
-            rf"^{page_code}\b\s*[-–—:]?\s*|\s*\(?\b{page_code}\)?$", "", name, flags=re.IGNORECASE
-        )
+        name = re.sub(rf"^{page_code}\b\s*[-–—:]?\s*|\s*\(?\b{page_code}\)?$", "", name, flags=re.IGNORECASE)
     return name.strip().rstrip(".,;").strip()
 
 
@@ -186,7 +191,9 @@ def _segments(blocks: list[Block], condition: bool, headless: bool = False) -> l
         ):
             if reader:
                 reader.close()
-            name = None if block.kind == GAP else section_for_heading(block.text, condition) or slug(block.text)
+            name = (
+                None if block.kind == GAP else section_for_heading(block.text, condition) or slug(block.text)
+            )
             heading = "" if block.kind == GAP else _clean_heading(block.text)
             segments.append(Segment(name, heading))
             reader = LabelReader(segments[-1])

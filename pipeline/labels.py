@@ -90,12 +90,15 @@ def _label_start(text: str, colon: int) -> int | None:
     if text.count("(", 0, colon) > text.count(")", 0, colon):
         return None
     since = text.rfind(":", 0, colon) + 1
-    if since == 0 and read_label(text[: colon + 1]) is not None:
-        return None  # the line's own label ("Lung Function Testing:"), not one run on after an item
     words = list(_WORD.finditer(text, since, colon))[-MAX_LABEL_WORDS:]
-    for word in words:
+    for index, word in enumerate(words):
         label = text[word.start() : colon]
         if label[0].isupper() and is_known_label(label):
+            if since == 0 and index and read_label(text[: colon + 1]) is not None:
+                # The line may be one label of its own ("Lung Function Testing:"): a known label
+                # ends it only after a word that ends an item ("… dust allergy Goals:").
+                before = words[index - 1].group()
+                return word.start() if before[0].islower() or before[-1] in ".;,)" else None
             return word.start()
     return None
 

@@ -85,21 +85,37 @@ _LABEL_HEADS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("other_names", ("other alternative alternate", "name"), ""),
     ("also_known_as", ("known aka",), "also as"),
     ("lay_terms", ("lay layman laymans", "term name"), ""),
-    ("symptoms_conditions", ("symptom", "condition sign"), "specific warranting procedure indicating requiring"),
+    (
+        "symptoms_conditions",
+        ("symptom", "condition sign"),
+        "specific warranting procedure indicating requiring",
+    ),
     ("symptoms", ("symptom",), "specific"),
     ("medical_conditions", ("condition problem", "medical address addressed treated problem"), "targeted"),
     ("goals", ("goal outcome objective",), "expected desired main"),
     ("patient_criteria", ("criteria criterion eligibility",), "patient factor selection"),
     ("pre_procedure_instructions", ("pre preprocedure preoperative", "instruction"), "procedure patient"),
-    ("diagnostic_tests", ("test testing",), "diagnostic assessment evaluation pre preoperative additional lab"),
+    (
+        "diagnostic_tests",
+        ("test testing",),
+        "diagnostic assessment evaluation pre preoperative additional lab",
+    ),
     ("tools_equipment", ("tool equipment instrument",), "used needed required supplies material"),
     ("anesthesia_sedation", ("anesthesia anaesthesia",), "sedation type used"),
-    ("healthcare_professionals", ("professional personnel staff provider team",), "healthcare health care involved"),
+    (
+        "healthcare_professionals",
+        ("professional personnel staff provider team",),
+        "healthcare health care involved",
+    ),
     ("common_risks", ("common",), "risk complication side effect include"),
     ("rare_risks", ("rare uncommon serious",), "risk complication side effect include but"),
     ("timeframe_for_benefits", ("timeframe time when", "benefit"), "frame see"),
     ("expected_benefits", ("benefit",), "expected potential key main"),
-    ("post_procedure_care", ("post postprocedure after aftercare", "care instruction aftercare"), "procedure home"),
+    (
+        "post_procedure_care",
+        ("post postprocedure after aftercare", "care instruction aftercare"),
+        "procedure home",
+    ),
     ("recovery_time", ("recovery",), "time period"),
     ("restrictions_follow_up", ("restriction",), "follow up activity"),
     ("other_treatments", ("other alternative", "treatment option therapy"), ""),
@@ -110,7 +126,9 @@ _LABEL_HEADS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 # Abbreviations of a label that no head word can tell.
 _LABEL_ABBREVIATIONS = {"aka": "also_known_as", "a_k_a": "also_known_as"}
 # Words that join a label's words and say nothing about it.
-_LABEL_JOINERS = frozenset({"or", "and", "the", "of", "for", "a", "an", "to", "s", "it", "its", "with", "in", "on"})
+_LABEL_JOINERS = frozenset(
+    {"or", "and", "the", "of", "for", "a", "an", "to", "s", "it", "its", "with", "in", "on"}
+)
 
 
 def _label_word(word: str) -> str:
@@ -133,9 +151,11 @@ def _fold_label(words: list[str]) -> str | None:
 
 
 _LABEL_HEAD_SETS = tuple(
-    (key, tuple(frozenset(map(_label_word, g.split())) for g in groups), frozenset(
-        _label_word(w) for w in (" ".join(groups) + " " + others).split()
-    ))
+    (
+        key,
+        tuple(frozenset(map(_label_word, g.split())) for g in groups),
+        frozenset(_label_word(w) for w in (" ".join(groups) + " " + others).split()),
+    )
     for key, groups, others in _LABEL_HEADS
 )
 

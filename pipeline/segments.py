@@ -109,20 +109,19 @@ def _place_run(run: list[Segment], free: list[str], previous: str | None, bounde
     best: dict[int, tuple[int, list[str | None]]] = {0: (0, [])}
     for segment in run:
         step: dict[int, tuple[int, list[str | None]]] = {}
-
-        def offer(j: int, score: int, names: list[str | None]) -> None:
-            if j not in step or score > step[j][0]:
-                step[j] = (score, names)
-
         for j, (score, names) in sorted(best.items()):
             last = free[j - 1] if j else previous
+            choices: list[tuple[int, int, str | None]] = [(j, _LEAVE, None)]  # (sections used, gain, name)
             if last is not None:
-                offer(j, score + _CONTINUE + _votes(segment, last), [*names, last])
-            offer(j, score + _LEAVE, [*names, None])
+                choices.insert(0, (j, _CONTINUE + _votes(segment, last), last))
             for k in range(j, len(free)):
                 fit = _ASSIGN + _votes(segment, free[k]) + _cue(segment, free[k]) - _SKIP * (k - j)
-                offer(k + 1, score + fit, [*names, free[k]])
+                choices.append((k + 1, fit, free[k]))
+            for used, gain, name in choices:
+                if used not in step or score + gain > step[used][0]:
+                    step[used] = (score + gain, [*names, name])
         best = step
+
     # Sections passed over at the end are missing from the page when a placed section follows;
     # when none follows, the page was most likely cut short there.
     def final(j: int) -> int:

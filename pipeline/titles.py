@@ -73,7 +73,11 @@ def _is_leading_code(token: str, known_code: str | None) -> bool:
 
 def _is_long_code(token: str) -> bool:
     """A code shape no abbreviation has: five or more characters with a digit, or a dotted code."""
-    return infer_system(token) is not None and any(c.isdigit() for c in token) and (len(token) >= 5 or "." in token)
+    return (
+        infer_system(token) is not None
+        and any(c.isdigit() for c in token)
+        and (len(token) >= 5 or "." in token)
+    )
 
 
 def slug_words(slug: str) -> str:

@@ -85,7 +85,9 @@ def test_every_site_fixture_section_is_recovered() -> None:
     misses = []
     for path in site_renderings():
         name, page = str(path.relative_to(PAGES)), parse(path)
-        misses += [f"{name}: {s}" for s, found in _outcomes(name, page, site_reference(page.key)) if not found]
+        misses += [
+            f"{name}: {s}" for s, found in _outcomes(name, page, site_reference(page.key)) if not found
+        ]
         assert page.section("unplaced") is None, name
     assert len(site_renderings()) >= 8
     assert not misses
@@ -101,5 +103,7 @@ def _outcomes(name: str, page: CodePage, expected_page: CodePage) -> list[tuple[
         found = page.section(section.name)
         text = found.text if found is not None else ""
         cut = SITE_CUT.get(name) == section.name
-        outcomes.append((section.name, text == section.text or (cut and text != "" and section.text.startswith(text))))
+        outcomes.append(
+            (section.name, text == section.text or (cut and text != "" and section.text.startswith(text)))
+        )
     return outcomes

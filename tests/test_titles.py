@@ -21,12 +21,34 @@ from pipeline.titles import Title, read_title, restates_title
         ("Colon, biopsy", "colon-biopsy-single", None, Title("Colon, biopsy…", truncated=True)),
         ("Colonoscopy, flexible", "colonoscopy-flexible", None, Title("Colonoscopy, flexible")),
         ("Colonoscopy, flexible", "something-else-entirely", None, Title("Colonoscopy, flexible")),
+        ("Hemoglobin; glycosylated (A1C)", None, "83036", Title("Hemoglobin; glycosylated (A1C)")),
+        ("Dextrose in water (D5W)", None, None, Title("Dextrose in water (D5W)")),
+        ("Walker, folding (E0135)", None, "E0135", Title("Walker, folding", "E0135")),
+        ("Ambulance, life support (ALS)", None, "A0426", Title("Ambulance, life support (ALS)")),
     ],
     ids=["markdown-code", "labelled-code", "breadcrumb-code", "short-icd-breadcrumb", "a1c-is-a-word",
-         "ellipsis", "mid-word-against-slug", "whole-word-cut", "whole-slug", "unrelated-slug"],
+         "ellipsis", "mid-word-against-slug", "whole-word-cut", "whole-slug", "unrelated-slug",
+         "abbreviation-in-parentheses", "short-code-shape-in-parentheses", "own-code-in-parentheses",
+         "als"],
 )  # fmt: skip
 def test_read_title(raw: str, slug: str | None, known: str | None, expected: Title) -> None:
     assert read_title(raw, slug, known) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "capped", "truncated"),
+    [
+        ("Enteral formula, nutritionally complete with intact nutri", True, True),
+        ("Enteral formula, nutritionally complete with intact nutri", False, False),
+        ("Enteral formula, nutritionally complete with intact nutrients, per 100 calories", True, False),
+    ],
+    ids=["ends-where-the-capped-name-ends", "name-not-capped", "runs-on-past-the-capped-name"],
+)
+def test_a_title_ending_where_a_capped_file_name_ends_is_truncated(
+    raw: str, capped: bool, truncated: bool
+) -> None:
+    slug = "enteral-formula-nutritionally-complete-with-intact-nutri"
+    assert read_title(raw, slug, "B4150", capped).truncated is truncated
 
 
 @pytest.mark.parametrize(
@@ -50,3 +72,11 @@ def test_header_lines() -> None:
         "Cane, includes canes of all materials (E0100)", "Cane, includes canes of all materials"
     )
     assert not restates_title("Supply and fitting of a cane", "Cane, includes canes of all materials")
+    # Restated with an abbreviation added and the code: still the title (issue 12).
+    assert restates_title(
+        "Ankle Foot Orthosis (AFO), Plastic, Prefabricated (L1930)",
+        "Ankle foot orthosis, plastic, prefabricated",
+    )
+    assert not restates_title(
+        "Ankle brace fitted by an orthotist", "Ankle foot orthosis, plastic, prefabricated"
+    )
