@@ -67,8 +67,13 @@ def assemble(draft: Draft, source: str) -> CodePage:
     template = template_sections(draft.condition)
     url = draft.url or url_from_path(source)
     # A page whose headings were all lost is one run of parts, the first being the name block.
-    headless = not any(block.kind == HEADING for block in draft.blocks)
-    placed = place_segments(_segments(draft.blocks, draft.condition, headless), draft.condition)
+    headings = [block for block in draft.blocks if block.kind == HEADING]
+    headless = not headings
+    # Text before the first heading is the name block when that heading comes after it in the
+    # template ("Name of the Procedure" was lost): a part to place. Else it is an `intro`.
+    first = section_for_heading(headings[0].text, draft.condition) if headings else None
+    lead_is_part = headless or (first is not None and first != "name")
+    placed = place_segments(_segments(draft.blocks, draft.condition, lead_is_part), draft.condition)
     sections = _merge(placed.segments)
     if headless or not any(s.name in template for s in sections):
         reason = not_a_code_page(draft.title or "", [s.text for s in sections])
@@ -176,11 +181,11 @@ def _merge(segments: list[Segment]) -> list[Section]:
     return [Section(s.name or "", "\n".join(s.lines), tuple(s.labels), s.heading) for s in by_name.values()]
 
 
-def _segments(blocks: list[Block], condition: bool, headless: bool = False) -> list[Segment]:
+def _segments(blocks: list[Block], condition: bool, lead_is_part: bool = False) -> list[Segment]:
     """Split blocks at headings and gaps, reading labels inside each part.
 
-    Text before the first heading is an `intro` section of its own, or, on a page whose
-    headings were all lost (`headless`), a part to be placed like any other.
+    Text before the first heading is an `intro` section of its own, or, when `lead_is_part`
+    (its heading was lost), a part to be placed like any other.
     """
     segments: list[Segment] = []
     reader: LabelReader | None = None
@@ -201,7 +206,7 @@ def _segments(blocks: list[Block], condition: bool, headless: bool = False) -> l
             continue
         if reader is None:
             # Text before the first heading: kept, under a section of its own.
-            segments.append(Segment(None if headless else "intro", ""))
+            segments.append(Segment(None if lead_is_part else "intro", ""))
             reader = LabelReader(segments[-1])
         if block.kind == HEADING:
             # An unknown heading below the section's own level names a label of the section.

@@ -78,6 +78,14 @@ def test_a_page_with_a_code_and_text_but_no_heading_is_a_code_page() -> None:
     assert [s.name for s in page.sections] == [s.name for s in expected.sections][:7]
 
 
+def test_a_page_that_lost_only_its_name_heading_keeps_its_name_block() -> None:
+    page = parse(SITE / "lost-name-heading" / "hcpcs-E0149.txt")
+    expected = site_reference(WALKER)
+    assert page.section("intro") is None
+    assert page.section("name").text == expected.section("name").text
+    assert page.alt_names == expected.alt_names
+
+
 def test_text_without_a_code_or_a_heading_is_not_a_code_page() -> None:
     text = b"Shopping list\n\nMilk and bread.\n\n\nCall the plumber about the sink.\n"
     with pytest.raises(ValueError, match="none of the code page's sections found"):
