@@ -33,6 +33,8 @@ GAP = "gap"  # a run of blank lines where a heading was dropped (headless pages)
 _CODE_MENTION = re.compile(
     r"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\)", re.IGNORECASE
 )
+# A system's name before a code ("HCPCS Code G8730", "CPT 45380").
+_SYSTEM_WORD = r"(?:(?:HCPCS|CPT4?|ICD-?10(?:-?CM)?|ICD)\s+)"
 _STRAY_HASHES = re.compile(r"(?:^|\s)#{2,6}(?=\s|$)")
 
 
@@ -158,13 +160,15 @@ def _alt_names(sections: list[Section], code: str) -> tuple[str, ...]:
 def _without_code(name: str, code: str) -> str:
     """A name without the page's code beside it: a code is not a name.
 
-    "Walker (HCPCS Code: E0135)", "Walker (E0135)" and "E0135 - Walker" give "Walker"; other
-    parentheses ("(A1C)") are the name's own.
+    "Walker (HCPCS Code: E0135)", "Walker (E0135)", "E0135 - Walker" and "HCPCS Code E0135 -
+    Walker" give "Walker"; other parentheses ("(A1C)") are the name's own.
     """
     name = _CODE_MENTION.sub("", name)
     for form in dict.fromkeys((code, code.replace(".", ""))):
-        page_code = re.escape(form)
-        name = re.sub(rf"^{page_code}\b\s*[-–—:]?\s*|\s*\(?\b{page_code}\)?$", "", name, flags=re.IGNORECASE)
+        mention = rf"{_SYSTEM_WORD}?(?:codes?\s*[:#]?\s*)?{re.escape(form)}\b"
+        name = re.sub(
+            rf"^{mention}\s*[-–—:]?\s*|\s*[-–—,:]?\s*\(?{mention}\)?$", "", name, flags=re.IGNORECASE
+        )
     return name.strip().rstrip(".,;").strip()
 
 

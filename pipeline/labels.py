@@ -95,10 +95,11 @@ def _label_start(text: str, colon: int) -> int | None:
         label = text[word.start() : colon]
         if label[0].isupper() and is_known_label(label):
             if since == 0 and index and read_label(text[: colon + 1]) is not None:
-                # The line may be one label of its own ("Lung Function Testing:"): a known label
-                # ends it only after a word that ends an item ("… dust allergy Goals:").
+                # The line may be one label of its own ("Lung Function Testing:"): a one-word
+                # known label ends it only after a word that ends an item ("… allergy Goals:").
                 before = words[index - 1].group()
-                return word.start() if before[0].islower() or before[-1] in ".;,)" else None
+                ends_item = before[0].islower() or before[-1] in ".;,)"
+                return word.start() if ends_item or len(label.split()) > 1 else None
             return word.start()
     return None
 

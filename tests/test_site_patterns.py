@@ -147,12 +147,14 @@ def test_labels_run_into_lines_give_the_reference_record() -> None:
         ("Tools and Equipment: Walker, glide caps.", ["Tools and Equipment: Walker, glide caps."]),
         ("Technical or Medical Terms: Gait frame", ["Technical or Medical Terms: Gait frame"]),
         ("Lung Function Testing: The patient blows.", ["Lung Function Testing: The patient blows."]),
+        ("Foam Dressing Care Common name(s): Pad", ["Foam Dressing Care", "Common name(s): Pad"]),
         ("Asthma and dust allergy Goals:", ["Asthma and dust allergy", "Goals:"]),
         ("Walks well. Tools and Equipment: A frame.", ["Walks well.", "Tools and Equipment: A frame."]),
         ("Common name: Rollator Technical term: Frame", ["Common name: Rollator", "Technical term: Frame"]),
         ("A (Common names: rollator; Medical term: x)", ["A (Common names: rollator; Medical term: x)"]),
     ],
-    ids=["tools-and-equipment", "technical-or-medical", "own-label", "label-at-end", "label-inside",
+    ids=["tools-and-equipment", "technical-or-medical", "own-label", "name-run-into-label", "label-at-end",
+         "label-inside",
          "two-name-labels", "inside-parentheses"],
 )  # fmt: skip
 def test_labels_inside_lines(line: str, pieces: list[str]) -> None:
@@ -206,6 +208,15 @@ def test_a_value_is_never_a_code_fragment() -> None:
     assert page.key == "hcpcs:E0135"
     assert _labels(page, "name") == {"technical_terms": "Folding frame (HCPCS Code: E0135)"}
     assert page.alt_names == ("Folding frame",)
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["HCPCS Code E0135 - Folding frame", "Folding frame – HCPCS Code E0135", "E0135 - Folding frame"],
+)
+def test_the_pages_code_beside_a_name_is_not_part_of_it(term: str) -> None:
+    text = f"Walker, folding\nHCPCS code\nName of the Procedure:\nTechnical Term: {term}\nSummary\nA frame.\n"
+    assert parse_page(text.encode(), "hcpcs-E0135.txt").alt_names == ("Folding frame",)
 
 
 # 6. Titles.
