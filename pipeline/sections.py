@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Canonical sections in page order, each with the headings (folded) that name it.
 SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
@@ -144,8 +145,7 @@ def _label_word(word: str) -> str:
 
 def _fold_label(words: list[str]) -> str | None:
     for key, groups, others in _LABEL_HEAD_SETS:
-        heads = [set(group) for group in groups]
-        if all(any(w in group for w in words) for group in heads) and all(w in others for w in words):
+        if all(w in others for w in words) and all(not group.isdisjoint(words) for group in groups):
             return key
     return None
 
@@ -231,6 +231,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold_heading(text)).strip("_") or "untitled"
 
 
+@lru_cache(maxsize=4096)
 def label_key(label: str) -> str:
     """Normalize a label's wording ("Common Name(s)", "Common names:" -> "common_names").
 

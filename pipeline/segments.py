@@ -108,14 +108,16 @@ def _place_run(run: list[Segment], free: list[str], previous: str | None, bounde
     # best[j]: (score, names) with the first j free sections used or passed over.
     best: dict[int, tuple[int, list[str | None]]] = {0: (0, [])}
     for segment in run:
+        votes = _label_votes(segment)
+        cues = {name: _cue(segment, name) for name in free}
         step: dict[int, tuple[int, list[str | None]]] = {}
         for j, (score, names) in sorted(best.items()):
             last = free[j - 1] if j else previous
             choices: list[tuple[int, int, str | None]] = [(j, _LEAVE, None)]  # (sections used, gain, name)
             if last is not None:
-                choices.insert(0, (j, _CONTINUE + _votes(segment, last), last))
+                choices.insert(0, (j, _CONTINUE + _votes(votes, last), last))
             for k in range(j, len(free)):
-                fit = _ASSIGN + _votes(segment, free[k]) + _cue(segment, free[k]) - _SKIP * (k - j)
+                fit = _ASSIGN + _votes(votes, free[k]) + cues[free[k]] - _SKIP * (k - j)
                 choices.append((k + 1, fit, free[k]))
             for used, gain, name in choices:
                 if used not in step or score + gain > step[used][0]:
@@ -130,10 +132,14 @@ def _place_run(run: list[Segment], free: list[str], previous: str | None, bounde
     return best[max(sorted(best), key=final)][1]
 
 
-def _votes(segment: Segment, name: str) -> int:
-    """Each label of the segment that belongs to a section: for `name`, or against it."""
-    votes = Counter(LABEL_SECTIONS[label.name] for label in segment.labels if label.name in LABEL_SECTIONS)
-    return _LABEL_VOTE * (2 * votes[name] - sum(votes.values()))
+def _label_votes(segment: Segment) -> Counter[str]:
+    """How many of the segment's labels belong to each section."""
+    return Counter(LABEL_SECTIONS[label.name] for label in segment.labels if label.name in LABEL_SECTIONS)
+
+
+def _votes(votes: Counter[str], name: str) -> int:
+    """Each label that belongs to a section counts for `name`, or against it."""
+    return _LABEL_VOTE * (2 * votes[name] - votes.total())
 
 
 def _cue(segment: Segment, name: str) -> int:

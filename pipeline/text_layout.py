@@ -31,8 +31,10 @@ def read_text(text: str) -> Draft:
     condition = is_condition_page(_heading_text(line) for line in lines)
     draft, header = _read_header(lines, condition)
     draft.condition = condition
-    body = [line for index, line in enumerate(lines) if index not in header]
-    draft.blocks = _body_blocks(body, _usual_gap(lines, condition), condition)
+    # Each line is read once: a blank line is None.
+    blocks = [_classify(line, condition) if line.strip() else None for line in lines]
+    body = [block for index, block in enumerate(blocks) if index not in header]
+    draft.blocks = _body_blocks(body, _usual_gap(blocks))
     return draft
 
 
@@ -80,7 +82,7 @@ def _read_header(lines: list[str], condition: bool) -> tuple[Draft, set[int]]:
     return draft, header
 
 
-def _usual_gap(lines: list[str], condition: bool) -> int:
+def _usual_gap(lines: list[Block | None]) -> int:
     """The most blank lines that separate two blocks of one section on this page.
 
     The page's own headings tell: the blank lines that stand before a heading separate
@@ -93,12 +95,12 @@ def _usual_gap(lines: list[str], condition: bool) -> int:
     before_headings: Counter[int] = Counter()
     runs: Counter[int] = Counter()
     blank = 0
-    for line in lines:
-        if not line.strip():
+    for block in lines:
+        if block is None:
             blank += 1
             continue
         runs[blank] += 1
-        if _classify(line, condition).kind == HEADING:
+        if block.kind == HEADING:
             before_headings[blank] += 1
         blank = 0
     if before_headings:
@@ -107,18 +109,18 @@ def _usual_gap(lines: list[str], condition: bool) -> int:
     return max(1, runs.most_common(1)[0][0]) if runs else 0
 
 
-def _body_blocks(lines: list[str], usual_gap: int, condition: bool) -> list[Block]:
-    """Classify each line; a run of blank lines longer than usual marks a lost heading."""
+def _body_blocks(lines: list[Block | None], usual_gap: int) -> list[Block]:
+    """The body's blocks; a run of blank lines longer than usual marks a lost heading."""
     blocks: list[Block] = []
     blank = 0
-    for line in lines:
-        if not line.strip():
+    for block in lines:
+        if block is None:
             blank += 1
             continue
         if blank > usual_gap and blocks:
             blocks.append(Block(GAP, ""))
         blank = 0
-        blocks.append(_classify(line, condition))
+        blocks.append(block)
     return blocks
 
 
