@@ -22,7 +22,7 @@ from pipeline.sections import (
     template_sections,
 )
 from pipeline.segments import UNPLACED, Segment, place_segments
-from pipeline.titles import SLUG_CAP, read_title, slug_words
+from pipeline.titles import SLUG_CAP, Title, read_title, slug_words
 
 HEADING = "heading"
 TEXT = "text"
@@ -87,18 +87,8 @@ def assemble(draft: Draft, source: str) -> CodePage:
             or _identify(draft, url, source, sections) is None
         ):
             raise PageParseError(reason)
-    # The page's own code, from where it was found, tells a code in the title from an
-    # abbreviation in parentheses ("(A1C)").
-    known = _identify(draft, url, source, [])
     hint = url_slug(url, source)
-    # A page saved without its title line is titled by its address, the site's title in slug form.
-    raw_title = draft.title or (slug_words(hint).capitalize() if hint else "")
-    title = read_title(
-        raw_title,
-        hint,
-        known.code if known else draft.breadcrumb[1],
-        name_capped(draft.url, source, SLUG_CAP),
-    )
+    title = _title(draft, url, source, hint)
     identity = _identify(draft, url, source, sections, title.code)
     if identity is None:
         raise PageParseError("no code found (not in URL, file name, breadcrumb, title or page text)")
@@ -126,6 +116,21 @@ def assemble(draft: Draft, source: str) -> CodePage:
         source=source,
         alt_names=alt_names,
         notes=tuple(notes),
+    )
+
+
+def _title(draft: Draft, url: str | None, source: str, hint: str | None) -> Title:
+    """The page's title; a page saved without its title line is titled by its URL slug.
+
+    The page's own code, from where it was found, tells a code written into the title from an
+    abbreviation in parentheses ("(A1C)").
+    """
+    known = _identify(draft, url, source, [])
+    return read_title(
+        draft.title or (slug_words(hint).capitalize() if hint else ""),
+        hint,
+        known.code if known else draft.breadcrumb[1],
+        name_capped(draft.url, source, SLUG_CAP),
     )
 
 

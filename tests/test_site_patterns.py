@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from fixture_pages import PAGES, SITE, parse, site_reference
 
+from pipeline.identify import url_from_path
 from pipeline.labels import is_sentence, read_label, split_inline_labels
 from pipeline.parse import parse_page
 from pipeline.records import CodePage
@@ -265,6 +266,23 @@ def test_a_page_saved_under_the_sites_address_gets_that_url() -> None:
     assert page.url == "https://genhealth.example/code/cpt4/83036-hemoglobin-glycosylated-a1c"
     assert parse(SITE / "reference" / "cpt4-83036.txt").url is None
     assert parse(PAGES / "systems" / "code" / "cpt4" / "45380.txt").url is None  # no host in the path
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        (
+            "mirror/genhealth.ai/code/hcpcs/A0304-ambulance.txt",
+            "https://genhealth.ai/code/hcpcs/A0304-ambulance",
+        ),
+        ("pages.zip#www.site.example/code/cpt4/83036.html", "https://www.site.example/code/cpt4/83036"),
+        ("tests/pages/systems/code/cpt4/45380.txt", None),
+        ("saves/v1.2/code/cpt4/45380.txt", None),
+    ],
+    ids=["mirror", "archive-member", "no-host", "version-folder"],
+)
+def test_a_mirrored_path_gives_the_address(path: str, url: str | None) -> None:
+    assert url_from_path(path) == url
 
 
 # The condition template of ICD-10-CM pages.
