@@ -118,7 +118,7 @@ def reindex(
             raise IndexMissingError(f"no index at {index_dir}")  # a first ingest that failed
         if damage and not full:
             raise IndexCorruptError(damage)
-        sources = named or meta.get("sources") or _recorded_sources(index_dir, live)
+        sources = named or (meta.get("sources") if not damage else _recorded_sources(index_dir, live))
         if not sources:
             raise NoSourcesError(f"no sources recorded for index {index_dir}: name the folders to reindex")
         listing = find_inputs(sources, skip_index_folders(index_dir))
