@@ -1,13 +1,16 @@
 """The `medcodes` command: a thin click shell over the pipeline, index and queries APIs.
 
 Exit codes: 0 success; 1 error; 2 usage error or unusable query; 3 finished, but some inputs
-were rejected (see --report); 75 the index is locked by another writer.
+were rejected (see --report); 75 the index is locked by another writer; 141 standard output
+was closed by its reader.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -40,6 +43,7 @@ from queries.eval_report import format_comparison, format_worst, scores_to_dict
 from queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
 from queries.parse import QuerySyntaxError
 from queries.present import FORMATS, format_page, format_result, format_results, format_stats, page_to_json
+from queries.query_file import QueryFileError, read_query_lines
 from queries.search import Searcher, SearchResult
 
 if TYPE_CHECKING:
@@ -49,6 +53,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_REJECTED = 3
 EXIT_BUSY = 75
+# Standard output was closed by its reader (`| head`): the status a shell gives a process that
+# SIGPIPE ended, 128 + 13, so that `set -o pipefail` scripts see what other Unix tools report.
+EXIT_CLOSED_STDOUT = 141
 
 
 class QueryError(click.ClickException):
@@ -90,7 +97,28 @@ def parse_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; a command whose standard output is closed by its reader ends quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _end_on_closed_stdout()
+
+
+def _end_on_closed_stdout() -> None:
+    """Exit EXIT_CLOSED_STDOUT without a word: what is still buffered goes nowhere, instead of
+    failing again when Python flushes stdout on its way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # stdout is not a file (a test runner's buffer): nothing will flush into a pipe
+    sys.exit(EXIT_CLOSED_STDOUT)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="medcodes")
 def cli() -> None:
     """Full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10)."""
@@ -423,7 +451,7 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 @click.option(
     "--queries",
     "queries_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Answer every line of this file (- for stdin) with one index open.",
 )
 @click.option(
@@ -441,7 +469,7 @@ def search_command(
     systems: tuple[str, ...],
     limit: int,
     offset: int,
-    queries_file: IO[str] | None,
+    queries_file: IO[bytes] | None,
     fmt: str | None,
     as_json: bool,
     facets: bool,
@@ -471,12 +499,13 @@ def search_command(
         click.echo(format_results([result], fmt), nl=False)
 
 
-def _search_batch(searcher: Searcher, lines: IO[str], fmt: str, options: dict[str, Any]) -> None:
+def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> None:
     """One answer per input line, in order, written as soon as it is found; a line that is no
     usable query is answered with its error and the batch goes on."""
     header = True
-    for number, line in enumerate(lines, 1):
-        text = line.rstrip("\r\n")
+    name = getattr(queries, "name", "<stdin>")
+    name = "standard input" if name == "<stdin>" else name
+    for number, text in enumerate(read_query_lines(queries, name), 1):
         try:
             result = searcher.search(text, **options)
         except QuerySyntaxError as err:
@@ -563,6 +592,8 @@ def _errors() -> Iterator[None]:
     """Turn the core's exceptions into one-line `Error:` messages with a hint."""
     try:
         yield
+    except BrokenPipeError:
+        raise  # a closed stdout is no error of ours (_Commands)
     except IndexMissingError as err:
         raise click.ClickException(f"{err} — run medcodes ingest first") from err
     except QuerySyntaxError as err:
@@ -578,6 +609,7 @@ def _errors() -> Iterator[None]:
         MassDeleteError,
         UnreadableSourcesError,
         QrelsError,
+        QueryFileError,
     ) as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:

@@ -108,12 +108,13 @@ def reindex(
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
-    if not named and not holds_index(index_dir):
+    if (dry_run or not named) and not holds_index(index_dir):
         raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
     check_index_folder(index_dir)
     report = ReindexReport(index_dir, dry_run=dry_run)
     with write_lock(index_dir, wait=wait):
         live, meta, damage = _live_state(index_dir)
+        live_name = live.path.name if live is not None else ""
         if live is None and not damage and not named:
             raise IndexMissingError(f"no index at {index_dir}")  # a first ingest that failed
         if damage and not full:
@@ -142,7 +143,7 @@ def reindex(
         report.counts = result.counts
         report.published = result.published
         report.stop_reason = result.stop_reason
-        report.generation = live.path.name if dry_run and live else current_generation(index_dir).path.name
+        report.generation = current_generation(index_dir).path.name if result.published else live_name
     report.doc_count = result.meta.get("doc_count", 0)
     report.seconds = time.monotonic() - started
     return report
