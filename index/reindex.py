@@ -22,6 +22,7 @@ from index.lock import write_lock
 from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
 from index.schema import SCHEMA_VERSION
 from index.store import (
+    REBUILD_HINT,
     Generation,
     IndexCorruptError,
     IndexMissingError,
@@ -160,7 +161,7 @@ def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
     try:
         return live, live.read_meta(), ""
     except FileNotFoundError:
-        return live, {}, f"no metadata in {live.path}"
+        return live, {}, f"no metadata in {live.path} ({REBUILD_HINT})"
     except IndexCorruptError as err:
         return live, {}, str(err)
 
