@@ -27,6 +27,7 @@ from index.check import check_index
 from index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
 from index.reindex import reindex
 from index.store import MANIFEST_FILE, META_FILE, IndexCorruptError, current_generation
+from index.writing import SHARDED_MIN_INPUTS
 from medcodes import cli
 from pipeline.sources import InputError, InputReadError, read_page
 
@@ -142,6 +143,24 @@ def test_an_unreadable_file_keeps_its_pages(user_dir: Path) -> None:
     ingested = as_user("ingest", str(page), "--index", str(index))
     assert ingested.returncode == 1 and "unreadable 1" in ingested.stderr
     assert "hcpcs:C9028" in keys(index)
+
+
+def test_an_unreadable_file_in_a_parallel_build_is_reported(user_dir: Path, generated_corpus: Path) -> None:
+    """A fresh build of many inputs is parsed and indexed by a pool of workers (index.shards):
+    an input a worker cannot read is reported the same way."""
+    pages, index = user_dir / "many", user_dir / "ix"
+    for copy in ("a", "b"):
+        shutil.copytree(generated_corpus, pages / copy)
+    files = sorted(p for p in pages.rglob("*") if p.is_file())
+    assert len(files) >= SHARDED_MIN_INPUTS
+    if os.geteuid() == 0:
+        for path in [pages, *pages.rglob("*")]:
+            os.chown(path, pwd.getpwnam("nobody").pw_uid, pwd.getpwnam("nobody").pw_gid)
+    files[0].chmod(0)
+    result = as_user("ingest", str(pages), "--index", str(index), "--workers", "2", "-v")
+    assert result.returncode == 1, result.stderr
+    assert f"unreadable: {files[0]}: cannot read: Permission denied" in result.stderr
+    assert f"unreadable 1 of {len(files)} inputs" in result.stderr
 
 
 def test_an_emptied_folder_or_a_vanished_mount_point_deletes_nothing(

@@ -14,11 +14,13 @@ import os
 import pwd
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from click.testing import CliRunner
 
 import medcodes
+from pipeline.batch import process_context
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "pages"
 USER = "nobody"
@@ -28,6 +30,11 @@ def warm_up() -> None:
     """One ingest, reindex and search: every module and codec they use is imported."""
     for codec in ("ascii", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "utf-32"):
         "x".encode(codec)
+    # A parallel build's pool and barrier (index.shards) import their parts when first made.
+    context = process_context()
+    context.Barrier(1)
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        pool.submit(os.getpid).result()
     with tempfile.TemporaryDirectory() as tmp:
         index = str(Path(tmp) / "ix")
         runner = CliRunner()
