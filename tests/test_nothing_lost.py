@@ -6,6 +6,7 @@ Real folders, real indexes, real processes. Permission tests run the command as 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pwd
@@ -60,7 +61,9 @@ def user_dir() -> Iterator[Path]:
         try:
             user = pwd.getpwnam("nobody")
         except KeyError:
-            pytest.skip("no user 'nobody' to drop root privileges to")
+            pytest.skip("running as root, and there is no user 'nobody' to drop root privileges to")
+        if reason := cannot_drop_root():
+            pytest.skip(f"running as root without the right to become another user: {reason}")
     base = Path(tempfile.mkdtemp(prefix="medcodes-user-"))
     try:
         shutil.copytree(EXAMPLES, base / "pages")
@@ -74,6 +77,17 @@ def user_dir() -> Iterator[Path]:
             if path.is_dir() and not path.is_symlink():
                 path.chmod(0o755)
         shutil.rmtree(base)
+
+
+@functools.cache
+def cannot_drop_root() -> str:
+    """Why this process cannot give up root for `nobody` ("" when it can), tried in a child."""
+    code = (
+        "import os, pwd; u = pwd.getpwnam('nobody'); "
+        "os.setgroups([]); os.setgid(u.pw_gid); os.setuid(u.pw_uid)"
+    )
+    tried = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return tried.stderr.strip().splitlines()[-1] if tried.returncode else ""
 
 
 def as_user(*args: str) -> subprocess.CompletedProcess[str]:
