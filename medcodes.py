@@ -222,7 +222,7 @@ def _ingest_summary(result: Any, root: Path) -> str:
     "--max-delete",
     "max_delete",
     metavar="N|P%",
-    callback=lambda ctx, param, value: _delete_limit(value),
+    callback=lambda _ctx, _param, value: _delete_limit(value),
     help="Stop (exit 1) rather than delete more than N pages or P% of the index "
     "[default: more than 50 pages and more than 10%].",
 )
@@ -288,6 +288,7 @@ def reindex_command(
 
 
 def _delete_limit(text: str | None) -> DeleteLimit:
+    """--max-delete as a DeleteLimit; the default limit when it is not given."""
     if text is None:
         return DeleteLimit()
     try:
