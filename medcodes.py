@@ -1,13 +1,16 @@
 """The `medcodes` command: a thin click shell over the pipeline, index and queries APIs.
 
 Exit codes: 0 success; 1 error; 2 usage error or unusable query; 3 finished, but some inputs
-were rejected (see --report); 75 the index is locked by another writer.
+were rejected (see --report); 75 the index is locked by another writer; 141 standard output
+was closed by its reader.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -21,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from index.check import check_index
+from index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
 from index.lock import IndexBusyError
 from index.reader import find_pages, index_stats, open_live
 from index.schedule import IntervalError, parse_interval, run_every
@@ -28,7 +32,9 @@ from index.store import (
     IndexCorruptError,
     IndexMissingError,
     NoSourcesError,
+    NotAnIndexError,
     SchemaMismatchError,
+    UnreadableSourcesError,
     resolve_index_dir,
 )
 from pipeline.codes import SYSTEMS
@@ -37,6 +43,7 @@ from queries.eval_report import format_comparison, format_worst, scores_to_dict
 from queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
 from queries.parse import QuerySyntaxError
 from queries.present import FORMATS, format_page, format_result, format_results, format_stats, page_to_json
+from queries.query_file import QueryFileError, read_query_lines
 from queries.search import Searcher, SearchResult
 
 if TYPE_CHECKING:
@@ -46,6 +53,9 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_REJECTED = 3
 EXIT_BUSY = 75
+# Standard output was closed by its reader (`| head`): the status a shell gives a process that
+# SIGPIPE ended, 128 + 13, so that `set -o pipefail` scripts see what other Unix tools report.
+EXIT_CLOSED_STDOUT = 141
 
 
 class QueryError(click.ClickException):
@@ -87,7 +97,28 @@ def parse_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; a command whose standard output is closed by its reader ends quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _end_on_closed_stdout()
+
+
+def _end_on_closed_stdout() -> None:
+    """Exit EXIT_CLOSED_STDOUT without a word: what is still buffered goes nowhere, instead of
+    failing again when Python flushes stdout on its way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # stdout is not a file (a test runner's buffer): nothing will flush into a pipe
+    sys.exit(EXIT_CLOSED_STDOUT)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="medcodes")
 def cli() -> None:
     """Full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10)."""
@@ -127,7 +158,7 @@ def ingest_command(
             if report:
                 report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
             if verbose and status.status != "indexed":
-                click.echo(f"{status.status}: {status.source}: {status.reason}", err=True)
+                click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
 
         result = ingest(
             paths,
@@ -140,14 +171,30 @@ def ingest_command(
         )
     counts = result.counts
     if not quiet:
-        click.echo(
-            f"indexed {counts['indexed']}, duplicates {counts['duplicate']}, "
-            f"rejected {counts['rejected']} of {result.inputs} inputs in {result.seconds:.1f} s "
-            f"({result.doc_count} pages in {root})",
-            err=True,
-        )
+        click.echo(_ingest_summary(result, root), err=True)
+        if not counts["indexed"]:
+            click.echo(f"warning: nothing was indexed from {' '.join(paths)}", err=True)
+    if counts["unreadable"]:
+        sys.exit(EXIT_ERROR)
     if counts["rejected"]:
         sys.exit(EXIT_REJECTED)
+
+
+def _ingest_summary(result: Any, root: Path) -> str:
+    """One line: how every input ended (statuses that did not occur are left out but the first
+    three), and the codes the run deleted, if any."""
+    counts = result.counts
+    parts = [
+        f"indexed {counts['indexed']}",
+        f"duplicates {counts['duplicate']}",
+        f"rejected {counts['rejected']}",
+    ]
+    parts += [f"{status} {counts[status]}" for status in ("unreadable", "skipped") if counts[status]]
+    deleted = f", deleted {counts['deleted']}" if counts["deleted"] else ""
+    return (
+        f"{', '.join(parts)} of {result.inputs} inputs{deleted} in {result.seconds:.1f} s "
+        f"({result.doc_count} pages in {root})"
+    )
 
 
 @cli.command("reindex")
@@ -171,6 +218,20 @@ def ingest_command(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append one JSON line per run to this file.",
 )
+@click.option(
+    "--max-delete",
+    "max_delete",
+    metavar="N|P%",
+    callback=lambda _ctx, _param, value: _delete_limit(value),
+    help="Stop (exit 1) rather than delete more than N pages or P% of the index "
+    "[default: more than 50 pages and more than 10%].",
+)
+@click.option(
+    "--allow-mass-delete", is_flag=True, help="Delete however many pages the sources no longer have."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be added, updated and deleted; write nothing."
+)
 @parse_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each change and rejected page to stderr.")
@@ -183,6 +244,9 @@ def reindex_command(
     report_path: Path | None,
     every: str | None,
     log_path: Path | None,
+    max_delete: DeleteLimit,
+    allow_mass_delete: bool,
+    dry_run: bool,
     workers: int | None,
     max_bytes: int,
     quiet: bool,
@@ -191,8 +255,10 @@ def reindex_command(
     """Bring the index up to date with PATHS (default: the folders it was built from).
 
     Only inputs whose size, mtime and content changed are parsed again; pages of deleted
-    inputs are dropped. Readers switch to the new state atomically. Exit status: 0 done,
-    3 done but some pages were rejected, 75 another writer holds the index, 1 failure.
+    inputs are dropped, but never those of a folder or file that cannot be read, and a run
+    that would delete many pages stops (--max-delete). Readers switch to the new state
+    atomically. Exit status: 0 done, 3 done but some pages were rejected, 75 another writer
+    holds the index, 1 failure (or an input that could not be read).
     """
     _configure_logging(verbose)
     root = resolve_index_dir(index_dir)
@@ -201,10 +267,17 @@ def reindex_command(
     except IntervalError as err:
         raise click.BadParameter(str(err), param_hint="--every") from err
 
+    options = {
+        "full": full,
+        "workers": workers,
+        "max_bytes": max_bytes,
+        "wait": wait,
+        "max_delete": None if allow_mass_delete else max_delete,
+        "dry_run": dry_run,
+    }
+
     def run_once() -> int:
-        return _reindex_once(
-            root, paths, full, workers, max_bytes, wait, as_json, report_path, log_path, quiet, verbose
-        )
+        return _reindex_once(root, paths, options, as_json, report_path, log_path, quiet, verbose)
 
     if interval is None:
         sys.exit(run_once())
@@ -214,13 +287,20 @@ def reindex_command(
     click.echo("reindex: stopped", err=True)
 
 
+def _delete_limit(text: str | None) -> DeleteLimit:
+    """--max-delete as a DeleteLimit; the default limit when it is not given."""
+    if text is None:
+        return DeleteLimit()
+    try:
+        return parse_delete_limit(text)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--max-delete") from err
+
+
 def _reindex_once(
     root: Path,
     paths: tuple[str, ...],
-    full: bool,
-    workers: int | None,
-    max_bytes: int,
-    wait: float,
+    options: dict[str, Any],
     as_json: bool,
     report_path: Path | None,
     log_path: Path | None,
@@ -241,40 +321,52 @@ def _reindex_once(
                 if verbose and status.status not in ("unchanged", "duplicate"):
                     click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
 
-            result = reindex(
-                root, paths, full=full, workers=workers, max_bytes=max_bytes, wait=wait, on_status=on_status
-            )
+            result = reindex(root, paths, on_status=on_status, **options)
     except click.ClickException as err:
         err.show()
         code = EXIT_BUSY if isinstance(err, BusyError) else EXIT_ERROR
         record.update(
             status="busy" if code == EXIT_BUSY else "error", exit_code=code, error=err.format_message()
         )
-        _append_log(log_path, record)
-        return code
+        return _append_log(log_path, record) or code
     summary = result.to_dict()
-    code = EXIT_REJECTED if summary["rejected"] else EXIT_OK
-    record.update(status="rejected" if code else "ok", exit_code=code, **summary)
-    _append_log(log_path, record)
+    if summary["unreadable"]:
+        status, code = "unreadable", EXIT_ERROR
+    elif summary["rejected"]:
+        status, code = "rejected", EXIT_REJECTED
+    else:
+        status, code = "ok", EXIT_OK
+    record.update(status=status, exit_code=code, **summary)
+    log_failed = _append_log(log_path, record)
     if as_json:
         click.echo(json.dumps(summary))
     if not quiet:
         click.echo(_reindex_summary(result), err=True)
-    return code
+    if result.stop_reason:
+        click.echo(f"note: a real run would stop: {result.stop_reason}", err=True)
+    return code or log_failed
 
 
 def _reindex_summary(result: ReindexReport) -> str:
     d = result.to_dict()
     how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
-    if not result.changed and not result.full_reason:
+    unread = "".join(f", {status} {d[status]}" for status in ("unreadable", "skipped") if d[status])
+    where = f"({d['pages']} pages in {d['index']}, {d['generation']})"
+    if result.dry_run:
+        return (
+            f"{how} (dry run): would add {d['added']}, update {d['updated']}, delete {d['deleted']}; "
+            f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']}{unread} "
+            f"in {d['seconds']:.1f} s; nothing was written {where}"
+        )
+    if not result.changed and not result.full_reason and not unread:
         return (
             f"{how}: nothing changed in {d['seconds']:.1f} s: {d['unchanged']} pages up to date, "
             f"{d['rejected']} rejected ({d['index']}, {d['generation']})"
         )
     return (
         f"{how}: added {d['added']}, updated {d['updated']}, deleted {d['deleted']}, "
-        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']} "
-        f"in {d['seconds']:.1f} s ({d['pages']} pages in {d['index']}, {d['generation']})"
+        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']}{unread} "
+        f"in {d['seconds']:.1f} s {where}"
     )
 
 
@@ -287,15 +379,18 @@ def _open_report(path: Path | None) -> Iterator[IO[str] | None]:
         yield handle
 
 
-def _append_log(path: Path | None, record: dict[str, Any]) -> None:
+def _append_log(path: Path | None, record: dict[str, Any]) -> int:
+    """Append the run's record; EXIT_ERROR when it cannot be written (said on stderr), else 0."""
     if path is None:
-        return
+        return EXIT_OK
     record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as err:
         click.echo(f"Error: cannot write --log-json {path}: {err.strerror or err}", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -357,7 +452,7 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 @click.option(
     "--queries",
     "queries_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Answer every line of this file (- for stdin) with one index open.",
 )
 @click.option(
@@ -375,7 +470,7 @@ def search_command(
     systems: tuple[str, ...],
     limit: int,
     offset: int,
-    queries_file: IO[str] | None,
+    queries_file: IO[bytes] | None,
     fmt: str | None,
     as_json: bool,
     facets: bool,
@@ -405,12 +500,13 @@ def search_command(
         click.echo(format_results([result], fmt), nl=False)
 
 
-def _search_batch(searcher: Searcher, lines: IO[str], fmt: str, options: dict[str, Any]) -> None:
+def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> None:
     """One answer per input line, in order, written as soon as it is found; a line that is no
     usable query is answered with its error and the batch goes on."""
     header = True
-    for number, line in enumerate(lines, 1):
-        text = line.rstrip("\r\n")
+    name = getattr(queries, "name", "<stdin>")
+    name = "standard input" if name == "<stdin>" else name
+    for number, text in enumerate(read_query_lines(queries, name), 1):
         try:
             result = searcher.search(text, **options)
         except QuerySyntaxError as err:
@@ -497,13 +593,25 @@ def _errors() -> Iterator[None]:
     """Turn the core's exceptions into one-line `Error:` messages with a hint."""
     try:
         yield
+    except BrokenPipeError:
+        raise  # a closed stdout is no error of ours (_Commands)
     except IndexMissingError as err:
         raise click.ClickException(f"{err} — run medcodes ingest first") from err
     except QuerySyntaxError as err:
         raise QueryError(str(err)) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
-    except (IndexCorruptError, SchemaMismatchError, InputError, NoSourcesError, QrelsError) as err:
+    except (
+        IndexCorruptError,
+        SchemaMismatchError,
+        InputError,
+        NoSourcesError,
+        NotAnIndexError,
+        MassDeleteError,
+        UnreadableSourcesError,
+        QrelsError,
+        QueryFileError,
+    ) as err:
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err

@@ -17,9 +17,27 @@ from pathlib import Path
 from index.lock import write_lock
 from index.manifest import load_manifest
 from index.schema import SCHEMA_VERSION
-from index.store import Generation, IndexMissingError, SchemaMismatchError, current_generation
-from index.sync import ADDED, INGEST, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
-from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, expand_inputs
+from index.store import (
+    Generation,
+    IndexMissingError,
+    SchemaMismatchError,
+    check_index_folder,
+    current_generation,
+    holds_index,
+)
+from index.sync import (
+    ADDED,
+    DELETED,
+    INGEST,
+    SKIPPED,
+    UNCHANGED,
+    UNREADABLE,
+    UPDATED,
+    InputStatus,
+    RunReport,
+    sync_index,
+)
+from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +52,12 @@ _AS_INGEST_STATUS = {ADDED: INDEXED, UPDATED: INDEXED, UNCHANGED: INDEXED}
 class IngestReport(RunReport):
     @property
     def inputs(self) -> int:
-        return self.counts[INDEXED] + self.counts[DUPLICATE] + self.counts[REJECTED]
+        return sum(self.counts[status] for status in INPUT_STATUSES)
+
+
+# Every input of an ingest ends as one of these; DELETED counts codes that left the index.
+INPUT_STATUSES = (INDEXED, DUPLICATE, REJECTED, UNREADABLE, SKIPPED)
+__all__ = ["DELETED", "INPUT_STATUSES", "IngestReport", "ingest"]
 
 
 def ingest(
@@ -58,9 +81,10 @@ def ingest(
     """
     started = time.monotonic()
     named = absolute_inputs(paths)
-    files = expand_inputs(named)
+    check_index_folder(index_dir)
+    listing = find_inputs(named, skip_index_folders(index_dir))
     if on_input_count:
-        on_input_count(len(files))
+        on_input_count(len(listing.files))
     report = IngestReport(index_dir)
 
     def account(status: InputStatus) -> None:
@@ -78,7 +102,7 @@ def ingest(
             index_dir,
             live,
             load_manifest(live) if live is not None else None,
-            files,
+            listing,
             INGEST,
             fresh=live is None,
             sources=sorted(set(recorded) | {p for p in named if p != STDIN}),
@@ -94,6 +118,12 @@ def ingest(
 def absolute_inputs(paths: Iterable[str]) -> list[str]:
     """Input paths made absolute, so that the manifest and recorded sources do not depend on cwd."""
     return [p if p == STDIN else os.path.abspath(p) for p in paths]
+
+
+def skip_index_folders(index_dir: Path) -> Callable[[Path], bool]:
+    """The folders an input walk must not enter: `index_dir` and any folder holding an index."""
+    own = os.path.abspath(index_dir)
+    return lambda folder: os.path.abspath(folder) == own or holds_index(folder)
 
 
 def live_generation(index_dir: Path) -> Generation | None:

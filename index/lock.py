@@ -19,9 +19,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index.store import LOCK_FILE
+
 log = logging.getLogger(__name__)
 
-LOCK_FILE = "write.lock"
+__all__ = ["LOCK_FILE", "IndexBusyError", "write_lock"]
 _POLL_SECONDS = 0.05
 
 

@@ -114,12 +114,31 @@ def load_manifest(generation: Generation) -> Manifest | None:
         ) from err
 
 
-def write_manifest(generation: Generation, entries: Iterable[FileEntry]) -> None:
-    """Write the manifest into a generation that is not published yet (publish fsyncs it)."""
+def write_manifest(
+    generation: Generation, entries: Iterable[FileEntry], sources: list[str] | None = None
+) -> None:
+    """Write the manifest into a generation that is not published yet (publish fsyncs it).
+
+    Its header also records the sources, a second copy of the metadata's, from which a full
+    rebuild can start when the metadata is damaged.
+    """
+    header: dict[str, object] = {"manifest_version": MANIFEST_VERSION}
+    if sources is not None:
+        header["sources"] = sources
     with open(generation.path / MANIFEST_FILE, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"manifest_version": MANIFEST_VERSION}) + "\n")
+        handle.write(json.dumps(header) + "\n")
         for entry in sorted(entries, key=lambda e: e.path):
             handle.write(_encode(entry) + "\n")
+
+
+def manifest_sources(generation: Generation) -> list[str]:
+    """The sources recorded in the manifest's header; [] when there are none or it is damaged."""
+    try:
+        with open(generation.path / MANIFEST_FILE, encoding="utf-8") as handle:
+            sources = json.loads(handle.readline() or "{}").get("sources")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [s for s in sources if isinstance(s, str)] if isinstance(sources, list) else []
 
 
 def owners(manifest: Manifest) -> dict[str, tuple[str, PageEntry]]:

@@ -16,19 +16,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.build import absolute_inputs
+from index.build import absolute_inputs, skip_index_folders
+from index.guard import DeleteLimit
 from index.lock import write_lock
-from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest
+from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
 from index.schema import SCHEMA_VERSION
 from index.store import (
+    REBUILD_HINT,
     Generation,
     IndexCorruptError,
     IndexMissingError,
     NoSourcesError,
+    check_index_folder,
     current_generation,
+    generations,
+    holds_index,
 )
-from index.sync import ADDED, DELETED, REINDEX, UNCHANGED, UPDATED, InputStatus, RunReport, sync_index
-from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, expand_inputs
+from index.sync import (
+    ADDED,
+    DELETED,
+    REINDEX,
+    SKIPPED,
+    UNCHANGED,
+    UNREADABLE,
+    UPDATED,
+    InputStatus,
+    RunReport,
+    sync_index,
+)
+from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, find_inputs
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +56,8 @@ class ReindexReport(RunReport):
     full_reason: str = ""  # why a full rebuild ran; "" for an incremental reindex
     generation: str = ""
     published: bool = False
+    dry_run: bool = False
+    stop_reason: str = ""  # in a dry run, why a real run would stop
 
     @property
     def changed(self) -> bool:
@@ -53,6 +71,8 @@ class ReindexReport(RunReport):
             "unchanged": self.counts[UNCHANGED],
             "duplicates": self.counts[DUPLICATE],
             "rejected": self.counts[REJECTED],
+            "unreadable": self.counts[UNREADABLE],
+            "skipped": self.counts[SKIPPED],
             "seconds": round(self.seconds, 3),
             "pages": self.doc_count,
             "full": bool(self.full_reason),
@@ -60,6 +80,7 @@ class ReindexReport(RunReport):
             "changed": self.changed,
             "index": str(self.index_dir),
             "generation": self.generation,
+            "dry_run": self.dry_run,
         }
 
 
@@ -72,8 +93,13 @@ def reindex(
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
+    max_delete: DeleteLimit | None = DeleteLimit(),  # noqa: B008 (frozen, so shared safely)
+    dry_run: bool = False,
 ) -> ReindexReport:
     """Make the index at `index_dir` mirror `paths` (default: its recorded sources).
+
+    A run that would delete more pages than `max_delete` allows (None: no limit) raises
+    MassDeleteError and changes nothing; `dry_run` reports what a run would do, writing nothing.
 
     >>> report = reindex(Path("medcodes-index"))
     >>> report.to_dict()["added"]
@@ -83,21 +109,21 @@ def reindex(
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
-    if not named:
-        current_generation(index_dir)  # IndexMissingError before the lock creates the directory
-    report = ReindexReport(index_dir)
+    if (dry_run or not named) and not holds_index(index_dir):
+        raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
+    check_index_folder(index_dir)
+    report = ReindexReport(index_dir, dry_run=dry_run)
     with write_lock(index_dir, wait=wait):
-        try:
-            live = current_generation(index_dir)
-        except IndexMissingError:
-            if not named:
-                raise
-            live = None
-        meta = live.read_meta() if live is not None else {}
-        sources = named or meta.get("sources") or []
+        live, meta, damage = _live_state(index_dir)
+        live_name = live.path.name if live is not None else ""
+        if live is None and not damage and not named:
+            raise IndexMissingError(f"no index at {index_dir}")  # a first ingest that failed
+        if damage and not full:
+            raise IndexCorruptError(damage)
+        sources = named or (meta.get("sources") if not damage else _recorded_sources(index_dir, live))
         if not sources:
             raise NoSourcesError(f"no sources recorded for index {index_dir}: name the folders to reindex")
-        files = expand_inputs(sources)
+        listing = find_inputs(sources, skip_index_folders(index_dir))
         old, report.full_reason = _old_manifest(live, meta, full)
         if report.full_reason:
             log.info("full rebuild of %s: %s", index_dir, report.full_reason)
@@ -105,26 +131,60 @@ def reindex(
             index_dir,
             live,
             old,
-            files,
+            listing,
             REINDEX,
             fresh=bool(report.full_reason),
             sources=sorted(sources),
             workers=workers,
             max_bytes=max_bytes,
             on_status=on_status,
+            max_delete=max_delete,
+            dry_run=dry_run,
         )
         report.counts = result.counts
         report.published = result.published
-        report.generation = current_generation(index_dir).path.name
-    report.doc_count = result.meta["doc_count"]
+        report.stop_reason = result.stop_reason
+        report.generation = current_generation(index_dir).path.name if result.published else live_name
+    report.doc_count = result.meta.get("doc_count", 0)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
+    """The live generation, its metadata, and what is damaged ("" when nothing is)."""
+    try:
+        live = current_generation(root)
+    except IndexMissingError:
+        return None, {}, ""
+    except IndexCorruptError as err:
+        return None, {}, str(err)
+    try:
+        return live, live.read_meta(), ""
+    except FileNotFoundError:
+        return live, {}, f"no metadata in {live.path} ({REBUILD_HINT})"
+    except IndexCorruptError as err:
+        return live, {}, str(err)
+
+
+def _recorded_sources(root: Path, live: Generation | None) -> list[str]:
+    """Sources recorded by the live generation's manifest, else by the newest generation whose
+    metadata or manifest still reads: what a rebuild of a damaged index starts from."""
+    candidates = ([live] if live is not None else []) + generations(root)
+    for generation in candidates:
+        if sources := manifest_sources(generation):
+            return sources
+        try:
+            if sources := generation.read_meta().get("sources"):
+                return list(sources)
+        except (OSError, IndexCorruptError):
+            continue
+    return []
 
 
 def _old_manifest(live: Generation | None, meta: dict[str, Any], asked: bool) -> tuple[Manifest | None, str]:
     """The live manifest (None if unusable) and why a full rebuild must run ("" if it need not)."""
     if live is None:
-        return None, "new index"
+        return None, "asked for (--full)" if asked else "new index"
     try:
         old = load_manifest(live)
     except IndexCorruptError as err:

@@ -183,7 +183,7 @@ def _index_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[Indexed
             ref = _worker.add(page)
             # The caller decides by code, hash and notes; the text stays here (less to pickle).
             page = replace(page, sections=(), alt_names=())
-        done.append(IndexedOutcome(outcome.source, page, outcome.reason, ref))
+        done.append(IndexedOutcome(outcome.source, page, outcome.reason, outcome.unreadable, ref=ref))
     return done
 
 

@@ -32,9 +32,11 @@ META_FILE = "medcodes.json"
 MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
 # Whoosh's own write lock: an flock'd file, so it must never be shared between generations.
 WHOOSH_LOCK_FILE = "MAIN_WRITELOCK"
+LOCK_FILE = "write.lock"  # the single-writer lock (index.lock)
 DEFAULT_INDEX_DIR = "medcodes-index"
 INDEX_ENV = "MEDCODES_INDEX"
 _GENERATION = re.compile(r"^gen-(\d{6,})$")
+REBUILD_HINT = "medcodes reindex --full rebuilds it"
 
 
 class IndexMissingError(FileNotFoundError):
@@ -51,6 +53,14 @@ class SchemaMismatchError(RuntimeError):
 
 class NoSourcesError(ValueError):
     """Nothing to reindex from: no paths given and none recorded in the index."""
+
+
+class UnreadableSourcesError(RuntimeError):
+    """A full rebuild cannot read an input whose pages are indexed: rebuilding would lose them."""
+
+
+class NotAnIndexError(ValueError):
+    """The index directory holds other files and no medcodes index: it is not ours to write."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ class Generation:
         except FileNotFoundError:
             raise
         except (OSError, ValueError) as err:
-            raise IndexCorruptError(f"unreadable metadata in {self.path}: {err}") from err
+            raise IndexCorruptError(f"unreadable metadata in {self.path}: {err} ({REBUILD_HINT})") from err
 
 
 def resolve_index_dir(index_dir: str | os.PathLike[str] | None) -> Path:
@@ -85,10 +95,39 @@ def current_generation(root: Path) -> Generation:
     except FileNotFoundError:
         raise IndexMissingError(f"no index at {root}") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise IndexCorruptError(f"unreadable {root / CURRENT_FILE}: {err}") from err
+        raise IndexCorruptError(f"unreadable {root / CURRENT_FILE}: {err} ({REBUILD_HINT})") from err
     if not _GENERATION.match(name) or not (root / name).is_dir():
-        raise IndexCorruptError(f"{root / CURRENT_FILE} names a missing generation {name!r}")
+        raise IndexCorruptError(f"{root / CURRENT_FILE} names a missing generation {name!r} ({REBUILD_HINT})")
     return Generation(root / name)
+
+
+def generations(root: Path) -> list[Generation]:
+    """Every generation directory under `root`, newest first (published or not)."""
+    found = [Generation(p) for p in root.iterdir() if _GENERATION.match(p.name) and p.is_dir()]
+    return sorted(found, key=lambda g: g.number, reverse=True)
+
+
+def holds_index(path: Path) -> bool:
+    """True when `path` is a medcodes index directory (published, being built, or damaged):
+    every writer creates its lock file there before anything else.
+
+    Input folders are walked without entering such a directory, and ingest writes only into
+    one of these or into an empty folder.
+    """
+    # Two lookups, not a listing: this is asked of every folder an input walk enters.
+    return os.path.lexists(path / CURRENT_FILE) or os.path.lexists(path / LOCK_FILE)
+
+
+def check_index_folder(root: Path) -> None:
+    """Refuse to write an index into a folder that holds other things (NotAnIndexError)."""
+    if not root.is_dir() or holds_index(root):
+        return
+    with os.scandir(root) as entries:
+        if next(entries, None) is None:
+            return
+    raise NotAnIndexError(
+        f"{root} is not a medcodes index and is not empty: give --index a new or empty folder"
+    )
 
 
 def next_generation(root: Path, base: Generation | None) -> Generation:

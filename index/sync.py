@@ -16,12 +16,14 @@ not parsed yet (a duplicate key across changed inputs) wait in memory.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from index.guard import DeleteLimit, MassDeleteError, check_deletions
 from index.manifest import (
     DUPLICATE,
     INDEXED,
@@ -34,10 +36,10 @@ from index.manifest import (
     read_state,
     stat_input,
 )
-from index.store import Generation
-from index.writing import GenerationWriter
+from index.store import Generation, IndexCorruptError, UnreadableSourcesError
+from index.writing import DryRunWriter, GenerationWriter
 from pipeline.batch import Outcome
-from pipeline.sources import DEFAULT_MAX_BYTES
+from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
 
 # What became of a page (report statuses). A sync counts each page in the sources exactly once
 # as ADDED, UPDATED, UNCHANGED, DUPLICATE or REJECTED; DELETED counts keys that left the index.
@@ -45,6 +47,11 @@ ADDED = "added"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 DELETED = "deleted"
+# Inputs that were not read: UNREADABLE (a folder that cannot be listed, a file that cannot be
+# read, a source folder found empty) keeps whatever pages it produced before; SKIPPED (a FIFO,
+# a socket, a device) is never opened.
+UNREADABLE = "unreadable"
+SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class SyncResult:
     changed: bool = False  # something to publish: a document or the manifest changed
     meta: dict[str, Any] = field(default_factory=dict)  # of the live generation after the run
     published: bool = False
+    stop_reason: str = ""  # in a dry run, why a real run would stop (the deletion guard)
 
 
 @dataclass
@@ -106,7 +114,7 @@ def sync_index(
     root: Path,
     live: Generation | None,
     old: Manifest | None,
-    inputs: list[str],
+    listing: InputListing,
     rules: SyncRules,
     *,
     fresh: bool,
@@ -114,17 +122,33 @@ def sync_index(
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_status: Callable[[InputStatus], None] | None = None,
+    max_delete: DeleteLimit | None = None,
+    dry_run: bool = False,
 ) -> SyncResult:
-    """Make the index at `root` match `inputs` (files, in order) and publish it if anything changed.
+    """Make the index at `root` match the inputs of `listing` and publish it if anything changed.
 
     Call with the write lock held. `old` is the live generation's manifest (None when it has
     none). `fresh` builds a new generation from nothing instead of changing a copy of `live`;
-    `sources` (what the inputs were expanded from) is recorded for the next reindex.
+    `sources` (what the inputs were expanded from) is recorded for the next reindex. A run that
+    would delete more than `max_delete` allows raises MassDeleteError before publishing; a
+    `dry_run` decides everything and writes nothing.
     """
-    old_meta = live.read_meta() if live is not None else {}
-    with GenerationWriter(root, live, fresh=fresh) as writer:
-        result = _Sync(inputs, old, writer, rules, workers, max_bytes, on_status).run()
-        if result.changed or writer.fresh or sources != old_meta.get("sources"):
+    old_meta = _readable_meta(live)
+    writer: GenerationWriter | DryRunWriter
+    writer = DryRunWriter(live, fresh=fresh) if dry_run else GenerationWriter(root, live, fresh=fresh)
+    with writer:
+        sync = _Sync(listing, old, writer, rules, workers, max_bytes, on_status)
+        result = sync.run()
+        before = _page_count(old_meta, old)
+        deleted = result.counts[DELETED] if old is not None else max(0, before - len(sync.decided))
+        if stop := check_deletions(deleted, before, max_delete):
+            if not dry_run:
+                raise MassDeleteError(f"reindex {stop}")
+            result.stop_reason = stop
+        if dry_run:
+            result.meta = old_meta
+        elif result.changed or writer.fresh or sources != old_meta.get("sources"):
+            assert isinstance(writer, GenerationWriter)
             result.meta = writer.publish({"sources": sources}, result.manifest.values())
             result.published = True
         else:
@@ -132,22 +156,44 @@ def sync_index(
     return result
 
 
+def _readable_meta(live: Generation | None) -> dict[str, Any]:
+    """The live metadata, or {} when there is none or it is damaged (a full rebuild's case)."""
+    if live is None:
+        return {}
+    try:
+        return live.read_meta()
+    except (FileNotFoundError, IndexCorruptError):
+        return {}
+
+
+def _page_count(meta: dict[str, Any], old: Manifest | None) -> int:
+    """Pages in the live generation: from its metadata, else from its manifest, else 0 (a
+    damaged index being rebuilt from scratch, with nothing left to compare against)."""
+    if isinstance(meta.get("doc_count"), int):
+        return meta["doc_count"]
+    return len(owners(old)) if old else 0
+
+
 class _Sync:
     def __init__(
         self,
-        inputs: list[str],
+        listing: InputListing,
         old: Manifest | None,
-        writer: GenerationWriter,
+        writer: GenerationWriter | DryRunWriter,
         rules: SyncRules,
         workers: int | None,
         max_bytes: int,
         on_status: Callable[[InputStatus], None] | None,
     ) -> None:
-        self.inputs = inputs
-        self.order = {path: i for i, path in enumerate(inputs)}
+        self.listing = listing
+        self.inputs = listing.files
+        self.order = {path: i for i, path in enumerate(self.inputs)}
         self.old: Manifest = old or {}
         # Without a manifest, an existing index may hold any key: replace rather than add.
         self.keys_unknown = old is None and not writer.fresh
+        # A rebuild of an existing index without its manifest cannot tell what an unreadable
+        # input held: it must not run (UnreadableSourcesError).
+        self.rebuilding_blind = old is None and writer.fresh and writer.live is not None
         self.writer = writer
         self.rules = rules
         self.workers = workers
@@ -162,9 +208,22 @@ class _Sync:
         self.pending: dict[str, list[_Pending]] = {}  # key -> pages waiting on its old owner
         self.demoted: dict[str, set[str]] = {}  # path -> keys its pages lost to newer ones
         self.deleted: set[str] = set()
+        self.kept: set[str] = set()  # inputs not read whose pages stay as they are (UNREADABLE)
 
     def run(self) -> SyncResult:
+        for item in self.listing.skipped:
+            self._emit(item.source, SKIPPED, item.reason)
+        for item in self.listing.unreadable:
+            self._keep_folder(item.source, item.reason)
+        if self.rules.drop_missing:
+            for folder in self.listing.empty:
+                count = sum(1 for path in self.old if _within(path, folder))
+                if count:
+                    reason = f"empty folder: the pages of its {count} inputs are kept (is it mounted?)"
+                    self._keep_folder(folder, reason)
         self._read(self._plan())
+        if STDIN in self.parsed and not self.rules.drop_missing:
+            self._keep_earlier_stdin_pages()
         while orphans := self._orphans():
             fallback = self._fallback_inputs(orphans)
             if not fallback:
@@ -178,7 +237,8 @@ class _Sync:
             if path in self.carried:
                 self.carried[path] = _demote(self.carried[path], keys, self.decided)
         for entry in self.carried.values():
-            self._report_carried(entry)
+            if entry.path in self.order and entry.path not in self.kept:
+                self._report_carried(entry)
         manifest = {**self.carried, **self.parsed}
         self.result.manifest = manifest
         self.result.changed |= manifest != self.old
@@ -207,17 +267,67 @@ class _Sync:
             self.carried.update({path: entry for path, entry in self.old.items() if path not in named})
         return to_read
 
+    def _keep_folder(self, folder: str, reason: str) -> None:
+        """An input folder (or file) that could not be read: report it, keep what it held."""
+        self._emit(folder, UNREADABLE, reason)
+        if self.rebuilding_blind:
+            raise UnreadableSourcesError(_cannot_rebuild(folder, reason))
+        for path, entry in self.old.items():
+            if _within(path, folder) and path not in self.order:
+                self._keep(entry, reason)
+
+    def _keep(self, entry: FileEntry, reason: str) -> None:
+        """Keep an unread input's pages as the manifest has them; a rebuild cannot, so it stops."""
+        if self.writer.fresh and any(page.state == INDEXED for page in entry.pages):
+            raise UnreadableSourcesError(_cannot_rebuild(entry.path, reason))
+        self.carried[entry.path] = entry
+        self.kept.add(entry.path)
+        for page in entry.pages:
+            if page.state == INDEXED and page.key:
+                if page.key in self.decided:
+                    self.demoted.setdefault(entry.path, set()).add(page.key)
+                else:
+                    self.decided[page.key] = page
+
+    def _keep_earlier_stdin_pages(self) -> None:
+        """Each `ingest -` is an input of its own: the pages of earlier ones stay indexed."""
+        earlier = self.old.get(STDIN)
+        if earlier is None:
+            return
+        kept = [
+            page
+            for page in earlier.pages
+            if page.state == INDEXED and page.key and page.key not in self.decided
+        ]
+        for page in kept:
+            self.decided[page.key] = page  # type: ignore[index]
+        entry = self.parsed[STDIN]
+        self.parsed[STDIN] = entry.with_pages((*entry.pages, *kept))
+
     def _read(self, states: list[InputState]) -> None:
         by_path = {state.path: state for state in states}
         self.to_read.update(by_path)
         paths = list(by_path)
         parsed = self.writer.parse(paths, self.workers, self.max_bytes)
         for path, outcomes in group_by_input(paths, parsed):
+            if len(outcomes) == 1 and outcomes[0].unreadable and outcomes[0].source == path:
+                self._unreadable_input(path, outcomes[0].reason)
+                continue
             entries: list[PageEntry] = []
             for outcome in outcomes:
                 self._place(path, outcome, entries)
             self.parsed[path] = by_path[path].entry(entries)
             self._settle(path)
+
+    def _unreadable_input(self, path: str, reason: str) -> None:
+        self._emit(path, UNREADABLE, reason)
+        self.to_read.discard(path)
+        before = self.old.get(path)
+        if before is not None:
+            self._keep(before, reason)
+        elif self.rebuilding_blind:
+            raise UnreadableSourcesError(_cannot_rebuild(path, reason))
+        self._settle(path)
 
     def _place(self, path: str, outcome: Outcome, entries: list[PageEntry]) -> None:
         """Decide one parsed page: index it, call it a duplicate, or wait for its key's owner."""
@@ -343,6 +453,17 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
         group, current = [], next(remaining, None)
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _cannot_rebuild(path: str, reason: str) -> str:
+    return (
+        f"cannot rebuild: {path} cannot be read ({reason}) and its pages would be lost; "
+        "the index is unchanged"
+    )
+
+
 def _came_from(source: str, path: str) -> bool:
     return source == path or (source.startswith(path) and source[len(path) : len(path) + 1] in ("#", ":"))
 
@@ -358,4 +479,13 @@ def _demote(entry: FileEntry, keys: set[str], decided: dict[str, PageEntry]) -> 
     return entry.with_pages(pages)
 
 
-__all__ = ["INGEST", "REINDEX", "InputStatus", "SyncResult", "SyncRules", "group_by_input", "sync_index"]
+__all__ = [
+    "INGEST",
+    "REINDEX",
+    "InputStatus",
+    "SyncResult",
+    "SyncRules",
+    "UnreadableSourcesError",
+    "group_by_input",
+    "sync_index",
+]

@@ -30,6 +30,7 @@ from index.store import (
     META_FILE,
     WHOOSH_LOCK_FILE,
     Generation,
+    IndexCorruptError,
     discard,
     file_digest,
     next_generation,
@@ -125,8 +126,8 @@ class GenerationWriter:
             counts = count_pages(ix)
         finally:
             ix.close()
-        write_manifest(self.generation, manifest)
-        meta = self.live.read_meta() if self.live is not None else {}
+        write_manifest(self.generation, manifest, sources=meta_updates.get("sources"))
+        meta = self._live_meta()
         meta.setdefault("created", _now())
         meta.update(meta_updates)
         meta.update(schema_version=SCHEMA_VERSION, updated=_now(), files=self._checksums(meta), **counts)
@@ -135,6 +136,17 @@ class GenerationWriter:
         self.published = True
         remove_stale_generations(self.root, previous=self.live)
         return meta
+
+    def _live_meta(self) -> dict[str, Any]:
+        """The live metadata to carry over; a full rebuild starts afresh from damaged metadata."""
+        if self.live is None:
+            return {}
+        try:
+            return self.live.read_meta()
+        except (FileNotFoundError, IndexCorruptError):
+            if not self.fresh:
+                raise
+            return {}
 
     def cancel(self) -> None:
         """Drop the unpublished generation; the live one is untouched."""
@@ -184,6 +196,31 @@ class GenerationWriter:
             return os.path.samefile(item, self.live.path / item.name)
         except OSError:
             return False
+
+
+class DryRunWriter:
+    """Stands in for GenerationWriter in `reindex --dry-run`: pages are parsed and decided on,
+    nothing is written or published."""
+
+    def __init__(self, live: Generation | None, *, fresh: bool) -> None:
+        self.live = live
+        self.fresh = fresh or live is None
+
+    def __enter__(self) -> DryRunWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def parse(self, inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
+        workers = workers or os.cpu_count() or 1
+        return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
+
+    def put(self, page: CodePage, *, replace: bool, ref: Ref | None = None) -> None:
+        pass
+
+    def delete(self, key: str) -> None:
+        pass
 
 
 def merge_by_tier(writer: SegmentWriter, segments: list[Any]) -> list[Any]:

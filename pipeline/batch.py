@@ -25,6 +25,7 @@ from pipeline.sources import (
     DEFAULT_MAX_BYTES,
     STDIN,
     InputReadError,
+    InputUnreadableError,
     RawPage,
     Unreadable,
     container_kind,
@@ -49,6 +50,7 @@ class Outcome:
     source: str
     page: CodePage | None
     reason: str = ""
+    unreadable: bool = False  # the input could not be read at all (InputUnreadableError)
 
 
 def parse_inputs(
@@ -97,6 +99,8 @@ def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPa
         if empty:
             # Accounted for all the same: an archive that holds no page is not silently skipped.
             yield Outcome(source, None, f"no pages in this {kind} file")
+    except InputUnreadableError as err:
+        yield Outcome(source, None, str(err), unreadable=True)
     except InputReadError as err:
         yield Outcome(source, None, str(err))
     except Exception as err:
@@ -120,6 +124,8 @@ def parse_raw(raw: RawPage, max_bytes: int) -> Outcome:
     try:
         data = raw.data if raw.data is not None else read_page(raw.source, max_bytes)
         return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset))
+    except InputUnreadableError as err:
+        return Outcome(raw.source, None, str(err), unreadable=True)
     except (PageParseError, InputReadError) as err:
         return Outcome(raw.source, None, str(err))
     except Exception as err:

@@ -8,14 +8,13 @@ from pipeline.assemble import Draft, PageParseError, assemble
 from pipeline.html_layout import decode_html, decode_text, read_html
 from pipeline.records import CodePage
 from pipeline.sources import HTML
+from pipeline.text_bytes import looks_binary, wide_encoding
 from pipeline.text_layout import read_text
 
 __all__ = ["PageParseError", "parse_page"]
 
 _HTML_SNIFF = re.compile(rb"<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<h1[\s>]|<p[\s>]", re.IGNORECASE)
 _SNIFF_BYTES = 2048
-# Control bytes that never occur in a text page; a few of them mean the file is binary.
-_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
 def parse_page(
@@ -29,10 +28,16 @@ def parse_page(
     >>> page.key
     'hcpcs:C9028'
     """
+    if wide := wide_encoding(data):
+        # UTF-16 and UTF-32 are full of NUL bytes: read them before telling text from binary.
+        codec, bom = wide
+        try:
+            data, charset = data[bom:].decode(codec).encode("utf-8"), "utf-8"
+        except UnicodeDecodeError as err:
+            raise PageParseError(f"broken {codec.upper()} text: {err.reason}") from err
     if not data.strip():
         raise PageParseError("empty file")
-    head = data[:_SNIFF_BYTES]
-    if b"\x00" in head or len(_BINARY.findall(head)) > 4:
+    if looks_binary(data[:_SNIFF_BYTES]):
         raise PageParseError("binary content, not a text or HTML page")
     try:
         draft = _read(data, source, kind, charset)

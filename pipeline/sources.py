@@ -11,9 +11,10 @@ import glob
 import io
 import os
 import re
+import stat
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,6 +41,14 @@ _NAME_KINDS = (
     ((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"), TAR),
 )
 
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
 
 class InputError(ValueError):
     """A path the user named does not exist or matches nothing."""
@@ -47,6 +56,11 @@ class InputError(ValueError):
 
 class InputReadError(ValueError):
     """One input could not be read; the message is the rejection reason."""
+
+
+class InputUnreadableError(InputReadError):
+    """An input is there but may not be read (permissions, an I/O error): its earlier pages are
+    kept, unlike those of an input that is gone or broken."""
 
 
 @dataclass(frozen=True)
@@ -72,40 +86,122 @@ class Unreadable:
     reason: str
 
 
-def expand_inputs(paths: Iterable[str]) -> list[str]:
-    """Every input file under `paths`, in a stable order; hidden files and folders are skipped.
+@dataclass(frozen=True)
+class Skipped:
+    """Something found among the inputs that is not read, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class InputListing:
+    """What `find_inputs` found under the paths it was given.
+
+    `files` are read; `skipped` are special files (FIFOs, sockets, devices), never opened;
+    `unreadable` are folders that could not be listed and files that could not be looked at;
+    `empty` are named folders that hold no input at all (an emptied folder, or a mount point
+    whose file system is not mounted).
+    """
+
+    files: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unreadable: list[Skipped] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+
+
+def find_inputs(paths: Iterable[str], skip_folder: Callable[[Path], bool] | None = None) -> InputListing:
+    """Every input under `paths`, in a stable order; hidden files and folders are skipped, and
+    so is every folder for which `skip_folder` is true (the index's own folder).
 
     Raises InputError for a path that does not exist or a glob that matches nothing, before any
     work is done, so a typo never looks like an empty corpus.
     """
-    found: list[str] = []
+    listing = InputListing()
+    skip = skip_folder or (lambda _: False)
     for raw in paths:
         if raw == STDIN:
-            found.append(raw)
+            listing.files.append(raw)
             continue
-        if not os.path.exists(raw) and _GLOB_CHARS & set(raw):
+        if not os.path.lexists(raw) and _GLOB_CHARS & set(raw):
             matches = sorted(glob.glob(raw, recursive=True))
             if not matches:
                 raise InputError(f"no files match {raw}")
             for match in matches:
-                found.extend(_walk(Path(match)))
+                _walk(Path(match), listing, skip)
             continue
-        path = Path(raw)
-        if not path.exists():
+        if not os.path.lexists(raw):
             raise InputError(f"no such file or folder: {raw}")
-        found.extend(_walk(path))
-    return list(dict.fromkeys(found))
+        _walk(Path(raw), listing, skip)
+    listing.files = list(dict.fromkeys(listing.files))
+    listing.unreadable = list({item.source: item for item in listing.unreadable}.values())
+    listing.skipped = list({item.source: item for item in listing.skipped}.values())
+    return listing
 
 
-def _walk(path: Path) -> Iterator[str]:
-    if path.is_file():
-        yield str(path)
+def expand_inputs(paths: Iterable[str]) -> list[str]:
+    """The input files under `paths` (see find_inputs), for callers that need only those."""
+    return find_inputs(paths).files
+
+
+def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> None:
+    """Add the inputs at or under `path` to `listing`."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        listing.files.append(str(path))  # a broken link: rejected as unreadable where it is read
         return
-    for folder, dirnames, filenames in os.walk(path):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    except OSError as err:
+        listing.unreadable.append(Skipped(str(path), f"cannot read: {err.strerror or err}"))
+        return
+    if not stat.S_ISDIR(mode):
+        _add_file(str(path), mode, listing)
+        return
+    if skip(path):
+        return
+    found = len(listing.files) + len(listing.skipped) + len(listing.unreadable)
+
+    def unlistable(err: OSError) -> None:
+        listing.unreadable.append(
+            Skipped(err.filename or str(path), f"cannot list folder: {err.strerror or err}")
+        )
+
+    for folder, dirnames, filenames in os.walk(path, onerror=unlistable):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not skip(Path(folder, d)))
         for name in sorted(filenames):
-            if not name.startswith("."):
-                yield os.path.join(folder, name)
+            if name.startswith("."):
+                continue
+            file = os.path.join(folder, name)
+            try:
+                mode = os.stat(file).st_mode
+            except FileNotFoundError:
+                listing.files.append(file)
+                continue
+            except OSError as err:
+                listing.unreadable.append(Skipped(file, f"cannot read: {err.strerror or err}"))
+                continue
+            _add_file(file, mode, listing)
+    if len(listing.files) + len(listing.skipped) + len(listing.unreadable) == found:
+        listing.empty.append(str(path))
+
+
+def _add_file(file: str, mode: int, listing: InputListing) -> None:
+    kind = special_file_kind(mode)
+    if kind is None:
+        listing.files.append(file)
+    else:
+        listing.skipped.append(Skipped(file, f"{kind}, not a regular file"))
+
+
+def special_file_kind(mode: int) -> str | None:
+    """What a file that is not a regular one is ("a FIFO (named pipe)", "a socket", …); None
+    for a regular file. Such a file is never opened: reading a FIFO or a device may never end."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _SPECIAL_KINDS:
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def read_input(
@@ -195,28 +291,45 @@ def too_large(size: int, max_bytes: int) -> str:
 
 
 def _read_file(source: str, max_bytes: int) -> bytes:
-    try:
-        size = os.path.getsize(source)
+    with open_regular(source) as handle:
+        size = os.fstat(handle.fileno()).st_size
         if size > max_bytes:
             raise InputReadError(f"file too large ({size} bytes > limit {max_bytes})")
-        with open(source, "rb") as handle:
+        try:
             return handle.read()
-    except OSError as err:
+        except OSError as err:
+            raise InputUnreadableError(f"cannot read: {err.strerror or err}") from err
+
+
+def open_regular(source: str) -> BinaryIO:
+    """Open an input file for reading, refusing anything but a regular file.
+
+    O_NONBLOCK: opening a FIFO that was put in place of a page must not wait for a writer.
+    A file that is gone is an InputReadError; one that may not be read, InputUnreadableError.
+    """
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError as err:
         raise InputReadError(f"cannot read: {err.strerror or err}") from err
+    except OSError as err:
+        raise InputUnreadableError(f"cannot read: {err.strerror or err}") from err
+    kind = special_file_kind(os.fstat(fd).st_mode)
+    if kind is not None:
+        os.close(fd)
+        raise InputReadError(f"{kind}, not a regular file")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 def _head(source: str) -> bytes:
     try:
-        with open(source, "rb") as handle:
+        with open_regular(source) as handle:
             return handle.read(_SNIFF_BYTES)
-    except OSError:
+    except (OSError, InputReadError):
         return b""  # reported when the page itself is read
 
 
 def _open(source: str, data: bytes | None) -> BinaryIO:
     if data is not None:
         return io.BytesIO(data)
-    try:
-        return open(source, "rb")
-    except OSError as err:
-        raise InputReadError(f"cannot read: {err.strerror or err}") from err
+    return open_regular(source)

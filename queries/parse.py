@@ -122,7 +122,9 @@ def parse_query(text: str) -> ParsedQuery:
     Any_(children=(Word(text='fever', field='risks'), Code(code='C9028')))
     """
     notices: list[str] = []
-    text = _CONTROL.sub(" ", text)
+    text, controls = _CONTROL.subn(" ", text)
+    if controls:
+        notices.append("control characters in the query were read as spaces")
     text, routed = route_scope(text)
     if routed:
         notices.append(routed)
@@ -137,6 +139,7 @@ def parse_query(text: str) -> ParsedQuery:
         tokens = _first_terms(tokens, MAX_TERMS)
     parser = _Parser(tokens, notices)
     root = parser.parse()
+    notices = list(dict.fromkeys(notices))  # "((((walker" is one unbalanced parenthesis note
     if root is None:
         if systems:
             return ParsedQuery(Any_(()), tuple(systems), tuple(notices))

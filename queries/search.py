@@ -174,6 +174,9 @@ class Searcher:
         """
         started = time.perf_counter()
         parsed = parse_query(text)
+        if self._searcher.doc_count() == 0:  # Whoosh's idf is undefined without documents
+            notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
+            return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
         # A code listing reads no words: the vocabulary is not even loaded for it.
         plan = plan_query(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit

@@ -58,6 +58,8 @@ def test_a_second_run_changes_nothing_and_publishes_nothing(pages_dir: Path, tmp
         "unchanged": 26,
         "duplicates": 0,
         "rejected": 0,
+        "unreadable": 0,
+        "skipped": 0,
         "seconds": 0,
         "pages": 26,
         "full": False,
@@ -65,6 +67,7 @@ def test_a_second_run_changes_nothing_and_publishes_nothing(pages_dir: Path, tmp
         "changed": False,
         "index": str(root),
         "generation": before.path.name,
+        "dry_run": False,
     }
     assert not report.published
     assert current_generation(root) == before
