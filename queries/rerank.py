@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from index.schema import TEXT_MINSIZE, seventh_character
 from index.text_fields import stems
+from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
 from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
@@ -53,6 +54,7 @@ class RankWeights:
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
+    sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
 
 
 WEIGHTS = RankWeights()
@@ -64,6 +66,7 @@ class Candidate:
     names: str  # the page's other names, as indexed
     first_stage: float  # its first-stage score relative to the best candidate's
     inherited: str = ""  # titles and other names of the categories the code belongs to
+    found: frozenset[str] = frozenset()  # query terms the first stage found anywhere on the page
 
 
 @dataclass(frozen=True)
@@ -175,12 +178,16 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
                 inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
             ):
                 best, place, terms = alt.weight * weights.inherited, None, ()
+            elif all(t in candidate.found for t in alt.terms) and alt.weight * weights.sections > best:
+                best, place, terms = alt.weight * weights.sections, None, ()
         levels.append(best)
         places.append(place)
         used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
     residual = 0.0
-    if _RESIDUAL in positions:
+    # "Other" is a residual category only where a classification has them (ICD-10-CM): in a
+    # procedure or supply title ("Office or other outpatient visit") it is just a word.
+    if page.system == ICD10CM and _RESIDUAL in positions:
         residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
     return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
 

@@ -217,14 +217,15 @@ class Searcher:
             return hits
         text_scores = [_text_score(hit.bm25f) for hit in hits]
         top = max(text_scores) or 1.0
+        found = [_found_terms(terms) for terms in stage.matched_terms([docnum for docnum, _ in stage.top])]
         candidates = [
-            Candidate(page, names_text(page), text_score / top, self._inherited(page))
-            for page, text_score in zip(heads, text_scores, strict=True)
+            Candidate(page, names_text(page), text_score / top, self._inherited(page), terms)
+            for page, text_score, terms in zip(heads, text_scores, found, strict=True)
         ]
-        found = features(candidates, plan.concepts, self.vocabulary)
+        scored = features(candidates, plan.concepts, self.vocabulary)
         ranked = [
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
-            for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
+            for hit, feats, text_score in zip(hits, scored, text_scores, strict=True)
         ]
         ranked.sort(key=_rank_order)
         if extra := self._counterparts(ranked, candidates, plan):
@@ -265,7 +266,8 @@ class Searcher:
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
-            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]))
+            found = own_candidate.found if own_candidate else frozenset()
+            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]), found)
             extra[key] = (_Ranked({KEY: key, SYSTEM: page.system}, (), 0.0, 0.0, docnum=docnum), candidate)
         return extra
 
@@ -406,6 +408,11 @@ def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
     specific code (C79.89 before its category C79), then code order."""
     key = entry.fields[KEY]
     return (-round(entry.score, 6), -len(key), key)
+
+
+def _found_terms(matched: tuple[tuple[str, Any], ...]) -> frozenset[str]:
+    """The query terms a page holds in any field, as the re-ranker compares them."""
+    return frozenset(term.decode("utf-8") if isinstance(term, bytes) else term for _, term in matched)
 
 
 def _text_score(score: float) -> float:
