@@ -239,8 +239,11 @@ def _phrase(words: tuple[str, ...], fieldname: str | None) -> wq.Query | None:
 
 
 def _exact(raw: str) -> wq.Query:
+    """A code typed in full scores CODE_BOOST flat, whatever its forms or BM25 (a one-form Or
+    would lose its boost in Whoosh, and a boosted BM25 score could not be told from text)."""
     forms = code_forms(normalize_code(raw))
-    return wq.Or([wq.Term(CODE, form) for form in forms], boost=CODE_BOOST)
+    terms = [wq.Term(CODE, form) for form in forms]
+    return wq.ConstantScoreQuery(terms[0] if len(terms) == 1 else wq.Or(terms), CODE_BOOST)
 
 
 def _prefix(stem: str) -> wq.Query:
