@@ -53,6 +53,11 @@ MIN_SPLIT_PART = 3
 _SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
 # A word gluing a number to a unit ("4999cc", "60m") reads as two.
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+# Words for a symbol the index drops ("%"): after a number they add nothing to search for.
+_SYMBOL_WORDS = frozenset({"percent", "pct"})
+# A possessive ("Crohn's", "child's") is the word itself, not the word and an "s".
+_POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,15 +91,19 @@ def analyze(text: str) -> tuple[str, ...]:
 def surface_tokens(text: str) -> list[str]:
     """The words of `text` as typed, split where the index splits them, keeping "w/o"-style
     abbreviations whole when the table knows them."""
-    if expand_abbreviation(text):
-        return [text]
     tokens: list[str] = []
-    for token in WORD_TOKENIZER(text):
-        word = token.text
-        if (match := _NUMBER_UNIT.match(word)) and not _SEVENTH.match(word):
-            tokens.extend(match.groups())
-        else:
-            tokens.append(word)
+    for chunk in _POSSESSIVE.sub("", text).split():
+        if expand_abbreviation(chunk):
+            tokens.append(chunk)
+            continue
+        for token in WORD_TOKENIZER(chunk):
+            word = token.text
+            if (match := _NUMBER_UNIT.match(word)) and not _SEVENTH.match(word):
+                tokens.extend(match.groups())
+            elif word.lower() in _SYMBOL_WORDS and tokens and _NUMBER.match(tokens[-1]):
+                continue  # "7 percent" is "7%", which the index keeps as "7"
+            else:
+                tokens.append(word)
     return tokens
 
 
