@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.batch import parse_input
 from pipeline.sections import section_for_heading, slug
 from queries.eval_report import format_comparison, format_worst
-from queries.evaluate import Evaluation, JudgedQuery, evaluate, load_qrels, searcher_ranker
+from queries.evaluate import Evaluation, JudgedQuery, evaluate, load_qrels, searcher_ranker, summarize
 from queries.search import Searcher
 
 SLUG_CAP = 120  # a crawler mirror caps file names at about this many characters
@@ -150,21 +150,21 @@ def real_qrels(realpages: Path, work: Path) -> Path:
     return target
 
 
-def halves(judged: list[JudgedQuery]) -> tuple[list[JudgedQuery], list[JudgedQuery]]:
-    """Split each set's queries alternately into halves A and B (file order)."""
+def halves(run: Evaluation) -> tuple[Evaluation, Evaluation]:
+    """Split each set's outcomes alternately into halves A and B (file order)."""
     seen: Counter[str] = Counter()
     a, b = [], []
-    for query in judged:
-        (a if seen[query.set_name] % 2 == 0 else b).append(query)
-        seen[query.set_name] += 1
-    return a, b
+    for outcome in run.outcomes:
+        (a if seen[outcome.judged.set_name] % 2 == 0 else b).append(outcome)
+        seen[outcome.judged.set_name] += 1
+    return summarize(a, run.k), summarize(b, run.k)
 
 
 def run_queries(index: Path, judged: list[JudgedQuery]) -> dict[str, Evaluation]:
-    part_a, part_b = halves(judged)
     with Searcher(index) as searcher:
-        ranker = searcher_ranker(searcher)
-        return {"all": evaluate(ranker, judged), "A": evaluate(ranker, part_a), "B": evaluate(ranker, part_b)}
+        run = evaluate(searcher_ranker(searcher), judged)
+    part_a, part_b = halves(run)
+    return {"all": run, "A": part_a, "B": part_b}
 
 
 def codes_index(args: argparse.Namespace, work: Path) -> Path | None:

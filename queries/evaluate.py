@@ -146,6 +146,11 @@ def evaluate(ranker: Ranker, queries: Sequence[JudgedQuery], k: int = 10) -> Eva
         keys = [hit.key for hit in ranked]
         rr = reciprocal_rank(keys, judged.grades, k)
         outcomes.append(QueryOutcome(judged, ranked, ndcg(keys, judged.grades, k), rr, rr > 0, took))
+    return summarize(outcomes, k)
+
+
+def summarize(outcomes: Sequence[QueryOutcome], k: int) -> Evaluation:
+    """Scores per set and overall of some outcomes (all of a run, or a part of it)."""
     by_set: dict[str, list[QueryOutcome]] = {}
     for outcome in outcomes:
         by_set.setdefault(outcome.judged.set_name, []).append(outcome)
