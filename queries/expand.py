@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from whoosh.analysis import STOP_WORDS
 
 from index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
-from queries.abbreviations import expand_abbreviation
+from queries.abbreviations import abbreviations_of, expand_abbreviation
 from queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
 from queries.vocabulary import Candidate, Vocabulary
 
@@ -116,7 +116,7 @@ def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
     concepts: list[Concept] = []
     index = 0
     while index < len(tokens):
-        concept, used = _known_term(tokens, index)
+        concept, used = _known_term(tokens, index, vocabulary)
         if concept is None:
             concept, used = concept_for(tokens[index], vocabulary), 1
         if concept is not None and not any(same_meaning(concept, seen) for seen in concepts):
@@ -198,17 +198,27 @@ def _split(vocabulary: Vocabulary, token: str) -> list[Alternative]:
     return []
 
 
-def _known_term(tokens: list[str], start: int) -> tuple[Concept | None, int]:
-    """A brand or a term with synonyms, of up to MAX_TERM_WORDS words starting at `start`."""
+def _known_term(tokens: list[str], start: int, vocabulary: Vocabulary | None) -> tuple[Concept | None, int]:
+    """A brand, a term with synonyms or a term with abbreviations, of up to MAX_TERM_WORDS
+    words starting at `start`."""
     for length in range(min(MAX_TERM_WORDS, len(tokens) - start), 0, -1):
         words = tuple(tokens[start : start + length])
-        others = [(BRAND, g) for g in generic_names(words)] + [(SYNONYM, e) for e in equivalents(words)]
+        typed = " ".join(words)
+        others = [(BRAND, g, WEIGHTS[BRAND]) for g in generic_names(words)]
+        others += [(SYNONYM, e, WEIGHTS[SYNONYM]) for e in equivalents(words)]
+        # Abbreviations of the term, or of what it means (a step further: weighing less).
+        others += [
+            (ABBREVIATION, short, weight * WEIGHTS[ABBREVIATION])
+            for text, weight in ((typed, WEIGHTS[EXACT]), *((text, w) for _, text, w in others))
+            if analyze(text)
+            for short in abbreviations_of(text)
+            if vocabulary is None or all(vocabulary.known_term(t) for t in analyze(short))
+        ]
         if not others:
             continue
-        typed = " ".join(words)
         alternatives = [Alternative(analyze(typed), WEIGHTS[EXACT], EXACT, typed)] if analyze(typed) else []
         alternatives += [
-            Alternative(analyze(text), WEIGHTS[kind], kind, text) for kind, text in others if analyze(text)
+            Alternative(analyze(text), weight, kind, text) for kind, text, weight in others if analyze(text)
         ]
         return Concept(typed, tuple(_dedupe(alternatives))), length
     return None, 0
