@@ -144,7 +144,10 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
         return None  # "the", "of": nothing to guess from
     if expansions and not any(analyze(e) for e in expansions):
         return None  # "w" is "with": a common word, nothing to search for
-    if terms and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
+    # "ALL" in capitals is the leukemia, not the word "all" (abbreviations that are also words
+    # are read as such only when typed in capitals).
+    capitals_only = bool(expansions) and not expand_abbreviation(token.lower())
+    if terms and not capitals_only and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
         alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
     for expansion in expansions:
         expanded = analyze(expansion)
@@ -161,6 +164,10 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
             if not found and not alternatives:
                 found = _split(vocabulary, token)
             alternatives.extend(found)
+    if not alternatives and capitals_only:
+        # An abbreviation whose meaning no page holds: searched as meant, so that nothing matches.
+        meant = analyze(expansions[0])
+        return Concept(token, (Alternative(meant, WEIGHTS[ABBREVIATION], ABBREVIATION, expansions[0]),))
     if not alternatives:
         # Nowhere in the index: searched as typed, so that the query says "no pages match".
         return Concept(token, (Alternative(terms, WEIGHTS[EXACT], EXACT, token),)) if terms else None

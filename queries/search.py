@@ -29,6 +29,7 @@ from index.schema import (
 from index.store import current_generation
 from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
+from queries.code_tokens import codes_as_words, unknown_code_notice
 from queries.counterparts import AXES, counterpart_keys, site_text
 from queries.expand import EXACT
 from queries.first_stage import FirstStage, TermAtATime
@@ -38,7 +39,7 @@ from queries.parse import parse_query
 from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
-from queries.suggest import suggest
+from queries.suggest import suggest, unmatched_notices
 from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class Searcher:
         pages per code system (a full count, so it costs a scan of every match).
         """
         started = time.perf_counter()
-        parsed = parse_query(text)
+        parsed, not_codes = codes_as_words(parse_query(text), self._has_code)
         # A code listing reads no words: the vocabulary is not even loaded for it.
         plan = plan_query(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
@@ -192,7 +193,12 @@ class Searcher:
         counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
         suggestion = suggest(text, plan.concepts, total)
-        return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
+        notices = (
+            *parsed.notices,
+            *(unknown_code_notice(token) for token in not_codes),
+            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
+        )
+        return SearchResult(text, hits, total, took, notices, suggestion, counts)
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
@@ -330,6 +336,10 @@ class Searcher:
                 self._parents[key] = f"{found[1].title}\n{names_text(found[1])}" if found else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
+
+    def _has_code(self, form: str) -> bool:
+        """True when some code of the index is, or begins with, `form` (lower case)."""
+        return next(iter(self._searcher.reader().expand_prefix(CODE, form)), None) is not None
 
     def page(self, key: str) -> CodePage | None:
         """The page of a document key ("icd10cm:E11.9"), or None."""
