@@ -49,8 +49,9 @@ WORD_OVER_GUESS = 2
 # A word typed without a space splits into two words of at least this length.
 MIN_SPLIT_PART = 3
 
-# "7thG": CMS abbreviated titles name the 7th character of the code.
-_SEVENTH = re.compile(r"^7th([a-z])$", re.IGNORECASE)
+# "7thG", "fts2": CMS abbreviated titles name the 7th character of the code (the encounter, or
+# the fetus of a multiple gestation).
+_SEVENTH = re.compile(r"^(?:7th([a-z])|fts([0-9]))$", re.IGNORECASE)
 # A word gluing a number to a unit ("4999cc", "60m") reads as two.
 _NUMBER_UNIT = re.compile(r"^(\d+(?:\.\d+)?)([a-z]+)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
@@ -133,7 +134,7 @@ def same_meaning(a: Concept, b: Concept) -> bool:
 def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
     """The alternatives one typed word may mean."""
     if match := _SEVENTH.match(token):
-        letter = match.group(1).lower()
+        letter = (match.group(1) or match.group(2)).lower()
         return Concept(
             token, (Alternative((letter,), WEIGHTS[SEVENTH_CHARACTER], SEVENTH_CHARACTER, token, SEVENTH),)
         )

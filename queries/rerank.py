@@ -24,6 +24,7 @@ from pipeline.records import CodePage
 from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
 from queries.intent import code_intent, stated_intent
+from queries.seventh import seventh_agreement, stated_seventh
 from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
@@ -55,6 +56,7 @@ class RankWeights:
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
     sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
+    seventh: float = 1.0  # a code without the 7th character the query states, when a sibling has it, loses this
 
 
 WEIGHTS = RankWeights()
@@ -76,6 +78,7 @@ class Features:
     adjacency: float
     first_stage: float
     agreement: float = 0.0  # below 0 when the code contradicts the query's neoplasm behaviour or traffic
+    seventh: float = 0.0  # -1 when the code lacks the 7th character the query states (and a sibling has it)
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -84,6 +87,7 @@ class Features:
             + weights.adjacency * self.adjacency
             + weights.first_stage * self.first_stage
             + weights.agreement * self.agreement
+            + weights.seventh * self.seventh
         )
 
 
@@ -110,8 +114,11 @@ def features(
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
     behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
+    sevenths = seventh_agreement(
+        stated_seventh(concepts), [seventh_character(c.page.system, c.page.code) for c in candidates]
+    )
     found = []
-    for candidate, match in zip(candidates, matches, strict=True):
+    for candidate, match, seventh in zip(candidates, matches, sevenths, strict=True):
         covered = sum(
             w * (level or match.residual * _residual_credit(named[i], weights))
             for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
@@ -126,6 +133,7 @@ def features(
                 first_stage=candidate.first_stage,
                 agreement=_disagreement(behaviour, intent, candidate.page)
                 + traffic_agreement(traffic, match.title_terms),
+                seventh=seventh,
             )
         )
     return found
