@@ -25,6 +25,7 @@ from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
 from queries.intent import code_intent, stated_intent
 from queries.seventh import seventh_agreement, stated_seventh
+from queries.system_evidence import system_fit
 from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
@@ -56,7 +57,8 @@ class RankWeights:
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
     sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
-    seventh: float = 1.0  # a code without the 7th character the query states, when a sibling has it, loses this
+    seventh: float = 1.0  # lost by a code without the stated 7th character, when a sibling has it
+    system: float = 0.2  # a code of a system the query's words make unlikely loses up to this
 
 
 WEIGHTS = RankWeights()
@@ -79,6 +81,7 @@ class Features:
     first_stage: float
     agreement: float = 0.0  # below 0 when the code contradicts the query's neoplasm behaviour or traffic
     seventh: float = 0.0  # -1 when the code lacks the 7th character the query states (and a sibling has it)
+    system: float = 0.0  # down to -1 for a code of a system the query's words make unlikely
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -88,6 +91,7 @@ class Features:
             + weights.first_stage * self.first_stage
             + weights.agreement * self.agreement
             + weights.seventh * self.seventh
+            + weights.system * self.system
         )
 
 
@@ -107,8 +111,10 @@ def features(
     concepts: tuple[Concept, ...],
     vocabulary: Vocabulary | None,
     weights: RankWeights = WEIGHTS,
+    systems: dict[str, float] | None = None,
 ) -> list[Features]:
-    """The re-ranking features of each candidate, in order."""
+    """The re-ranking features of each candidate, in order; `systems`: how likely each code
+    system is, given the query's words (queries/system_evidence.py)."""
     idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
@@ -134,6 +140,7 @@ def features(
                 agreement=_disagreement(behaviour, intent, candidate.page)
                 + traffic_agreement(traffic, match.title_terms),
                 seventh=seventh,
+                system=system_fit(systems, candidate.page.system) if systems else 0.0,
             )
         )
     return found

@@ -40,6 +40,7 @@ from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
 from queries.suggest import suggest, unmatched_notices
+from queries.system_evidence import SystemEvidence, query_terms
 from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Searcher:
         self._vocabulary: Vocabulary | None = None
         self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
         self._heads: Any = None  # the HEAD column's reader, opened on first need
+        self._system_evidence: SystemEvidence | None = None  # read on first need
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -228,7 +230,7 @@ class Searcher:
             Candidate(page, names_text(page), text_score / top, self._inherited(page), terms)
             for page, text_score, terms in zip(heads, text_scores, found, strict=True)
         ]
-        scored = features(candidates, plan.concepts, self.vocabulary)
+        scored = features(candidates, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
         ranked = [
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
             for hit, feats, text_score in zip(hits, scored, text_scores, strict=True)
@@ -288,7 +290,7 @@ class Searcher:
         by_key = {entry.fields[KEY]: entry for entry in ranked}
         merged = [extra[c.page.key][1] if c.page.key in extra else c for c in candidates]
         merged += [candidate for key, (_, candidate) in extra.items() if key not in by_key]
-        found = features(merged, plan.concepts, self.vocabulary)
+        found = features(merged, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
         result = []
         for candidate, feats in zip(merged, found, strict=True):
             key = candidate.page.key
@@ -336,6 +338,14 @@ class Searcher:
                 self._parents[key] = f"{found[1].title}\n{names_text(found[1])}" if found else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
+
+    def _systems_of(self, plan: Plan) -> dict[str, float] | None:
+        """How likely each code system is, given the query's words; None under a system scope."""
+        if plan.filter is not None:
+            return None
+        if self._system_evidence is None:
+            self._system_evidence = SystemEvidence(self._searcher)
+        return self._system_evidence.probabilities(query_terms(plan.concepts))
 
     def _has_code(self, form: str) -> bool:
         """True when some code of the index is, or begins with, `form` (lower case)."""
