@@ -6,9 +6,13 @@ candidates of the first stage this module measures, from the stored title and ot
 how much of the query the names cover (rare words counting more), how much of the title the
 query accounts for, and whether query words that stand side by side also do so in the title.
 A word that no candidate names at all points to the residual code of its group ("... of other
-specified sites"), as classification rules send unlisted things to "other". And as in the
-ICD-10-CM tabular list, a category's inclusion terms and "includes" notes hold for its subcodes:
-a word found in a parent category's title or other names counts, a little less, for the child.
+specified sites"), as ICD-10-CM rules send unlisted things to "other" (other systems have no
+residual categories: there "other" is a word). As in the ICD-10-CM tabular list, a category's
+inclusion terms and "includes" notes hold for its subcodes: a word found in a parent category's
+title or other names counts, a little less, for the child. A word the names lack but the page's
+body holds (a real page's lay words live in its sections) counts as evidence too, as much as a
+name at most. A stated 7th character (queries/seventh.py) and the kind of code system the
+words point to (queries/system_evidence.py) weigh in last.
 """
 
 from __future__ import annotations
