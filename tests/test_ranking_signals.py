@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import hit_codes as codes
 
 from index.build import ingest
 from index.reader import open_live
+from medcodes import cli
 from pipeline.records import CodePage, Section
 from queries.expand import analyze, concepts_for
 from queries.rerank import WEIGHTS, Candidate, features
@@ -222,3 +224,12 @@ def test_a_word_no_page_holds_is_named_in_a_notice(searcher: Searcher) -> None:
     result = searcher.search("zzqx injection")
     assert result.notices == ("no page has the word 'zzqx': the hits rest on the other words",)
     assert not searcher.search("ondansetron injection").notices
+
+
+def test_the_cli_prints_the_word_notices(index_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "B12 zzqx injection", "--index", str(index_root)])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "note: no code 'B12' in the index: searched as a word",
+        "note: no page has the word 'zzqx': the hits rest on the other words",
+    ]
