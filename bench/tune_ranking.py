@@ -31,7 +31,7 @@ GRID = {
     "adjacency": (0.4,),
     "first_stage": (0.1,),
     "agreement": (0.0, 0.3, 0.6),
-    "residual": (0.5,),
+    "residual": (0.25,),
     "residual_named": (0.2,),
     "inherited": (0.8,),
     "lead": (0.0,),

@@ -56,7 +56,7 @@ class RankWeights:
     first_stage: float = 0.1  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
     inherited: float = 0.8  # …and a word found only in a parent category's title or names
-    residual: float = 0.5  # a word no candidate names counts this much for an "other" code
+    residual: float = 0.25  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
