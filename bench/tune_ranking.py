@@ -36,7 +36,7 @@ GRID = {
     "inherited": (0.8,),
     "lead": (0.0,),
     "names": (0.8,),
-    "sections": (0.8,),
+    "sections": (0.6,),
     "seventh": (1.0,),
     "system": (0.2,),
 }

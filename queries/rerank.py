@@ -60,7 +60,7 @@ class RankWeights:
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
-    sections: float = 0.8  # a word found only in the page's sections (its body) counts this much
+    sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
     seventh: float = 1.0  # lost by a code without the stated 7th character, when a sibling has it
     system: float = 0.2  # a code of a system the query's words make unlikely loses up to this
 

@@ -34,6 +34,8 @@ SMOOTHING = 100.0
 # Per-word evidence is averaged and scaled by this: words of one query are not independent
 # (a descriptor repeats its subject), so their evidence is not simply added up.
 CONFIDENCE = 3.0
+# A word in fewer titles than this says nothing about a kind: one title is an accident.
+MIN_TITLES = 5
 _TERM_CACHE = 20000
 
 
@@ -63,8 +65,8 @@ class SystemEvidence:
         total = self._sizes.sum()
         for term in terms:
             counts = self._count(term)
-            if not counts.sum():
-                continue  # in no title: no evidence either way
+            if counts.sum() < MIN_TITLES:
+                continue  # in (almost) no title: no evidence either way
             background = counts.sum() / total
             evidence += np.log((counts + SMOOTHING * background) / (self._sizes + SMOOTHING))
         logits = CONFIDENCE * evidence / len(terms)

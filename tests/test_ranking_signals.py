@@ -18,6 +18,7 @@ from index.build import ingest
 from index.reader import open_live
 from medcodes import cli
 from pipeline.records import CodePage, Section
+from queries import system_evidence
 from queries.expand import analyze, concepts_for
 from queries.rerank import WEIGHTS, Candidate, features
 from queries.search import Searcher
@@ -138,9 +139,14 @@ def test_the_7th_character_only_sorts_when_a_sibling_has_it() -> None:
 # The kind of code system the words point to --------------------------------------------------
 
 
-def test_dose_words_point_to_procedures_and_encounter_words_to_diagnoses(index_root: Path) -> None:
+def test_dose_words_point_to_procedures_and_encounter_words_to_diagnoses(
+    index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     live = open_live(index_root)
     with live.ix.searcher() as raw:
+        # The fixture index is small: every word is in fewer than MIN_TITLES titles of a kind.
+        assert SystemEvidence(raw).probabilities(analyze("injection mg")) == {DIAGNOSIS: 0.5, PROCEDURE: 0.5}
+        monkeypatch.setattr(system_evidence, "MIN_TITLES", 1)
         evidence = SystemEvidence(raw)
         doses = evidence.probabilities(analyze("injection 20 mg"))
         encounters = evidence.probabilities(analyze("fracture radius subsequent encounter"))
