@@ -31,11 +31,14 @@ GRID = {
     "adjacency": (0.4,),
     "first_stage": (0.1,),
     "agreement": (0.0, 0.3, 0.6),
-    "residual": (0.5,),
+    "residual": (0.25,),
     "residual_named": (0.2,),
     "inherited": (0.8,),
     "lead": (0.0,),
     "names": (0.8,),
+    "sections": (0.6,),
+    "seventh": (1.0,),
+    "system": (0.2,),
 }
 
 
@@ -48,25 +51,27 @@ def main(argv: list[str] | None = None) -> int:
     with Searcher(args.index) as searcher:
         for query in judged:
             plan = plan_query(parse_query(query.query), (), searcher.vocabulary)
-            hits = list(searcher._searcher.search(plan.query, filter=plan.filter, limit=DEPTH))
+            hits = list(searcher._searcher.search(plan.query, filter=plan.filter, limit=DEPTH, terms=True))
             top = max((h.score for h in hits), default=1.0) or 1.0
             candidates = []
             for hit in hits:
                 page = decode_record(hit[RECORD])
+                found = frozenset(t.decode() if isinstance(t, bytes) else t for _, t in hit.matched_terms())
                 candidates.append(
-                    Candidate(page, names_text(page), hit.score / top, searcher._inherited(page))
+                    Candidate(page, names_text(page), hit.score / top, searcher._inherited(page), found)
                 )
             keys = [RankedCode(h[KEY].split(":")[0], h[KEY].split(":", 1)[1]).key for h in hits]
-            cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary))
+            systems = searcher._systems_of(plan)
+            cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary, systems))
         results = []
         names = list(GRID)
-        linear = ("precision", "adjacency", "first_stage", "agreement")
-        inner = ("names", "inherited", "residual", "residual_named", "lead")
+        linear = ("precision", "adjacency", "first_stage", "agreement", "seventh", "system")
+        inner = ("names", "inherited", "residual", "residual_named", "lead", "sections")
         for inner_values in itertools.product(*(GRID[n] for n in inner)):
             base = replace(WEIGHTS, **dict(zip(inner, inner_values, strict=True)))
             table = [
-                (query, keys, features(candidates, concepts, vocabulary, base) if concepts else None)
-                for query, concepts, candidates, keys, vocabulary in cached
+                (query, keys, features(candidates, concepts, vocabulary, base, systems) if concepts else None)
+                for query, concepts, candidates, keys, vocabulary, systems in cached
             ]
             for values in itertools.product(*(GRID[n] for n in linear)):
                 weights = replace(base, **dict(zip(linear, values, strict=True)))

@@ -167,7 +167,7 @@ class _Compiler:
             parts = [q for child in node.children if (q := self.compile(child, negated, False)) is not None]
             return _combine(wq.And, parts)
         if isinstance(node, Any_):
-            return self._ranked_or(node.children, negated, ranked)
+            return self._ranked_or(_word_runs(node.children), negated, ranked)
         raise TypeError(f"unknown query node {node!r}")
 
     def _ranked_or(self, children: tuple[Node, ...], negated: bool, ranked: bool) -> wq.Query | None:
@@ -239,8 +239,11 @@ def _phrase(words: tuple[str, ...], fieldname: str | None) -> wq.Query | None:
 
 
 def _exact(raw: str) -> wq.Query:
+    """A code typed in full scores CODE_BOOST flat, whatever its forms or BM25 (a one-form Or
+    would lose its boost in Whoosh, and a boosted BM25 score could not be told from text)."""
     forms = code_forms(normalize_code(raw))
-    return wq.Or([wq.Term(CODE, form) for form in forms], boost=CODE_BOOST)
+    terms = [wq.Term(CODE, form) for form in forms]
+    return wq.ConstantScoreQuery(terms[0] if len(terms) == 1 else wq.Or(terms), CODE_BOOST)
 
 
 def _prefix(stem: str) -> wq.Query:
@@ -280,8 +283,26 @@ def _ranked_words(node: Node) -> list[Word]:
     if isinstance(node, Word) and node.field is None:
         return [node]
     if isinstance(node, Any_):
-        return [w for child in node.children for w in _ranked_words(child)]
+        return [w for child in _word_runs(node.children) for w in _ranked_words(child)]
     return []
+
+
+def _word_runs(children: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Unscoped words side by side read as one text, so that terms of several words ("high
+    blood pressure", "heart attack") meet their synonyms, brands and abbreviations."""
+    merged: list[Node] = []
+    for child in children:
+        previous = merged[-1] if merged else None
+        if _plain(child) and previous is not None and _plain(previous):
+            assert isinstance(child, Word) and isinstance(previous, Word)
+            merged[-1] = Word(f"{previous.text} {child.text}")
+        else:
+            merged.append(child)
+    return tuple(merged)
+
+
+def _plain(node: Node) -> bool:
+    return isinstance(node, Word) and node.field is None
 
 
 def _exact_codes(node: Node) -> wq.Query | None:

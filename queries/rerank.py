@@ -6,9 +6,13 @@ candidates of the first stage this module measures, from the stored title and ot
 how much of the query the names cover (rare words counting more), how much of the title the
 query accounts for, and whether query words that stand side by side also do so in the title.
 A word that no candidate names at all points to the residual code of its group ("... of other
-specified sites"), as classification rules send unlisted things to "other". And as in the
-ICD-10-CM tabular list, a category's inclusion terms and "includes" notes hold for its subcodes:
-a word found in a parent category's title or other names counts, a little less, for the child.
+specified sites"), as ICD-10-CM rules send unlisted things to "other" (other systems have no
+residual categories: there "other" is a word). As in the ICD-10-CM tabular list, a category's
+inclusion terms and "includes" notes hold for its subcodes: a word found in a parent category's
+title or other names counts, a little less, for the child. A word the names lack but the page's
+body holds (a real page's lay words live in its sections) counts as evidence too, as much as a
+name at most. A stated 7th character (queries/seventh.py) and the kind of code system the
+words point to (queries/system_evidence.py) weigh in last.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from dataclasses import dataclass
 
 from index.schema import TEXT_MINSIZE, seventh_character
 from index.text_fields import stems
+from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
 from queries.behaviour import code_behaviour, stated_behaviour
 from queries.expand import SEVENTH_CHARACTER, Concept
 from queries.intent import code_intent, stated_intent
+from queries.seventh import seventh_agreement, stated_seventh
+from queries.system_evidence import system_fit
 from queries.traffic import stated_traffic, traffic_agreement
 from queries.vocabulary import Vocabulary
 
@@ -49,10 +56,13 @@ class RankWeights:
     first_stage: float = 0.1  # the BM25F score, relative to the best candidate's
     names: float = 0.8  # a word found only in the other names counts this much
     inherited: float = 0.8  # …and a word found only in a parent category's title or names
-    residual: float = 0.5  # a word no candidate names counts this much for an "other" code
+    residual: float = 0.25  # a word no candidate names counts this much for an "other" code
     residual_named: float = 0.2  # …and a word other candidates name, this much
     lead: float = 0.0  # the first LEAD_WORDS words of a query weigh this much more
     agreement: float = 0.3  # a code contradicting an axis the query states (or implies) loses this
+    sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
+    seventh: float = 1.0  # lost by a code without the stated 7th character, when a sibling has it
+    system: float = 0.2  # a code of a system the query's words make unlikely loses up to this
 
 
 WEIGHTS = RankWeights()
@@ -64,6 +74,7 @@ class Candidate:
     names: str  # the page's other names, as indexed
     first_stage: float  # its first-stage score relative to the best candidate's
     inherited: str = ""  # titles and other names of the categories the code belongs to
+    found: frozenset[str] = frozenset()  # query terms the first stage found anywhere on the page
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class Features:
     adjacency: float
     first_stage: float
     agreement: float = 0.0  # below 0 when the code contradicts the query's neoplasm behaviour or traffic
+    seventh: float = 0.0  # -1 when the code lacks the 7th character the query states (and a sibling has it)
+    system: float = 0.0  # down to -1 for a code of a system the query's words make unlikely
 
     def score(self, weights: RankWeights = WEIGHTS) -> float:
         return (
@@ -81,6 +94,8 @@ class Features:
             + weights.adjacency * self.adjacency
             + weights.first_stage * self.first_stage
             + weights.agreement * self.agreement
+            + weights.seventh * self.seventh
+            + weights.system * self.system
         )
 
 
@@ -100,15 +115,20 @@ def features(
     concepts: tuple[Concept, ...],
     vocabulary: Vocabulary | None,
     weights: RankWeights = WEIGHTS,
+    systems: dict[str, float] | None = None,
 ) -> list[Features]:
-    """The re-ranking features of each candidate, in order."""
+    """The re-ranking features of each candidate, in order; `systems`: how likely each code
+    system is, given the query's words (queries/system_evidence.py)."""
     idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
     matches = [_match(candidate, concepts, weights) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
     behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
+    sevenths = seventh_agreement(
+        stated_seventh(concepts), [seventh_character(c.page.system, c.page.code) for c in candidates]
+    )
     found = []
-    for candidate, match in zip(candidates, matches, strict=True):
+    for candidate, match, seventh in zip(candidates, matches, sevenths, strict=True):
         covered = sum(
             w * (level or match.residual * _residual_credit(named[i], weights))
             for i, (w, level) in enumerate(zip(idf, match.levels, strict=True))
@@ -123,6 +143,8 @@ def features(
                 first_stage=candidate.first_stage,
                 agreement=_disagreement(behaviour, intent, candidate.page)
                 + traffic_agreement(traffic, match.title_terms),
+                seventh=seventh,
+                system=system_fit(systems, candidate.page.system) if systems else 0.0,
             )
         )
     return found
@@ -175,12 +197,16 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
                 inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
             ):
                 best, place, terms = alt.weight * weights.inherited, None, ()
+            elif all(t in candidate.found for t in alt.terms) and alt.weight * weights.sections > best:
+                best, place, terms = alt.weight * weights.sections, None, ()
         levels.append(best)
         places.append(place)
         used.update(terms)
     precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
     residual = 0.0
-    if _RESIDUAL in positions:
+    # "Other" is a residual category only where a classification has them (ICD-10-CM): in a
+    # procedure or supply title ("Office or other outpatient visit") it is just a word.
+    if page.system == ICD10CM and _RESIDUAL in positions:
         residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
     return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
 

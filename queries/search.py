@@ -29,6 +29,7 @@ from index.schema import (
 from index.store import current_generation
 from pipeline.codes import ICD10CM
 from pipeline.records import CodePage
+from queries.code_tokens import codes_as_words, unknown_code_notice
 from queries.counterparts import AXES, counterpart_keys, site_text
 from queries.expand import EXACT
 from queries.first_stage import FirstStage, TermAtATime
@@ -38,7 +39,8 @@ from queries.parse import parse_query
 from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
 from queries.snippets import Snippet, make_snippet
-from queries.suggest import suggest
+from queries.suggest import suggest, unmatched_notices
+from queries.system_evidence import SystemEvidence, query_terms
 from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class Searcher:
         self._vocabulary: Vocabulary | None = None
         self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
         self._heads: Any = None  # the HEAD column's reader, opened on first need
+        self._system_evidence: SystemEvidence | None = None  # read on first need
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -173,7 +176,7 @@ class Searcher:
         pages per code system (a full count, so it costs a scan of every match).
         """
         started = time.perf_counter()
-        parsed = parse_query(text)
+        parsed, not_codes = codes_as_words(parse_query(text), self._has_code)
         if self._searcher.doc_count() == 0:  # Whoosh's idf is undefined without documents
             notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
             return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
@@ -195,7 +198,12 @@ class Searcher:
         counts = (listed if listed is not None else self._facets(plan)) if facets else None
         took = (time.perf_counter() - started) * 1000
         suggestion = suggest(text, plan.concepts, total)
-        return SearchResult(text, hits, total, took, parsed.notices, suggestion, counts)
+        notices = (
+            *parsed.notices,
+            *(unknown_code_notice(token) for token in not_codes),
+            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
+        )
+        return SearchResult(text, hits, total, took, notices, suggestion, counts)
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
@@ -220,14 +228,15 @@ class Searcher:
             return hits
         text_scores = [_text_score(hit.bm25f) for hit in hits]
         top = max(text_scores) or 1.0
+        found = [_found_terms(terms) for terms in stage.matched_terms([docnum for docnum, _ in stage.top])]
         candidates = [
-            Candidate(page, names_text(page), text_score / top, self._inherited(page))
-            for page, text_score in zip(heads, text_scores, strict=True)
+            Candidate(page, names_text(page), text_score / top, self._inherited(page), terms)
+            for page, text_score, terms in zip(heads, text_scores, found, strict=True)
         ]
-        found = features(candidates, plan.concepts, self.vocabulary)
+        scored = features(candidates, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
         ranked = [
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
-            for hit, feats, text_score in zip(hits, found, text_scores, strict=True)
+            for hit, feats, text_score in zip(hits, scored, text_scores, strict=True)
         ]
         ranked.sort(key=_rank_order)
         if extra := self._counterparts(ranked, candidates, plan):
@@ -268,7 +277,8 @@ class Searcher:
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
-            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]))
+            found = own_candidate.found if own_candidate else frozenset()
+            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]), found)
             extra[key] = (_Ranked({KEY: key, SYSTEM: page.system}, (), 0.0, 0.0, docnum=docnum), candidate)
         return extra
 
@@ -283,7 +293,7 @@ class Searcher:
         by_key = {entry.fields[KEY]: entry for entry in ranked}
         merged = [extra[c.page.key][1] if c.page.key in extra else c for c in candidates]
         merged += [candidate for key, (_, candidate) in extra.items() if key not in by_key]
-        found = features(merged, plan.concepts, self.vocabulary)
+        found = features(merged, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
         result = []
         for candidate, feats in zip(merged, found, strict=True):
             key = candidate.page.key
@@ -331,6 +341,18 @@ class Searcher:
                 self._parents[key] = f"{found[1].title}\n{names_text(found[1])}" if found else ""
             texts.append(self._parents[key])
         return "\n".join(t for t in texts if t)
+
+    def _systems_of(self, plan: Plan) -> dict[str, float] | None:
+        """How likely each code system is, given the query's words; None under a system scope."""
+        if plan.filter is not None:
+            return None
+        if self._system_evidence is None:
+            self._system_evidence = SystemEvidence(self._searcher)
+        return self._system_evidence.probabilities(query_terms(plan.concepts))
+
+    def _has_code(self, form: str) -> bool:
+        """True when some code of the index is, or begins with, `form` (lower case)."""
+        return next(iter(self._searcher.reader().expand_prefix(CODE, form)), None) is not None
 
     def page(self, key: str) -> CodePage | None:
         """The page of a document key ("icd10cm:E11.9"), or None."""
@@ -409,6 +431,11 @@ def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
     specific code (C79.89 before its category C79), then code order."""
     key = entry.fields[KEY]
     return (-round(entry.score, 6), -len(key), key)
+
+
+def _found_terms(matched: tuple[tuple[str, Any], ...]) -> frozenset[str]:
+    """The query terms a page holds in any field, as the re-ranker compares them."""
+    return frozenset(term.decode("utf-8") if isinstance(term, bytes) else term for _, term in matched)
 
 
 def _text_score(score: float) -> float:

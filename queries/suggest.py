@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from queries.expand import CONTRACTION, TRUNCATION, TYPO, Concept
+from queries.vocabulary import Vocabulary
 
 # Fewer matching pages than this is "little": worth offering what medcodes read.
 FEW_PAGES = 3
@@ -31,3 +32,19 @@ def suggest(text: str, concepts: tuple[Concept, ...], total: int) -> str | None:
             corrected = corrected.replace(concept.typed, best.words, 1)
             changed = True
     return corrected if changed else None
+
+
+def unmatched_notices(concepts: tuple[Concept, ...], vocabulary: Vocabulary | None) -> tuple[str, ...]:
+    """A notice for each query word that no page holds in any of its readings, so that a user
+    knows the hits rest on the other words ("poisoning by <a substance the index lacks>")."""
+    if vocabulary is None:
+        return ()
+    missing = [
+        concept.typed
+        for concept in concepts
+        if not any(
+            alt.field is not None or all(vocabulary.known_term(term) for term in alt.terms)
+            for alt in concept.alternatives
+        )
+    ]
+    return tuple(f"no page has the word {word!r}: the hits rest on the other words" for word in missing)

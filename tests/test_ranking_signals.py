@@ -1,0 +1,241 @@
+"""What the re-ranker reads besides the names (issue 12), on an index of fixture pages written
+for these tests (tests/ranking_pages): section evidence, "other" as a residual rule of
+ICD-10-CM only, a code typed with words, the 7th character among siblings, the kind of code
+system the words point to, lay words, brands, abbreviations both ways, possessives, numbers,
+code-shaped words and words no page holds."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import hit_codes as codes
+
+from index.build import ingest
+from index.reader import open_live
+from medcodes import cli
+from pipeline.records import CodePage, Section
+from queries import system_evidence
+from queries.expand import analyze, concepts_for
+from queries.rerank import WEIGHTS, Candidate, features
+from queries.search import Searcher
+from queries.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
+from queries.synonyms import brand_table, generic_names
+from queries.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
+
+PAGES = Path(__file__).resolve().parent / "ranking_pages"
+
+
+@pytest.fixture(scope="module")
+def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ranking") / "index"
+    report = ingest([str(PAGES)], root, workers=1)
+    assert report.counts["rejected"] == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def searcher(index_root: Path) -> Iterator[Searcher]:
+    with Searcher(index_root) as opened:
+        yield opened
+
+
+# Section evidence -------------------------------------------------------------------------
+
+
+def test_words_found_only_in_the_body_rank_the_page_that_describes_them(searcher: Searcher) -> None:
+    """ "hearing" is in the hearing-aid title; "soundproof booth" only in the audiometry body."""
+    assert codes(searcher.search("hearing test in a soundproof booth"))[0] == "92552"
+
+
+def test_section_evidence_is_what_lifts_the_body_match(searcher: Searcher) -> None:
+    """Without section evidence the page sharing one title word would win: the weight matters."""
+    text = "hearing soundproof booth"
+    result = searcher.search(text, limit=2, explain=True)
+    assert codes(result)[0] == "92552"
+    plan_concepts = concepts_for(text, searcher.vocabulary)
+    audiometry, hearing_aid = (searcher.page(f"{s}:{c}") for s, c in (("cpt", "92552"), ("hcpcs", "V5010")))
+    assert audiometry is not None and hearing_aid is not None
+    found = frozenset(t for t in analyze(text))  # both pages hold "hearing"; only 92552 the rest
+    candidates = [
+        Candidate(audiometry, "", 1.0, "", found),
+        Candidate(hearing_aid, "", 1.0, "", frozenset(analyze("hearing"))),
+    ]
+    without = features(
+        candidates, tuple(plan_concepts), searcher.vocabulary, dataclasses.replace(WEIGHTS, sections=0)
+    )
+    with_sections = features(candidates, tuple(plan_concepts), searcher.vocabulary)
+    assert without[0].score() < without[1].score()
+    assert with_sections[0].score() > with_sections[1].score()
+
+
+# "Other" is a residual rule of ICD-10-CM -------------------------------------------------
+
+
+def _page(system: str, code: str, title: str) -> CodePage:
+    return CodePage(system, code, title, (Section("summary", title),))
+
+
+def test_other_credits_only_icd10cm_residual_categories() -> None:
+    """A word no candidate names points to an ICD-10-CM "other specified" code, never to a
+    procedure whose title merely says "other" ("Office or other outpatient visit")."""
+    concepts = tuple(concepts_for("heartburn symptom", None))
+    residual = Candidate(
+        _page("icd10cm", "R19.8", "Other specified symptoms of the digestive system"), "", 1.0
+    )
+    visit = Candidate(_page("cpt", "99212", "Office or other outpatient visit, symptom review"), "", 1.0)
+    icd_found, cpt_found = features([residual, visit], concepts, None)
+    assert icd_found.coverage > cpt_found.coverage
+
+
+def test_a_procedure_saying_other_does_not_win_unrelated_queries(searcher: Searcher) -> None:
+    assert "99212" not in codes(searcher.search("shot to stop throwing up during chemo"))[:1]
+
+
+# A code typed with words -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "code"), [("J2405 nausea", "J2405"), ("J1020 hypertension", "J1020")])
+def test_a_code_with_words_keeps_the_code_first(searcher: Searcher, query: str, code: str) -> None:
+    assert codes(searcher.search(query))[0] == code
+
+
+# The 7th character --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("Torus fracture of lower end of right radius, 7thA", "S52.521A"),
+        ("Torus fx lower end r radius, subs", "S52.521D"),
+        ("Torus fracture right radius sqla", "S52.521S"),
+        ("torus fracture right radius initial encounter", "S52.521A"),
+    ],
+    ids=["7thA", "subs", "sqla", "initial-encounter"],
+)
+def test_a_stated_7th_character_selects_among_siblings(searcher: Searcher, query: str, code: str) -> None:
+    """The parent (S52.521) names every other word as well; the 7th character decides."""
+    assert codes(searcher.search(query))[0] == code
+
+
+def test_what_states_a_7th_character() -> None:
+    assert stated_seventh(concepts_for("fx of radius, 7thG", None)) == frozenset("g")
+    assert stated_seventh(concepts_for("malpresentation of fetus, fts2", None)) == frozenset("2")
+    assert stated_seventh(concepts_for("burn of hand, init", None)) == INITIAL
+    assert stated_seventh(concepts_for("subsequent encounter", None)) == SUBSEQUENT
+    assert stated_seventh(concepts_for("sequela", None)) == SEQUELA
+    assert stated_seventh(concepts_for("initial office visit", None)) is None
+
+
+def test_the_7th_character_only_sorts_when_a_sibling_has_it() -> None:
+    assert seventh_agreement(frozenset("a"), ["a", "d", None]) == [0.0, -1.0, -1.0]
+    assert seventh_agreement(frozenset("a"), ["d", None]) == [0.0, 0.0]
+    assert seventh_agreement(None, ["a", "d"]) == [0.0, 0.0]
+
+
+# The kind of code system the words point to --------------------------------------------------
+
+
+def test_dose_words_point_to_procedures_and_encounter_words_to_diagnoses(
+    index_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = open_live(index_root)
+    with live.ix.searcher() as raw:
+        # The fixture index is small: every word is in fewer than MIN_TITLES titles of a kind.
+        assert SystemEvidence(raw).probabilities(analyze("injection mg")) == {DIAGNOSIS: 0.5, PROCEDURE: 0.5}
+        monkeypatch.setattr(system_evidence, "MIN_TITLES", 1)
+        evidence = SystemEvidence(raw)
+        doses = evidence.probabilities(analyze("injection 20 mg"))
+        encounters = evidence.probabilities(analyze("fracture radius subsequent encounter"))
+        unknown = evidence.probabilities(analyze("zzqx"))
+    live.ix.close()
+    assert doses is not None and doses[PROCEDURE] > doses[DIAGNOSIS]
+    assert encounters is not None and encounters[DIAGNOSIS] > encounters[PROCEDURE]
+    assert unknown == {DIAGNOSIS: 0.5, PROCEDURE: 0.5}  # a word in no title is no evidence
+
+
+def test_system_fit_is_zero_for_the_likelier_kind() -> None:
+    odds = {DIAGNOSIS: 0.2, PROCEDURE: 0.8}
+    assert system_fit(odds, "hcpcs") == 0.0
+    assert system_fit(odds, "icd10cm") == pytest.approx(-0.75)
+    assert system_fit(None, "icd10cm") == 0.0
+
+
+# Words: lay terms, brands, abbreviations both ways, possessives, numbers --------------------
+
+
+def test_lay_words_reach_the_clinical_page(searcher: Searcher) -> None:
+    assert codes(searcher.search("shot to stop throwing up during chemo"))[0] == "J2405"
+
+
+def test_a_brand_missing_from_the_page_reaches_it_through_the_generic(searcher: Searcher) -> None:
+    assert codes(searcher.search("Zofran"))[0] == "J2405"
+    assert codes(searcher.search("Depo-Medrol"))[0] == "J1020"
+
+
+def test_the_brand_table_is_broad() -> None:
+    """Common brands beyond the CMS crosswalk: not only those of any query set."""
+    assert generic_names(("Zofran",)) == ("ondansetron",)
+    assert generic_names(("Lipitor",)) == ("atorvastatin",)
+    assert len(brand_table()) > 1000
+
+
+def test_abbreviations_work_both_ways(searcher: Searcher) -> None:
+    """HTN finds "hypertension"; "hypertension" and "high blood pressure" find "(HTN)"."""
+    assert set(codes(searcher.search("HTN"))[:2]) == {"3074F", "I10"}
+    assert "3074F" in codes(searcher.search("hypertension"))[:2]
+    assert codes(searcher.search("high blood pressure"))[0] == "I10"  # the synonym outweighs its abbreviation
+
+
+def test_a_possessive_is_the_word() -> None:
+    assert [c.best.terms for c in concepts_for("Crohn's disease", None)] == [("crohn",), ("diseas",)]
+
+
+def test_possessive_query_finds_the_page(searcher: Searcher) -> None:
+    assert codes(searcher.search("Crohn's"))[0] == "K50.90"
+    assert codes(searcher.search("crohns disease"))[0] == "K50.90"
+
+
+@pytest.mark.parametrize(("one", "other"), [("7 percent", "7%"), ("12-hour", "12 hours")])
+def test_numbers_and_units_in_either_form(one: str, other: str) -> None:
+    assert [c.best.terms for c in concepts_for(one, None)] == [
+        c.best.terms for c in concepts_for(other, None)
+    ]
+
+
+def test_a_whole_number_meets_its_decimal_and_its_word(searcher: Searcher) -> None:
+    assert codes(searcher.search("hemoglobin a1c less than 7 percent"))[0] == "3044F"
+    assert [a.words for a in concepts_for("2", None)[0].alternatives] == ["2", "2.0", "two"]
+
+
+# Code-shaped words and words no page holds ----------------------------------------------------
+
+
+def test_a_code_shaped_word_that_names_no_code_is_a_word(searcher: Searcher) -> None:
+    result = searcher.search("B12 shot")
+    assert "no code 'B12' in the index: searched as a word" in result.notices
+    assert codes(result)  # the other words still find pages, instead of an empty code listing
+
+
+def test_a_code_shaped_word_that_names_a_code_stays_a_code(searcher: Searcher) -> None:
+    result = searcher.search("S52")
+    assert codes(result)[:4] == ["S52.521", "S52.521A", "S52.521D", "S52.521S"]
+    assert not result.notices
+
+
+def test_a_word_no_page_holds_is_named_in_a_notice(searcher: Searcher) -> None:
+    result = searcher.search("zzqx injection")
+    assert result.notices == ("no page has the word 'zzqx': the hits rest on the other words",)
+    assert not searcher.search("ondansetron injection").notices
+
+
+def test_the_cli_prints_the_word_notices(index_root: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "B12 zzqx injection", "--index", str(index_root)])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "note: no code 'B12' in the index: searched as a word",
+        "note: no page has the word 'zzqx': the hits rest on the other words",
+    ]
