@@ -46,17 +46,18 @@ def open_live(root: Path) -> LiveIndex:
         generation = current_generation(root)
         try:
             meta = generation.read_meta()
+            # Checked before Whoosh unpickles the TOC: another schema's TOC may name classes
+            # this release does not have, and the user must read "rebuild it", not a traceback.
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                raise IndexCorruptError(
+                    f"index at {root} has schema version {meta.get('schema_version')}, "
+                    f"this medcodes reads {SCHEMA_VERSION}: rebuild it"
+                )
             ix = whoosh_index.open_dir(str(generation.path))
         except (FileNotFoundError, EmptyIndexError):
             if attempt == _OPEN_ATTEMPTS - 1:
                 raise IndexCorruptError(f"index at {root} keeps changing under the reader") from None
             continue
-        if meta.get("schema_version") != SCHEMA_VERSION:
-            ix.close()
-            raise IndexCorruptError(
-                f"index at {root} has schema version {meta.get('schema_version')}, "
-                f"this medcodes reads {SCHEMA_VERSION}: rebuild it"
-            )
         return LiveIndex(root, generation, ix, meta)
     raise IndexMissingError(f"no index at {root}")
 
