@@ -138,4 +138,5 @@ def test_random_bytes_under_a_container_name_are_rejected_not_raised(data: bytes
     for name in ("crawl.warc", "crawl.warc.gz", "export.jsonl", "pages.zip", "pages.tar.gz"):
         for payload in (data, gzip.compress(data, mtime=0)):
             outcomes = parse_input(name, payload)
+            assert outcomes and all(o.page is None and o.reason for o in outcomes)
             assert not any(o.reason.startswith(("reader error", "parser error")) for o in outcomes)
