@@ -9,10 +9,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import as_user, live_pages
+from whoosh import index as whoosh_index
 
 from index.build import ingest
 from index.check import IndexCheckError, check_index
-from index.store import CURRENT_FILE, META_FILE, current_generation
+from index.schema import page_to_document
+from index.segment_writer import open_segment_writer
+from index.store import (
+    CURRENT_FILE,
+    MANIFEST_FILE,
+    META_FILE,
+    WHOOSH_LOCK_FILE,
+    current_generation,
+    file_digest,
+)
 from medcodes import cli
 
 
@@ -37,6 +48,46 @@ def flip_byte(path: Path, at: float) -> None:
 def set_meta(root: Path, **changes: object) -> None:
     path = current_generation(root).path / META_FILE
     path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def reseal(root: Path) -> None:
+    """Record every file's checksum as it is now, as a faulty writer would have published what
+    it wrote: damage the checksums cannot see, that only reading the index finds."""
+    path = current_generation(root).path
+    files = {
+        item.name: {"size": item.stat().st_size, "sha256": file_digest(item)}
+        for item in sorted(path.iterdir())
+        if item.is_file() and item.name != META_FILE
+    }
+    set_meta(root, files=files)
+
+
+def add_behind_the_checksums(root: Path, *documents: dict[str, object]) -> None:
+    """Add Whoosh documents to the live generation, in a segment of their own, and reseal it."""
+    path = current_generation(root).path
+    ix = whoosh_index.open_dir(str(path))
+    writer = open_segment_writer(ix, 16)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    ix.close()
+    (path / WHOOSH_LOCK_FILE).unlink(missing_ok=True)
+    reseal(root)
+
+
+def document_of(root: Path, key: str, /, **changes: object) -> dict[str, object]:
+    """The Whoosh document of the indexed page `key`, with some fields changed."""
+    [page] = [page for page in live_pages(root) if page.key == key]
+    return page_to_document(page) | changes
+
+
+def drop_manifest_line(root: Path, name: str) -> None:
+    """The manifest forgets the input `name`, whose page stays indexed."""
+    path = current_generation(root).path / MANIFEST_FILE
+    lines = path.read_text().splitlines(keepends=True)
+    [line] = [line for line in lines if f"/{name}" in line]
+    path.write_text("".join(item for item in lines if item is not line))
+    reseal(root)
 
 
 def test_a_sound_index_passes(index_copy: Path, runner: CliRunner) -> None:
@@ -70,11 +121,42 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         "unreadable metadata",
     ),
     "current-dangling": (lambda root: (root / CURRENT_FILE).write_text("gen-000099\n"), "missing generation"),
-    "manifest-disagrees": (
-        lambda root: (current_generation(root).path / "manifest.jsonl").write_text(
-            '{"manifest_version": 1}\n'
-        ),
+    "manifest-damaged": (
+        lambda root: (current_generation(root).path / MANIFEST_FILE).write_text('{"manifest_version": 1}\n'),
         r"manifest\.jsonl is damaged",
+    ),
+    "manifest-disagrees": (
+        lambda root: drop_manifest_line(root, "cpt4-29881.html"),
+        r"manifest and index disagree: 0 keys not indexed \[\], 1 indexed keys no input produced "
+        r"\['cpt:29881'\]",
+    ),
+    "metadata-deleted": (
+        lambda root: (current_generation(root).path / META_FILE).unlink(),
+        r"gen-\d+: medcodes\.json is missing",
+    ),
+    "record-unreadable": (
+        lambda root: add_behind_the_checksums(root, document_of(root, "cpt:29881", record="{not json")),
+        r"document 26: unreadable record",
+    ),
+    "record-under-another-key": (
+        lambda root: add_behind_the_checksums(root, document_of(root, "cpt:29881", key="cpt:99999")),
+        r"document 26: record of cpt:29881 stored under cpt:99999",
+    ),
+    "key-names-two-documents": (
+        lambda root: add_behind_the_checksums(root, document_of(root, "cpt:29881")),
+        r"key cpt:29881 names 2 documents",
+    ),
+    "key-points-at-another-document": (
+        lambda root: add_behind_the_checksums(
+            root, document_of(root, "cpt:29881", key="cpt:99999", _stored_key="cpt:29881")
+        ),
+        r"key cpt:99999 points at document 26 of cpt:29881",
+    ),
+    "document-without-a-key": (
+        lambda root: add_behind_the_checksums(
+            root, document_of(root, "cpt:29881", key=[], _stored_key="cpt:29881")
+        ),
+        r"27 documents but 26 keys",
     ),
 }
 
@@ -116,3 +198,15 @@ def test_an_index_of_another_schema_is_refused_before_its_files_are_unpickled(
         result = runner.invoke(cli, [*args, "--index", str(index_copy)])
         assert result.exit_code == 1, (args, result.output)
         assert re.fullmatch(r"Error: index at \S+ has schema version 3, .*rebuild it\n", result.output)
+
+
+def test_a_file_that_cannot_be_read_is_diagnosed(user_dir: Path) -> None:
+    """Checked by a user who may not read a segment (file permissions do not stop root)."""
+    index = user_dir / "ix"
+    ingest([str(user_dir / "pages")], index, workers=1)
+    segment(index).chmod(0)
+    result = as_user("check", "--index", str(index))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(r"Error: gen-\d+: cannot read MAIN_\w+\.seg: Permission denied", line), line

@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from medcodes import cli
+from queries.present import SYSTEM_LABELS
+from queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,11 +185,75 @@ def test_batch_queries_from_a_file_as_csv(runner: CliRunner, built_index: Path, 
     assert rows[-1][0] == "xylophonist" and rows[-1][2] == ""
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "table"])
+def _json_hits(output: str, result: SearchResult) -> list[dict]:
+    hits = json.loads(output)
+    assert isinstance(hits, list)
+    return hits
+
+
+def _jsonl_hits(output: str, result: SearchResult) -> list[dict]:
+    [line] = output.splitlines()
+    record = json.loads(line)
+    assert set(record) == {"query", "hits", "took_ms", "total"}
+    assert (record["query"], record["total"]) == ("walker", result.total) and record["took_ms"] >= 0
+    return record["hits"]
+
+
+def _csv_hits(output: str, result: SearchResult) -> list[dict]:
+    header, *rows = csv.reader(io.StringIO(output))
+    assert header == ["query", "rank", "code", "system", "title", "score", "section", "snippet"]
+    assert [row[:2] for row in rows] == [["walker", str(rank)] for rank in range(1, len(rows) + 1)]
+    return [dict(zip(header[2:], row[2:], strict=True)) | {"score": float(row[5])} for row in rows]
+
+
+def _table_hits(output: str, result: SearchResult) -> list[dict]:
+    *lines, summary = output.splitlines()
+    assert re.fullmatch(rf"{len(result.hits)} of {result.total} pages, \d+ ms", summary)
+    hits = []
+    for first, second in zip(lines[::2], lines[1::2], strict=True):
+        code, label, title = re.fullmatch(r"(\S+) +(\S+) +(\S.*)", first).groups()  # type: ignore[union-attr]
+        system = {label: system for system, label in SYSTEM_LABELS.items()}[label]
+        section, snippet = re.fullmatch(r" +(\w+): (.*)", second).groups()  # type: ignore[union-attr]
+        hits.append({"code": code, "system": system, "title": title, "section": section, "snippet": snippet})
+    return hits
+
+
+FORMAT_READERS = {"json": _json_hits, "jsonl": _jsonl_hits, "csv": _csv_hits, "table": _table_hits}
+# The fields of a hit each format carries.
+FORMAT_FIELDS = {
+    "json": {"code", "system", "title", "score", "section", "snippet", "highlights", "url"},
+    "csv": {"code", "system", "title", "score", "section", "snippet"},
+    "table": {"code", "system", "title", "section", "snippet"},
+}
+FORMAT_FIELDS["jsonl"] = FORMAT_FIELDS["json"]
+
+
+@pytest.mark.parametrize("fmt", list(FORMAT_READERS))
 def test_every_format_for_one_query(runner: CliRunner, built_index: Path, fmt: str) -> None:
-    result = run(runner, "search", "walker", "--format", fmt, "--index", str(built_index))
+    """Each format carries the hits the API finds, in its order, with the fields it promises."""
+    with Searcher(built_index) as searcher:
+        expected = searcher.search("walker", limit=2)
+    # more pages found than shown, and a page without a URL: each format must tell them apart
+    assert expected.total > len(expected.hits) == 2 and any(hit.url is None for hit in expected.hits)
+    result = run(runner, "search", "walker", "-n", "2", "--format", fmt, "--index", str(built_index))
     assert result.exit_code == 0
-    assert "E0135" in result.stdout
+    got = FORMAT_READERS[fmt](result.stdout, expected)
+    fields = FORMAT_FIELDS[fmt]
+    assert all(set(hit) == fields for hit in got)
+    want = [
+        {
+            "code": hit.code,
+            "system": hit.system,
+            "title": hit.title,
+            "score": pytest.approx(hit.score, abs=1e-4),
+            "section": hit.section,
+            "snippet": hit.snippet,
+            "highlights": [list(span) for span in hit.highlights],
+            "url": hit.url,
+        }
+        for hit in expected.hits
+    ]
+    assert got == [{name: value for name, value in hit.items() if name in fields} for hit in want]
 
 
 def test_facets_and_explain_in_the_table(runner: CliRunner, built_index: Path) -> None:

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import write_lock_holder
+from conftest import live_pages, write_lock_holder
 
 from index.build import ingest
 from index.lock import IndexBusyError
 from index.reader import find_pages, index_stats, open_live
 from index.store import CURRENT_FILE, IndexMissingError, current_generation
-from pipeline.sources import InputError
+from index.writing import IN_PROCESS_MAX, SHARDED_MIN_INPUTS
+from pipeline import batch
+from pipeline.batch import Outcome
+from pipeline.sources import InputError, RawPage
 
 
 def _statuses(pages: Path, root: Path, **options: object) -> list:
@@ -33,10 +40,40 @@ def test_every_example_is_indexed(pages_dir: Path, tmp_path: Path) -> None:
     assert stats["size_bytes"] > 0
 
 
-def test_parallel_parse_gives_the_same_index(pages_dir: Path, tmp_path: Path) -> None:
+def _parsing_processes(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[], list[int]]:
+    """Record the id of the process that parses each page (pool workers are forked, so they
+    inherit the wrapper); returns a function that reads the ids recorded so far."""
+    parse = batch.parse_raw
+
+    def recording(raw: RawPage, max_bytes: int) -> Outcome:
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()}\n")
+        return parse(raw, max_bytes)
+
+    monkeypatch.setattr(batch, "parse_raw", recording)
+    return lambda: [int(line) for line in log.read_text().split()] if log.exists() else []
+
+
+def test_parallel_parse_gives_the_same_index(
+    pages_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enough inputs to go to the process pool (a second copy of every page, whose pages are
+    duplicates: which copy is kept depends on the input order being kept), too few to shard."""
+    if batch.process_context().get_start_method() != "fork":
+        pytest.skip("the parsing processes are recorded by a wrapper that only forked workers inherit")
+    shutil.copytree(pages_dir, pages_dir / "again")
+    inputs = sum(path.is_file() for path in pages_dir.rglob("*"))
+    assert IN_PROCESS_MAX < inputs < SHARDED_MIN_INPUTS
+    parsed_by = _parsing_processes(monkeypatch, tmp_path / "pids")
     serial = _statuses(pages_dir, tmp_path / "one", workers=1)
+    assert parsed_by() == [os.getpid()] * inputs
     parallel = _statuses(pages_dir, tmp_path / "two", workers=2)
-    assert [(s.source, s.status, s.code) for s in serial] == [(s.source, s.status, s.code) for s in parallel]
+    assert len(parsed_by()) == 2 * inputs and os.getpid() not in parsed_by()[inputs:]
+    assert [(s.source, s.status, s.code, s.reason) for s in serial] == [
+        (s.source, s.status, s.code, s.reason) for s in parallel
+    ]
+    assert Counter(s.status for s in parallel) == {"indexed": 26, "duplicate": 26}
+    assert live_pages(tmp_path / "one") == live_pages(tmp_path / "two")
 
 
 def test_bad_pages_are_reported_and_the_rest_indexed(pages_dir: Path, tmp_path: Path) -> None:

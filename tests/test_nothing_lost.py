@@ -6,7 +6,6 @@ Real folders, real indexes, real processes. Permission tests run the command as 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import pwd
@@ -15,13 +14,11 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, ROOT, age_files, live_pages
+from conftest import EXAMPLES, ROOT, age_files, as_user, live_pages
 
 from index.build import ingest
 from index.check import check_index
@@ -33,7 +30,6 @@ from medcodes import cli
 from pipeline.sources import InputError, InputReadError, read_page
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
-UNPRIVILEGED = [sys.executable, str(ROOT / "tests" / "unprivileged.py")]
 
 
 def run(runner: CliRunner, *args: str, **kwargs: object):
@@ -49,51 +45,6 @@ def report_lines(path: Path) -> list[dict]:
 
 
 # --- 1. what cannot be read is reported and keeps its pages ---------------------------------
-
-
-@pytest.fixture
-def user_dir() -> Iterator[Path]:
-    """A folder the unprivileged user owns, holding a copy of the example pages in `pages/`.
-
-    tmp_path lies under pytest's private (0700) folder, which `nobody` cannot enter.
-    """
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam("nobody")
-        except KeyError:
-            pytest.skip("running as root, and there is no user 'nobody' to drop root privileges to")
-        if reason := cannot_drop_root():
-            pytest.skip(f"running as root without the right to become another user: {reason}")
-    base = Path(tempfile.mkdtemp(prefix="medcodes-user-"))
-    try:
-        shutil.copytree(EXAMPLES, base / "pages")
-        age_files(base / "pages")
-        if os.geteuid() == 0:
-            for path in [base, *base.rglob("*")]:
-                os.chown(path, user.pw_uid, user.pw_gid)
-        yield base
-    finally:
-        for path in [base, *base.rglob("*")]:
-            if path.is_dir() and not path.is_symlink():
-                path.chmod(0o755)
-        shutil.rmtree(base)
-
-
-@functools.cache
-def cannot_drop_root() -> str:
-    """Why this process cannot give up root for `nobody` ("" when it can), tried in a child."""
-    code = (
-        "import os, pwd; u = pwd.getpwnam('nobody'); "
-        "os.setgroups([]); os.setgid(u.pw_gid); os.setuid(u.pw_uid)"
-    )
-    tried = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    return tried.stderr.strip().splitlines()[-1] if tried.returncode else ""
-
-
-def as_user(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run medcodes as a user whom permissions stop (nobody, when the tests run as root)."""
-    command = UNPRIVILEGED if os.geteuid() == 0 else MEDCODES
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
 def test_an_unreadable_source_folder_deletes_nothing(user_dir: Path) -> None:

@@ -3,16 +3,18 @@ brands, typos, natural-language scopes, and queries a user gets wrong."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 from conftest import hit_codes as codes
 
 from index.build import ingest
+from pipeline.codes import SYSTEMS
 from queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
 from queries.parse import CodeRange, QuerySyntaxError, parse_query
 from queries.routing import route_scope
-from queries.search import Searcher
+from queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from queries.typos import allowed_edits, within_edits
 
 
@@ -139,31 +141,74 @@ def test_explain_names_matched_fields_and_score_parts(searcher: Searcher) -> Non
     } in hit.explanation["words"]
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        '"liver damage',
-        "(fever OR nausea",
-        "fever)",
-        "colour:red fever",
-        "fe\x00ver \x1b[31m nausea\x7f",
-        "fever " * 400,
-        "x" * 2000,
-        "*:* fever",
-        "risks:",
-        "NOT",
-        "AND OR",
-        "J9000-",
-        "-J9229",
-        "code:",
-        "title:(",
-    ],
-)
-def test_bad_queries_never_raise_anything_but_a_syntax_error(searcher: Searcher, query: str) -> None:
-    try:
+# Queries a user gets wrong that are repaired: what each is read as, and the notice that says
+# so (None: read as it stands, with nothing to say).
+REPAIRED = [
+    ('"liver damage', '"liver damage"', "unbalanced quote: read as if closed at the end"),
+    ("(fever OR nausea", "(fever OR nausea)", "unbalanced parenthesis: read as if closed at the end"),
+    ("fever)", "fever", "unbalanced parenthesis ignored"),
+    ("colour:red fever", "colour red fever", "unknown field 'colour': searched as words"),
+    ("fe\x00ver \x1b[31m nausea\x7f", "fe ver  [31m nausea ", "control characters in the query"),
+    ("fever " * 400, "fever " * 64, "query cut to its first 1000 characters"),
+    ("x" * 2000, "x" * 1000, "query cut to its first 1000 characters"),
+    ("*:* fever", "fever", None),
+    ("J9000-", "J9000", None),
+    ("-J9229", "NOT J9229", None),
+]
+REPAIRED_IDS = [
+    "open-quote",
+    "open-parenthesis",
+    "stray-parenthesis",
+    "unknown-field",
+    "control-characters",
+    "too-many-terms",
+    "too-long",
+    "match-all",
+    "open-range",
+    "minus-code",
+]
+
+
+def assert_well_formed(result: SearchResult, query: str) -> None:
+    """Hits a caller can print: distinct codes of a known system, titled, with finite scores
+    and highlights inside their snippet; no more than asked for or found."""
+    assert result.query == query
+    assert len(result.hits) <= DEFAULT_LIMIT and len(result.hits) <= result.total
+    assert len({(hit.system, hit.code) for hit in result.hits}) == len(result.hits)
+    for hit in result.hits:
+        assert hit.code and hit.system in SYSTEMS and hit.title
+        assert math.isfinite(hit.score)
+        assert all(0 <= start < end <= len(hit.snippet) for start, end in hit.highlights)
+
+
+def _found(result: SearchResult) -> tuple[int, list[tuple[object, ...]]]:
+    return result.total, [
+        (h.system, h.code, h.score, h.section, h.snippet, h.highlights) for h in result.hits
+    ]
+
+
+@pytest.mark.parametrize(("query", "meant", "notice"), REPAIRED, ids=REPAIRED_IDS)
+def test_bad_queries_are_repaired_with_a_notice(
+    searcher: Searcher, query: str, meant: str, notice: str | None
+) -> None:
+    """A repaired query finds what the query it is read as finds, and says what was repaired."""
+    result = searcher.search(query)
+    assert_well_formed(result, query)
+    intended = searcher.search(meant)
+    assert intended.notices == ()
+    assert _found(result) == _found(intended)
+    if notice is None:
+        assert result.notices == ()
+    else:
+        assert any(line.startswith(notice) for line in result.notices), result.notices
+    assert all("\n" not in line for line in result.notices)
+
+
+@pytest.mark.parametrize("query", ["risks:", "NOT", "AND OR", "code:", "title:("])
+def test_bad_queries_with_nothing_left_are_refused_in_one_line(searcher: Searcher, query: str) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"^nothing to search for") as refused:
         searcher.search(query)
-    except QuerySyntaxError as err:
-        assert "\n" not in str(err)
+    assert "\n" not in str(refused.value)
 
 
 @pytest.mark.parametrize("query", ["*", "the of and", "   "])

@@ -1,10 +1,15 @@
 """Ranking invariants: the first stage is exact, and the final order is the re-ranker's.
 
-On indexes of <= 5,000 documents Whoosh's Or may switch to ArrayUnionMatcher, whose top 10 was
-measured wrong for about a quarter of multi-field queries; queries.search pins the union-tree
-matcher. These tests recompute every document's first-stage score from single-term searches
-(one term matcher each, no union involved), combining them as the query tree says (sum for
-OR and AND, maximum for a disjunction-max, boosts multiplied), and compare with medcodes.
+These tests recompute every document's first-stage score from single-term searches (one term
+matcher each, no union involved), combining them as the query tree says (sum for OR and AND,
+maximum for a disjunction-max, boosts multiplied; a code range or stem is the OR of the code
+terms it covers), and compare with medcodes.
+
+Text is scored term at a time (queries.first_stage); a code range or stem is scored by its own
+Whoosh matcher, an Or of its code terms. On indexes of <= 5,000 documents Whoosh's Or picks
+ArrayUnionMatcher there, which scores a constant-score range 0; queries.search pins the
+union-tree matcher (Or.matcher_type), under which a page in the span scores its code term.
+test_a_code_span_scores_as_the_union_of_its_codes fails without that pin.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from whoosh import query as wq
-from whoosh.query import Or
 
 from index.reader import open_live
 from index.schema import KEY, TEXT_FIELDS
@@ -37,16 +41,24 @@ MULTI_FIELD_QUERIES = [
     "inj dexameth",  # abbreviation and truncation: disjunction-max alternatives
     "diabtes type 2 w/o complications",  # a typo and an abbreviation
 ]
-
-
-def test_union_matcher_is_pinned() -> None:
-    assert Or.matcher_type == Or.DEFAULT_MATCHER
+# Code ranges and stems with words; each span covers more than two code terms of the example
+# index (with two, Whoosh's Or uses the union tree whatever its matcher_type).
+CODE_SPAN_QUERIES = [
+    "J0000-J9999 injection",
+    "A0000-K9999 injection",
+    "E0100-E9999 wheels",
+    "A0000-A9999 ambulance",
+    "J* injection",
+]
 
 
 def _exhaustive(searcher, query: wq.Query) -> dict[str, float]:
     """Every document's score under `query`, built up from one-term searches."""
     if isinstance(query, wq.Term):
         return {hit[KEY]: hit.score for hit in searcher.search(query, limit=None)}
+    if isinstance(query, wq.TermRange | wq.Prefix):
+        covered = [wq.Term(field, text) for field, text in query.expanded_terms(searcher.reader())]
+        return _exhaustive(searcher, wq.Or(covered, boost=query.boost))
     parts = [_exhaustive(searcher, child) for child in query.children()]
     if isinstance(query, wq.DisjunctionMax):
         scores: dict[str, float] = {}
@@ -68,6 +80,28 @@ def _exhaustive(searcher, query: wq.Query) -> dict[str, float]:
 
 @pytest.mark.parametrize("text", MULTI_FIELD_QUERIES)
 def test_first_stage_equals_exhaustive_scoring(built_index: Path, text: str) -> None:
+    assert_first_stage_is_exhaustive(built_index, text)
+
+
+@pytest.mark.parametrize("text", CODE_SPAN_QUERIES)
+def test_a_code_span_scores_as_the_union_of_its_codes(built_index: Path, text: str) -> None:
+    """A page inside a code range or under a code stem typed with words scores, for the span,
+    what its code term scores, however many code terms the span covers."""
+    with Searcher(built_index) as searcher:
+        plan = plan_query(parse_query(text), (), searcher.vocabulary)
+    spans = [q for q in _nodes(plan.query) if isinstance(q, wq.TermRange | wq.Prefix)]
+    live = open_live(built_index)
+    with live.ix.reader() as reader:
+        assert spans and all(len(list(span.expanded_terms(reader))) > 2 for span in spans)
+    live.ix.close()
+    assert_first_stage_is_exhaustive(built_index, text)
+
+
+def _nodes(query: wq.Query) -> list[wq.Query]:
+    return [query, *(node for child in query.children() for node in _nodes(child))]
+
+
+def assert_first_stage_is_exhaustive(built_index: Path, text: str) -> None:
     live = open_live(built_index)
     with Searcher(built_index) as searcher:
         plan = plan_query(parse_query(text), (), searcher.vocabulary)
