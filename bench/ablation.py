@@ -18,11 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
-from queries import expand, plan, search, vocabulary
-from queries.eval_report import format_comparison
-from queries.evaluate import Evaluation, evaluate, load_qrels, searcher_ranker
-from queries.rerank import Features
-from queries.search import Searcher
+from medcodes.queries import expand, plan, search, vocabulary
+from medcodes.queries.eval_report import format_comparison
+from medcodes.queries.evaluate import Evaluation, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.rerank import Features
+from medcodes.queries.search import Searcher
 
 
 def _first_stage_only(candidates, concepts, vocab, weights=None):

@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.batch import parse_inputs
-from pipeline.records import CodePage
-from pipeline.sources import expand_inputs
-from queries.eval_report import format_comparison, scores_to_dict
-from queries.evaluate import Evaluation, RankedCode, evaluate, load_qrels, searcher_ranker
-from queries.search import Searcher
+from medcodes.pipeline.batch import parse_inputs
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sources import expand_inputs
+from medcodes.queries.eval_report import format_comparison, scores_to_dict
+from medcodes.queries.evaluate import Evaluation, RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.search import Searcher
 
 _WORD = re.compile(r"\w+")
 

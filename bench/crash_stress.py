@@ -31,13 +31,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from index.build import ingest  # noqa: E402
-from index.check import check_index  # noqa: E402
-from index.lock import LOCK_FILE  # noqa: E402
-from index.reader import open_live  # noqa: E402
-from index.reindex import reindex  # noqa: E402
-from index.schema import KEY  # noqa: E402
-from queries.search import Searcher  # noqa: E402
+from medcodes.index.build import ingest  # noqa: E402
+from medcodes.index.check import check_index  # noqa: E402
+from medcodes.index.lock import LOCK_FILE  # noqa: E402
+from medcodes.index.reader import open_live  # noqa: E402
+from medcodes.index.reindex import reindex  # noqa: E402
+from medcodes.index.schema import KEY  # noqa: E402
+from medcodes.queries.search import Searcher  # noqa: E402
 
 COMMANDS = {
     "reindex": ["reindex"],

@@ -31,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.codes import fits_system  # noqa: E402
+from medcodes.pipeline.codes import fits_system  # noqa: E402
 
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 FALLBACK_DATA = HERE / "data"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queries.parse import QuerySyntaxError
-from queries.search import Searcher
+from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.search import Searcher
 
 LONG = " ".join(["fracture femur infection wound injection pain chronic acute"] * 30)[:2000]
 QUERIES = {

@@ -18,9 +18,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from index.build import ingest
-from pipeline.parse import parse_page
-from queries.search import Searcher
+from medcodes.index.build import ingest
+from medcodes.pipeline.parse import parse_page
+from medcodes.queries.search import Searcher
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "pages"
 QUERIES = [

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queries.parse import QuerySyntaxError
-from queries.search import Searcher
+from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.search import Searcher
 
 QUERY_TYPES: dict[str, list[str]] = {
     "exact code": ["J1940", "E11.9", "e119", "T63.93XA"],

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from pipeline.html_layout import decode_html
-from pipeline.parse import PageParseError, looks_like_html, parse_page
-from pipeline.sources import HTML, RawPage, expand_inputs, read_input
+from medcodes.pipeline.html_layout import decode_html
+from medcodes.pipeline.parse import PageParseError, looks_like_html, parse_page
+from medcodes.pipeline.sources import HTML, RawPage, expand_inputs, read_input
 
 
 def load(paths: list[str]) -> list[RawPage]:

@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE))
 import querymix  # noqa: E402
 from run import cold_search, percentile, query_latency  # noqa: E402
 
-from pipeline.sources import expand_inputs  # noqa: E402
+from medcodes.pipeline.sources import expand_inputs  # noqa: E402
 
 
 def main() -> int:

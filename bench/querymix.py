@@ -8,8 +8,8 @@ from pathlib import Path
 
 from whoosh.analysis import STOP_WORDS
 
-from pipeline.batch import parse_input
-from pipeline.records import CodePage
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.records import CodePage
 
 KINDS = ("code", "prefix", "words", "phrase", "section", "misspelled", "abbreviation")
 PER_KIND = 25

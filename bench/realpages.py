@@ -34,11 +34,18 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.batch import parse_input
-from pipeline.sections import section_for_heading, slug
-from queries.eval_report import format_comparison, format_worst
-from queries.evaluate import Evaluation, JudgedQuery, evaluate, load_qrels, searcher_ranker, summarize
-from queries.search import Searcher
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.sections import section_for_heading, slug
+from medcodes.queries.eval_report import format_comparison, format_worst
+from medcodes.queries.evaluate import (
+    Evaluation,
+    JudgedQuery,
+    evaluate,
+    load_qrels,
+    searcher_ranker,
+    summarize,
+)
+from medcodes.queries.search import Searcher
 
 SLUG_CAP = 120  # a crawler mirror caps file names at about this many characters
 UNPLACED = "unplaced"

@@ -21,8 +21,8 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from pipeline.records import CodePage
-from pipeline.sections import SECTION_NAMES, section_for_heading
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sections import SECTION_NAMES, section_for_heading
 
 NAIVE_SECTIONS = (*SECTION_NAMES, "other")
 

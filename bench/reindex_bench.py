@@ -29,10 +29,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from index.build import ingest  # noqa: E402
-from index.check import IndexCheckError, check_index  # noqa: E402
-from index.reindex import reindex  # noqa: E402
-from queries.search import Searcher  # noqa: E402
+from medcodes.index.build import ingest  # noqa: E402
+from medcodes.index.check import IndexCheckError, check_index  # noqa: E402
+from medcodes.index.reindex import reindex  # noqa: E402
+from medcodes.queries.search import Searcher  # noqa: E402
 
 QUERIES = (
     "fracture",

@@ -36,13 +36,13 @@ import querymix  # noqa: E402
 import references  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 
-from index.schema import build_schema, page_to_document  # noqa: E402
-from index.segment_writer import open_segment_writer  # noqa: E402
-from index.store import current_generation, directory_size  # noqa: E402
-from pipeline.batch import parse_inputs  # noqa: E402
-from pipeline.parse import parse_page  # noqa: E402
-from pipeline.sources import expand_inputs  # noqa: E402
-from queries.search import Searcher  # noqa: E402
+from medcodes.index.schema import build_schema, page_to_document  # noqa: E402
+from medcodes.index.segment_writer import open_segment_writer  # noqa: E402
+from medcodes.index.store import current_generation, directory_size  # noqa: E402
+from medcodes.pipeline.batch import parse_inputs  # noqa: E402
+from medcodes.pipeline.parse import parse_page  # noqa: E402
+from medcodes.pipeline.sources import expand_inputs  # noqa: E402
+from medcodes.queries.search import Searcher  # noqa: E402
 
 STAGE_SAMPLE = 2000
 QUERY_ROUNDS = 3

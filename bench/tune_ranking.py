@@ -18,13 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
-from index.record_codec import decode_record
-from index.schema import KEY, RECORD, names_text
-from queries.evaluate import RankedCode, load_qrels, ndcg
-from queries.parse import parse_query
-from queries.plan import plan_query
-from queries.rerank import DEPTH, WEIGHTS, Candidate, features
-from queries.search import Searcher
+from medcodes.index.record_codec import decode_record
+from medcodes.index.schema import KEY, RECORD, names_text
+from medcodes.queries.evaluate import RankedCode, load_qrels, ndcg
+from medcodes.queries.parse import parse_query
+from medcodes.queries.plan import plan_query
+from medcodes.queries.rerank import DEPTH, WEIGHTS, Candidate, features
+from medcodes.queries.search import Searcher
 
 GRID = {
     "precision": (0.15,),

@@ -2,7 +2,7 @@
 
 Pages are written as they arrive from the parser pool and committed once at the end; the new
 generation is published atomically, so a failed or killed ingest leaves the old state live.
-Ingest records what each input produced (index.manifest), so a later reindex is incremental.
+Ingest records what each input produced (medcodes.index.manifest), so a later reindex is incremental.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.lock import write_lock
-from index.manifest import load_manifest
-from index.schema import SCHEMA_VERSION
-from index.store import (
+from medcodes.index.lock import write_lock
+from medcodes.index.manifest import load_manifest
+from medcodes.index.schema import SCHEMA_VERSION
+from medcodes.index.store import (
     Generation,
     IndexMissingError,
     SchemaMismatchError,
@@ -25,7 +25,7 @@ from index.store import (
     current_generation,
     holds_index,
 )
-from index.sync import (
+from medcodes.index.sync import (
     ADDED,
     DELETED,
     INGEST,
@@ -37,7 +37,7 @@ from index.sync import (
     RunReport,
     sync_index,
 )
-from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs
 
 log = logging.getLogger(__name__)
 

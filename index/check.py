@@ -18,11 +18,11 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
-from index.manifest import load_manifest, owners
-from index.reader import count_pages
-from index.record_codec import decode_record
-from index.schema import KEY, RECORD, SCHEMA_VERSION
-from index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
+from medcodes.index.manifest import load_manifest, owners
+from medcodes.index.reader import count_pages
+from medcodes.index.record_codec import decode_record
+from medcodes.index.schema import KEY, RECORD, SCHEMA_VERSION
+from medcodes.index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
 
 
 class IndexCheckError(IndexCorruptError):

@@ -3,7 +3,7 @@
 `fcntl.flock` is released by the kernel when its holder dies, so a lock left by a killed
 process is never stale; the holder file only says who holds it now. A holder that ends normally
 clears it, so holder information found on taking the lock names a writer that was killed: it
-is logged, and the next writer removes its unpublished work (index.store).
+is logged, and the next writer removes its unpublished work (medcodes.index.store).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.store import LOCK_FILE
+from medcodes.index.store import LOCK_FILE
 
 log = logging.getLogger(__name__)
 

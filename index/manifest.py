@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index.store import MANIFEST_FILE, Generation, IndexCorruptError, file_digest
-from pipeline.sources import STDIN
+from medcodes.index.store import MANIFEST_FILE, Generation, IndexCorruptError, file_digest
+from medcodes.pipeline.sources import STDIN
 
 MANIFEST_VERSION = 1
 INDEXED = "indexed"

@@ -10,18 +10,18 @@ from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 from whoosh.query import Term
 
-from index.mapped_storage import install as read_parts_in_place
-from index.record_codec import decode_record
-from index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
-from index.store import (
+from medcodes.index.mapped_storage import install as read_parts_in_place
+from medcodes.index.record_codec import decode_record
+from medcodes.index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
+from medcodes.index.store import (
     Generation,
     IndexCorruptError,
     IndexMissingError,
     current_generation,
     directory_size,
 )
-from pipeline.codes import code_forms, normalize_code
-from pipeline.records import CodePage
+from medcodes.pipeline.codes import code_forms, normalize_code
+from medcodes.pipeline.records import CodePage
 
 # Segment parts are read from their memory map, not copied into memory first.
 read_parts_in_place()

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pipeline.records import CodePage, Label, Section
-from pipeline.sections import is_names_section
+from medcodes.pipeline.records import CodePage, Label, Section
+from medcodes.pipeline.sections import is_names_section
 
 
 def encode_record(page: CodePage) -> str:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.build import absolute_inputs, skip_index_folders
-from index.guard import DeleteLimit
-from index.lock import write_lock
-from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
-from index.schema import SCHEMA_VERSION
-from index.store import (
+from medcodes.index.build import absolute_inputs, skip_index_folders
+from medcodes.index.guard import DeleteLimit
+from medcodes.index.lock import write_lock
+from medcodes.index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
+from medcodes.index.schema import SCHEMA_VERSION
+from medcodes.index.store import (
     REBUILD_HINT,
     Generation,
     IndexCorruptError,
@@ -32,7 +32,7 @@ from index.store import (
     generations,
     holds_index,
 )
-from index.sync import (
+from medcodes.index.sync import (
     ADDED,
     DELETED,
     REINDEX,
@@ -44,7 +44,7 @@ from index.sync import (
     RunReport,
     sync_index,
 )
-from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, find_inputs
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, find_inputs
 
 log = logging.getLogger(__name__)
 

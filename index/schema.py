@@ -14,11 +14,11 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 
-from index.record_codec import encode_head, encode_record
-from index.text_fields import StemmedText, stemming_analyzer
-from pipeline.codes import ICD10CM, code_forms
-from pipeline.records import CodePage
-from pipeline.sections import SECTION_NAMES, is_names_section
+from medcodes.index.record_codec import encode_head, encode_record
+from medcodes.index.text_fields import StemmedText, stemming_analyzer
+from medcodes.pipeline.codes import ICD10CM, code_forms
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sections import SECTION_NAMES, is_names_section
 
 # Bump when fields or analyzers change: an index of another version must be rebuilt.
 SCHEMA_VERSION = 4  # 3: one-pass text fields with compact positions, records as JSON text; 4: heads
@@ -66,7 +66,7 @@ FIELD_WEIGHTS: dict[str, float] = {
 
 # Tokens of one character are kept: doses and sizes ("1 mg" vs "2 mg", "type I") tell codes apart.
 TEXT_MINSIZE = 1
-# What a text field's words index as (index.text_fields indexes the same terms in one pass), for
+# What a text field's words index as (medcodes.index.text_fields indexes the same terms in one pass), for
 # query planning, snippets and highlights; one object, with an unbounded stem cache.
 TEXT_ANALYZER = stemming_analyzer(TEXT_MINSIZE)
 # Surface words, as written: lower-cased, not stemmed, no stop list.

@@ -23,8 +23,8 @@ from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from index.block_codec import Protocol4Codec
-from index.field_lengths import field_length_bytes
+from medcodes.index.block_codec import Protocol4Codec
+from medcodes.index.field_lengths import field_length_bytes
 
 # Postings serialized per marshal call in a sort run, each batch behind its byte length.
 RUN_BATCH = 4096

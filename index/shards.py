@@ -26,9 +26,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
-from index.schema import build_schema, page_to_document
-from index.segment_writer import open_segment_writer
-from pipeline.batch import (
+from medcodes.index.schema import build_schema, page_to_document
+from medcodes.index.segment_writer import open_segment_writer
+from medcodes.pipeline.batch import (
     CHUNK_SIZE,
     Outcome,
     chunked,
@@ -37,8 +37,8 @@ from pipeline.batch import (
     parse_raw,
     process_context,
 )
-from pipeline.records import CodePage
-from pipeline.sources import RawPage
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sources import RawPage
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name, which readers open
 SHARD_PREFIX = "shard-"

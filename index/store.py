@@ -5,7 +5,7 @@ Layout of an index directory:
     CURRENT            names the live generation ("gen-000007"); replaced by rename
     gen-000007/        a complete Whoosh index plus medcodes.json (our metadata) and
                        manifest.jsonl (what each input produced, for incremental reindex)
-    write.lock         the single-writer lock (index.lock)
+    write.lock         the single-writer lock (medcodes.index.lock)
 
 A writer never touches the live generation. It builds the next one beside it (hard links to
 the live segment files, which Whoosh never modifies, so an incremental change costs only what
@@ -32,7 +32,7 @@ META_FILE = "medcodes.json"
 MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
 # Whoosh's own write lock: an flock'd file, so it must never be shared between generations.
 WHOOSH_LOCK_FILE = "MAIN_WRITELOCK"
-LOCK_FILE = "write.lock"  # the single-writer lock (index.lock)
+LOCK_FILE = "write.lock"  # the single-writer lock (medcodes.index.lock)
 DEFAULT_INDEX_DIR = "medcodes-index"
 INDEX_ENV = "MEDCODES_INDEX"
 _GENERATION = re.compile(r"^gen-(\d{6,})$")

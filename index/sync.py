@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from index.guard import DeleteLimit, MassDeleteError, check_deletions
-from index.manifest import (
+from medcodes.index.guard import DeleteLimit, MassDeleteError, check_deletions
+from medcodes.index.manifest import (
     DUPLICATE,
     INDEXED,
     REJECTED,
@@ -36,10 +36,10 @@ from index.manifest import (
     read_state,
     stat_input,
 )
-from index.store import Generation, IndexCorruptError, UnreadableSourcesError
-from index.writing import DryRunWriter, GenerationWriter
-from pipeline.batch import Outcome
-from pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
+from medcodes.index.store import Generation, IndexCorruptError, UnreadableSourcesError
+from medcodes.index.writing import DryRunWriter, GenerationWriter
+from medcodes.pipeline.batch import Outcome
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
 
 # What became of a page (report statuses). A sync counts each page in the sources exactly once
 # as ADDED, UPDATED, UNCHANGED, DUPLICATE or REJECTED; DELETED counts keys that left the index.
@@ -436,7 +436,7 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
 
     A page file's outcome has the input's path as its source; a page inside a container has
     the container's path followed by "#" and its name or URL, or ":" and its line number
-    (pipeline.sources). Every input yields at least one outcome, if only its rejection.
+    (medcodes.pipeline.sources). Every input yields at least one outcome, if only its rejection.
     """
     remaining = iter(inputs)
     current = next(remaining, None)

@@ -19,13 +19,13 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from index.manifest import FileEntry, write_manifest
-from index.naming_words import write_naming_words
-from index.reader import count_pages
-from index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
-from index.segment_writer import open_segment_writer
-from index.shards import Ref, ShardedBuild, adopt_shards
-from index.store import (
+from medcodes.index.manifest import FileEntry, write_manifest
+from medcodes.index.naming_words import write_naming_words
+from medcodes.index.reader import count_pages
+from medcodes.index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
+from medcodes.index.segment_writer import open_segment_writer
+from medcodes.index.shards import Ref, ShardedBuild, adopt_shards
+from medcodes.index.store import (
     MANIFEST_FILE,
     META_FILE,
     WHOOSH_LOCK_FILE,
@@ -39,12 +39,12 @@ from index.store import (
     remove_unpublished_generations,
     write_meta,
 )
-from pipeline.batch import Outcome, parse_inputs
-from pipeline.records import CodePage
+from medcodes.pipeline.batch import Outcome, parse_inputs
+from medcodes.pipeline.records import CodePage
 
 # Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
 IN_PROCESS_MAX = 32
-# A fresh build of at least this many inputs is parsed and indexed on every core (index.shards).
+# A fresh build of at least this many inputs is parsed and indexed on every core (medcodes.index.shards).
 SHARDED_MIN_INPUTS = 200
 # Memory the Whoosh writer may use before it spills a run to disk.
 WRITER_LIMIT_MB = 256

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from pipeline.sources import InputReadError, RawPage, Unreadable, gunzip_page, too_large
+from medcodes.pipeline.sources import InputReadError, RawPage, Unreadable, gunzip_page, too_large
 
 # What zipfile raises on damaged archives: BadZipFile for a bad CRC or a cut archive,
 # RuntimeError for an encrypted member, NotImplementedError for an unknown compression,

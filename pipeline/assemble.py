@@ -9,20 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.consistency import title_matches_content
-from pipeline.identify import Identity, identify, name_capped, url_from_path, url_slug
-from pipeline.labels import LabelReader, split_inline_labels
-from pipeline.records import CodePage, Section
-from pipeline.screen import NO_SECTIONS, not_a_code_page
-from pipeline.sections import (
+from medcodes.pipeline.consistency import title_matches_content
+from medcodes.pipeline.identify import Identity, identify, name_capped, url_from_path, url_slug
+from medcodes.pipeline.labels import LabelReader, split_inline_labels
+from medcodes.pipeline.records import CodePage, Section
+from medcodes.pipeline.screen import NO_SECTIONS, not_a_code_page
+from medcodes.pipeline.sections import (
     ALT_NAME_LABELS,
     is_known_label,
     section_for_heading,
     slug,
     template_sections,
 )
-from pipeline.segments import UNPLACED, Segment, place_segments
-from pipeline.titles import SLUG_CAP, Title, read_title, slug_words
+from medcodes.pipeline.segments import UNPLACED, Segment, place_segments
+from medcodes.pipeline.titles import SLUG_CAP, Title, read_title, slug_words
 
 HEADING = "heading"
 TEXT = "text"

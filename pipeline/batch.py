@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from pipeline.parse import PageParseError, parse_page
-from pipeline.records import CodePage
-from pipeline.sources import (
+from medcodes.pipeline.parse import PageParseError, parse_page
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sources import (
     DEFAULT_MAX_BYTES,
     STDIN,
     InputReadError,

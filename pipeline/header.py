@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.codes import infer_system, system_from_text
+from medcodes.pipeline.codes import infer_system, system_from_text
 
 SITE_LINES = frozenset({"search all medical codes"})
 # "HCPCS code", "CPT4 code", "ICD-10-CM code": a line that only names the code system.

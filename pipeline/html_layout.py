@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag, UnicodeDammit
 
-from pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
-from pipeline.header import (
+from medcodes.pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
+from medcodes.pipeline.header import (
     is_category_line,
     is_site_line,
     is_system_line,
     read_breadcrumb,
     read_breadcrumb_parts,
 )
-from pipeline.sections import is_condition_page, section_for_heading
-from pipeline.titles import restates_title
+from medcodes.pipeline.sections import is_condition_page, section_for_heading
+from medcodes.pipeline.titles import restates_title
 
 _DROP_TAGS = (
     "script",

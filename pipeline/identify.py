@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pipeline.codes import fits_system, infer_system, normalize_code, system_from_text
+from medcodes.pipeline.codes import fits_system, infer_system, normalize_code, system_from_text
 
 # ".../code/<system>/<CODE>-slug" in a URL or a saved file's path.
 _URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-(?P<slug>[^/]*?))?(?:\.[a-z]{2,5})*/?$")

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pipeline.sources import GZIP_MAGIC, HTML, TEXT, RawPage, Unreadable, too_large
+from medcodes.pipeline.sources import GZIP_MAGIC, HTML, TEXT, RawPage, Unreadable, too_large
 
 # Which parser reads each content field; Markdown is read by the text parser.
 CONTENT_FIELDS = {"html": HTML, "text": TEXT, "markdown": TEXT}

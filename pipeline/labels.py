@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from pipeline.records import Label
-from pipeline.sections import is_known_label, label_key, section_for_heading
-from pipeline.segments import Segment
+from medcodes.pipeline.records import Label
+from medcodes.pipeline.sections import is_known_label, label_key, section_for_heading
+from medcodes.pipeline.segments import Segment
 
 # A short capitalised label, a colon, then the value.
 _LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z0-9/()'&,\- ]{1,60}?)\s*:\s*(?P<value>.*)$")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from pipeline.assemble import Draft, PageParseError, assemble
-from pipeline.html_layout import decode_html, decode_text, read_html
-from pipeline.records import CodePage
-from pipeline.sources import HTML
-from pipeline.text_bytes import looks_binary, wide_encoding
-from pipeline.text_layout import read_text
+from medcodes.pipeline.assemble import Draft, PageParseError, assemble
+from medcodes.pipeline.html_layout import decode_html, decode_text, read_html
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sources import HTML
+from medcodes.pipeline.text_bytes import looks_binary, wide_encoding
+from medcodes.pipeline.text_layout import read_text
 
 __all__ = ["PageParseError", "parse_page"]
 

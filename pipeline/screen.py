@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.codes import looks_like_code
+from medcodes.pipeline.codes import looks_like_code
 
 _ERROR_PAGE = re.compile(
     r"\b(?:404|not found|page (?:does not|doesn't) exist|no longer available|server error|access denied)\b",

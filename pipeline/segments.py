@@ -16,8 +16,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.records import Label
-from pipeline.sections import LABEL_SECTIONS, section_order, template_sections
+from medcodes.pipeline.records import Label
+from medcodes.pipeline.sections import LABEL_SECTIONS, section_order, template_sections
 
 UNPLACED = "unplaced"
 

@@ -250,11 +250,11 @@ def read_container(
     """The pages of one container, each read and bounded on its own."""
     # Imported here: each reader pulls in its own library, needed only for its kind of input.
     if kind == WARC:
-        from pipeline.warc import read_warc as reader
+        from medcodes.pipeline.warc import read_warc as reader
     elif kind == JSONL:
-        from pipeline.jsonl import read_jsonl as reader
+        from medcodes.pipeline.jsonl import read_jsonl as reader
     else:
-        from pipeline.archives import read_tar, read_zip
+        from medcodes.pipeline.archives import read_tar, read_zip
 
         reader = read_zip if kind == ZIP else read_tar
     with _open(source, data) as stream:

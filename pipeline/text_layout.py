@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from pipeline.assemble import GAP, HEADING, ITEM, TEXT, Block, Draft
-from pipeline.header import is_category_line, is_site_line, is_system_line, read_breadcrumb
-from pipeline.sections import is_condition_page, section_for_heading
-from pipeline.titles import restates_title
+from medcodes.pipeline.assemble import GAP, HEADING, ITEM, TEXT, Block, Draft
+from medcodes.pipeline.header import is_category_line, is_site_line, is_system_line, read_breadcrumb
+from medcodes.pipeline.sections import is_condition_page, section_for_heading
+from medcodes.pipeline.titles import restates_title
 
 # How far into the page the header (site line, breadcrumb, title, system line) may reach.
 _HEADER_LINES = 10

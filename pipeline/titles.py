@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.codes import infer_system
+from medcodes.pipeline.codes import infer_system
 
 # "# Walker, folding (E0135)" (markdown rendering) and "... (HCPCS Code: J9229)".
 _TRAILING_CODE = re.compile(

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from pipeline.sources import HTML, RawPage, Unreadable, too_large
+from medcodes.pipeline.sources import HTML, RawPage, Unreadable, too_large
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
+from medcodes.queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
 
 # Alternatives that say what the query states (not guesses).
 STATED = frozenset({EXACT, ABBREVIATION, SYNONYM})

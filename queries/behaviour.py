@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pipeline.codes import ICD10CM
-from queries.axes import block_of, first_stated
-from queries.expand import Concept
+from medcodes.pipeline.codes import ICD10CM
+from medcodes.queries.axes import block_of, first_stated
+from medcodes.queries.expand import Concept
 
 PRIMARY = "primary"
 SECONDARY = "secondary"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.codes import code_forms, normalize_code
-from queries.parse import All, Any_, Code, Node, Not, ParsedQuery, Word
+from medcodes.pipeline.codes import code_forms, normalize_code
+from medcodes.queries.parse import All, Any_, Code, Node, Not, ParsedQuery, Word
 
 # Answers whether the index has a code that is, or begins with, this lower-case form.
 CodeLookup = Callable[[str], bool]

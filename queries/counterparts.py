@@ -16,11 +16,11 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from pipeline.codes import ICD10CM
-from queries.abbreviations import read_table
-from queries.behaviour import code_behaviour, stated_behaviour
-from queries.expand import Concept
-from queries.intent import code_intent, stated_intent
+from medcodes.pipeline.codes import ICD10CM
+from medcodes.queries.abbreviations import read_table
+from medcodes.queries.behaviour import code_behaviour, stated_behaviour
+from medcodes.queries.expand import Concept
+from medcodes.queries.intent import code_intent, stated_intent
 
 COUNTERPARTS_FILE = "counterparts.tsv"
 # The axes a counterpart crosses: what a query states, and which block a code is in.

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.codes import normalize_code
-from queries.parse import QuerySyntaxError
-from queries.search import Searcher
+from medcodes.pipeline.codes import normalize_code
+from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.search import Searcher
 
 EXACT = 2  # the grade of the code a query asks for
 QRELS_COLUMNS = ("qid", "query", "system", "code", "grade")

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from whoosh.analysis import STOP_WORDS
 
-from index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
-from queries.abbreviations import abbreviations_of, expand_abbreviation
-from queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
-from queries.vocabulary import Candidate, Vocabulary
+from medcodes.index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
+from medcodes.queries.abbreviations import abbreviations_of, expand_abbreviation
+from medcodes.queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
+from medcodes.queries.vocabulary import Candidate, Vocabulary
 
 EXACT = "exact"
 ABBREVIATION = "abbreviation"

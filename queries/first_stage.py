@@ -30,8 +30,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
-from index.field_lengths import field_length_bytes
-from index.text_fields import CompactPositions
+from medcodes.index.field_lengths import field_length_bytes
+from medcodes.index.text_fields import CompactPositions
 
 MatchedTerm = tuple[str, bytes]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.codes import ICD10CM, normalize_code
+from medcodes.pipeline.codes import ICD10CM, normalize_code
 
 # An ICD-10-CM category has three characters; every longer prefix of a code is a subcategory.
 _CATEGORY_LENGTH = 3

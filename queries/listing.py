@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from whoosh.reading import IndexReader
 
-from index.schema import KEY
-from pipeline.codes import SYSTEMS, infer_system, normalize_code
+from medcodes.index.schema import KEY
+from medcodes.pipeline.codes import SYSTEMS, infer_system, normalize_code
 
 # Sorts after every character a code may hold: the end of a stretch includes its subcodes.
 _AFTER = "\uffff"

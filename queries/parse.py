@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from pipeline.codes import SYSTEMS, looks_like_code, system_from_text
-from queries.routing import route_scope
-from queries.scopes import FIELD_ALIASES
+from medcodes.pipeline.codes import SYSTEMS, looks_like_code, system_from_text
+from medcodes.queries.routing import route_scope
+from medcodes.queries.scopes import FIELD_ALIASES
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
-from pipeline.codes import code_forms, infer_system, normalize_code
-from queries.dismax import MaxOf
-from queries.expand import (
+from medcodes.index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
+from medcodes.pipeline.codes import code_forms, infer_system, normalize_code
+from medcodes.queries.dismax import MaxOf
+from medcodes.queries.expand import (
     ABBREVIATION,
     BRAND,
     EXACT,
@@ -25,8 +25,8 @@ from queries.expand import (
     concepts_for,
     same_meaning,
 )
-from queries.listing import KeySpan, prefix_spans, range_spans
-from queries.parse import (
+from medcodes.queries.listing import KeySpan, prefix_spans, range_spans
+from medcodes.queries.parse import (
     All,
     Any_,
     Code,
@@ -40,7 +40,7 @@ from queries.parse import (
     Word,
     is_code_stem,
 )
-from queries.vocabulary import Vocabulary
+from medcodes.queries.vocabulary import Vocabulary
 
 # An exact code match outranks any text match: BM25 scores of text stay far below this.
 CODE_BOOST = 1000.0

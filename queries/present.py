@@ -9,9 +9,9 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from pipeline.codes import SYSTEM_LABELS
-from pipeline.records import CodePage
-from queries.search import Hit, SearchResult
+from medcodes.pipeline.codes import SYSTEM_LABELS
+from medcodes.pipeline.records import CodePage
+from medcodes.queries.search import Hit, SearchResult
 
 Emphasis = Callable[[str], str]
 

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pipeline.text_bytes import decode_line, looks_binary, wide_encoding
+from medcodes.pipeline.text_bytes import decode_line, looks_binary, wide_encoding
 
 _SNIFF_BYTES = 2048
 

@@ -21,17 +21,17 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from index.schema import TEXT_MINSIZE, seventh_character
-from index.text_fields import stems
-from pipeline.codes import ICD10CM
-from pipeline.records import CodePage
-from queries.behaviour import code_behaviour, stated_behaviour
-from queries.expand import SEVENTH_CHARACTER, Concept
-from queries.intent import code_intent, stated_intent
-from queries.seventh import seventh_agreement, stated_seventh
-from queries.system_evidence import system_fit
-from queries.traffic import stated_traffic, traffic_agreement
-from queries.vocabulary import Vocabulary
+from medcodes.index.schema import TEXT_MINSIZE, seventh_character
+from medcodes.index.text_fields import stems
+from medcodes.pipeline.codes import ICD10CM
+from medcodes.pipeline.records import CodePage
+from medcodes.queries.behaviour import code_behaviour, stated_behaviour
+from medcodes.queries.expand import SEVENTH_CHARACTER, Concept
+from medcodes.queries.intent import code_intent, stated_intent
+from medcodes.queries.seventh import seventh_agreement, stated_seventh
+from medcodes.queries.system_evidence import system_fit
+from medcodes.queries.traffic import stated_traffic, traffic_agreement
+from medcodes.queries.vocabulary import Vocabulary
 
 # How many first-stage results are re-ranked.
 DEPTH = 100

@@ -11,10 +11,10 @@ from typing import Any
 
 from whoosh.query import Or
 
-from index.naming_words import read_naming_words
-from index.reader import LiveIndex, open_live
-from index.record_codec import decode_head, decode_record
-from index.schema import (
+from medcodes.index.naming_words import read_naming_words
+from medcodes.index.reader import LiveIndex, open_live
+from medcodes.index.record_codec import decode_head, decode_record
+from medcodes.index.schema import (
     CODE,
     FIELD_WEIGHTS,
     HEAD,
@@ -26,22 +26,22 @@ from index.schema import (
     field_for_section,
     names_text,
 )
-from index.store import current_generation
-from pipeline.codes import ICD10CM
-from pipeline.records import CodePage
-from queries.code_tokens import codes_as_words, unknown_code_notice
-from queries.counterparts import AXES, counterpart_keys, site_text
-from queries.expand import EXACT
-from queries.first_stage import FirstStage, TermAtATime
-from queries.hierarchy import parent_keys
-from queries.listing import list_codes
-from queries.parse import parse_query
-from queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
-from queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
-from queries.snippets import Snippet, make_snippet
-from queries.suggest import suggest, unmatched_notices
-from queries.system_evidence import SystemEvidence, query_terms
-from queries.vocabulary import Vocabulary
+from medcodes.index.store import current_generation
+from medcodes.pipeline.codes import ICD10CM
+from medcodes.pipeline.records import CodePage
+from medcodes.queries.code_tokens import codes_as_words, unknown_code_notice
+from medcodes.queries.counterparts import AXES, counterpart_keys, site_text
+from medcodes.queries.expand import EXACT
+from medcodes.queries.first_stage import FirstStage, TermAtATime
+from medcodes.queries.hierarchy import parent_keys
+from medcodes.queries.listing import list_codes
+from medcodes.queries.parse import parse_query
+from medcodes.queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
+from medcodes.queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
+from medcodes.queries.snippets import Snippet, make_snippet
+from medcodes.queries.suggest import suggest, unmatched_notices
+from medcodes.queries.system_evidence import SystemEvidence, query_terms
+from medcodes.queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.schema import TEXT_ANALYZER
+from medcodes.index.schema import TEXT_ANALYZER
 
 SNIPPET_CHARS = 180
 

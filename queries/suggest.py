@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from queries.expand import CONTRACTION, TRUNCATION, TYPO, Concept
-from queries.vocabulary import Vocabulary
+from medcodes.queries.expand import CONTRACTION, TRUNCATION, TYPO, Concept
+from medcodes.queries.vocabulary import Vocabulary
 
 # Fewer matching pages than this is "little": worth offering what medcodes read.
 FEW_PAGES = 3

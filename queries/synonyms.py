@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from index.schema import WORD_TOKENIZER
-from queries.abbreviations import read_table
+from medcodes.index.schema import WORD_TOKENIZER
+from medcodes.queries.abbreviations import read_table
 
 BRANDS_FILE = "drug_brands.tsv"
 COMMON_BRANDS_FILE = "common_brands.tsv"

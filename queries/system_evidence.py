@@ -19,9 +19,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
-from index.schema import SYSTEM, TITLE
-from pipeline.codes import ICD10CM
-from queries.expand import Concept
+from medcodes.index.schema import SYSTEM, TITLE
+from medcodes.pipeline.codes import ICD10CM
+from medcodes.queries.expand import Concept
 
 DIAGNOSIS = "diagnosis"
 PROCEDURE = "procedure"  # procedures, services and supplies

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from whoosh.reading import IndexReader
 
-from index.schema import TEXT_FIELDS, WORDS
-from queries.typos import allowed_edits, within_edits
+from medcodes.index.schema import TEXT_FIELDS, WORDS
+from medcodes.queries.typos import allowed_edits, within_edits
 
 # A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
 MIN_TRUNCATION = 3

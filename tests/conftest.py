@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.build import ingest
-from index.reader import open_live
-from index.record_codec import decode_record
-from index.schema import RECORD
-from pipeline.records import CodePage
-from queries.search import Searcher, SearchResult
+from medcodes.index.build import ingest
+from medcodes.index.reader import open_live
+from medcodes.index.record_codec import decode_record
+from medcodes.index.schema import RECORD
+from medcodes.pipeline.records import CodePage
+from medcodes.queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"
@@ -100,7 +100,7 @@ def generate_pages(count: int, out: Path, seed: int = 0) -> None:
 
 def age_files(folder: Path, seconds: float = 60.0) -> None:
     """Date every file back: a file modified within the last second is re-hashed by reindex
-    (index.manifest.RACY_SECONDS), which tests that count reads must not depend on."""
+    (medcodes.index.manifest.RACY_SECONDS), which tests that count reads must not depend on."""
     past = time.time() - seconds
     for path in folder.rglob("*"):
         if path.is_file():
@@ -111,7 +111,7 @@ def age_files(folder: Path, seconds: float = 60.0) -> None:
 def write_lock_holder(root: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process holding the index's write lock; killed with SIGKILL on leaving."""
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom index.lock import write_lock\n"
+        "import sys, time\nfrom pathlib import Path\nfrom medcodes.index.lock import write_lock\n"
         f"with write_lock(Path({str(root)!r})):\n    print('locked', flush=True)\n    time.sleep(60)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.parse import parse_page
-from pipeline.records import CodePage
+from medcodes.pipeline.parse import parse_page
+from medcodes.pipeline.records import CodePage
 
 PAGES = Path(__file__).resolve().parent / "pages"
 REFERENCE = "single-newline"

@@ -11,8 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from index.build import ingest
-from queries.search import Searcher
+from medcodes.index.build import ingest
+from medcodes.queries.search import Searcher
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 HCPCS_ROWS = """\

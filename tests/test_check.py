@@ -12,11 +12,12 @@ from click.testing import CliRunner
 from conftest import as_user, live_pages
 from whoosh import index as whoosh_index
 
-from index.build import ingest
-from index.check import IndexCheckError, check_index
-from index.schema import page_to_document
-from index.segment_writer import open_segment_writer
-from index.store import (
+from medcodes.cli import cli
+from medcodes.index.build import ingest
+from medcodes.index.check import IndexCheckError, check_index
+from medcodes.index.schema import page_to_document
+from medcodes.index.segment_writer import open_segment_writer
+from medcodes.index.store import (
     CURRENT_FILE,
     MANIFEST_FILE,
     META_FILE,
@@ -24,7 +25,6 @@ from index.store import (
     current_generation,
     file_digest,
 )
-from medcodes import cli
 
 
 @pytest.fixture
@@ -192,8 +192,8 @@ def test_an_index_of_another_schema_is_refused_before_its_files_are_unpickled(
     set_meta(index_copy, schema_version=3)
     [toc] = current_generation(index_copy).path.glob("*.toc")
     data = toc.read_bytes()
-    assert b"index.text_fields" in data  # the TOC pickles our field types by module path
-    toc.write_bytes(data.replace(b"index.text_fields", b"gone_.text_fields"))
+    assert b"medcodes.index.text_fields" in data  # the TOC pickles our field types by module path
+    toc.write_bytes(data.replace(b"medcodes.index.text_fields", b"gone_.text_fields"))
     for args in (["search", "walker"], ["show", "K0001"], ["stats"]):
         result = runner.invoke(cli, [*args, "--index", str(index_copy)])
         assert result.exit_code == 1, (args, result.output)

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, live_pages, write_lock_holder
 
-from medcodes import cli
-from queries.parse import parse_query
+from medcodes.cli import cli
+from medcodes.queries.parse import parse_query
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from medcodes import cli
-from queries.present import SYSTEM_LABELS
-from queries.search import Searcher, SearchResult
+from medcodes.cli import cli
+from medcodes.queries.present import SYSTEM_LABELS
+from medcodes.queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,7 +146,7 @@ def test_python_dash_m_and_console_script(built_index: Path) -> None:
 
 
 def test_imports_raise_no_warnings() -> None:
-    code = "import medcodes, pipeline.parse, index.build, queries.search"
+    code = "import medcodes, medcodes.pipeline.parse, medcodes.index.build, medcodes.queries.search"
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, cwd=ROOT
     )

@@ -12,15 +12,15 @@ from pathlib import Path
 
 from conftest import ROOT, age_files
 
-from index.build import ingest
-from index.reindex import reindex
+from medcodes.index.build import ingest
+from medcodes.index.reindex import reindex
 
 # Counts two terms in one searcher, that is in one generation: every page's summary says
 # "describes"; the changed pages' also say "zqxmarker".
 READER = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from queries.search import Searcher
+    from medcodes.queries.search import Searcher
 
     def count(searcher, query):
         # Exact (facet) counts: a word query's total is Whoosh's estimate, deletions included.

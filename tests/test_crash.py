@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import GENERATOR_DATA, ROOT
 
-from index.reindex import reindex
+from medcodes.index.reindex import reindex
 
 TRIALS = 30
 PAGES = 60

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from medcodes import cli
-from queries.evaluate import QrelsError, RankedCode, evaluate, load_qrels, ndcg, reciprocal_rank
+from medcodes.cli import cli
+from medcodes.queries.evaluate import QrelsError, RankedCode, evaluate, load_qrels, ndcg, reciprocal_rank
 
 JUDGED = Path(__file__).resolve().parent / "judged" / "examples.tsv"
 A, B, C = ("icd10cm", "E11.9"), ("icd10cm", "E11.8"), ("hcpcs", "J1100")

@@ -12,17 +12,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from index.build import ingest
-from index.naming_words import read_naming_words
-from index.reader import open_live
-from index.reindex import reindex
-from index.schema import SYSTEM
-from index.text_fields import CompactPositions
-from queries.dismax import MaxOf
-from queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each
-from queries.parse import parse_query
-from queries.plan import is_code_listing, plan_query
-from queries.vocabulary import Vocabulary
+from medcodes.index.build import ingest
+from medcodes.index.naming_words import read_naming_words
+from medcodes.index.reader import open_live
+from medcodes.index.reindex import reindex
+from medcodes.index.schema import SYSTEM
+from medcodes.index.text_fields import CompactPositions
+from medcodes.queries.dismax import MaxOf
+from medcodes.queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each
+from medcodes.queries.parse import parse_query
+from medcodes.queries.plan import is_code_listing, plan_query
+from medcodes.queries.vocabulary import Vocabulary
 
 QUERIES = [
     "leukemia antibody infusion",

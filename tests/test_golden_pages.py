@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.batch import Outcome, parse_input
-from pipeline.parse import parse_page
-from pipeline.sources import container_kind
+from medcodes.pipeline.batch import Outcome, parse_input
+from medcodes.pipeline.parse import parse_page
+from medcodes.pipeline.sources import container_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import live_pages, write_lock_holder
 
-from index.build import ingest
-from index.lock import IndexBusyError
-from index.reader import find_pages, index_stats, open_live
-from index.store import CURRENT_FILE, IndexMissingError, current_generation
-from index.writing import IN_PROCESS_MAX, SHARDED_MIN_INPUTS
-from pipeline import batch
-from pipeline.batch import Outcome
-from pipeline.sources import InputError, RawPage
+from medcodes.index.build import ingest
+from medcodes.index.lock import IndexBusyError
+from medcodes.index.reader import find_pages, index_stats, open_live
+from medcodes.index.store import CURRENT_FILE, IndexMissingError, current_generation
+from medcodes.index.writing import IN_PROCESS_MAX, SHARDED_MIN_INPUTS
+from medcodes.pipeline import batch
+from medcodes.pipeline.batch import Outcome
+from medcodes.pipeline.sources import InputError, RawPage
 
 
 def _statuses(pages: Path, root: Path, **options: object) -> list:

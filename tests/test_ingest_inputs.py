@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.build import ingest
-from index.reader import find_pages, index_stats, open_live
-from medcodes import cli
-from queries.search import Searcher
+from medcodes.cli import cli
+from medcodes.index.build import ingest
+from medcodes.index.reader import find_pages, index_stats, open_live
+from medcodes.queries.search import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "pages"

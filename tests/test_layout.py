@@ -18,14 +18,24 @@ ALLOWED = {
 WATCHED = {"pipeline", "index", "queries", "medcodes", "whoosh", "bs4", "lxml", "click", "warcio"}
 
 
+def _top(module: str) -> str:
+    """The package a module belongs to: `medcodes.index.store` is in index, `medcodes.cli` in medcodes."""
+    parts = module.split(".")
+    if parts[0] == "medcodes" and len(parts) > 1 and parts[1] in ALLOWED:
+        return parts[1]
+    return parts[0]
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(_top(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(_top(node.module))
+            if node.module == "medcodes":  # from medcodes import index
+                names.update(_top(f"medcodes.{alias.name}") for alias in node.names)
     return names & WATCHED
 
 

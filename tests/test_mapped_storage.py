@@ -13,9 +13,9 @@ from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Or, Term
 
-from index.mapped_storage import MappedPart
-from index.reader import open_live
-from index.store import current_generation
+from medcodes.index.mapped_storage import MappedPart
+from medcodes.index.reader import open_live
+from medcodes.index.store import current_generation
 
 
 def test_opening_the_live_index_copies_no_segment_into_memory(built_index: Path) -> None:

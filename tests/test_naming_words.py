@@ -6,12 +6,12 @@ from pathlib import Path
 
 from conftest import age_files
 
-from index.build import ingest
-from index.check import check_index
-from index.naming_words import WORDS_FILE, _lexicon, read_naming_words
-from index.reader import open_live
-from index.reindex import reindex
-from queries.search import Searcher
+from medcodes.index.build import ingest
+from medcodes.index.check import check_index
+from medcodes.index.naming_words import WORDS_FILE, _lexicon, read_naming_words
+from medcodes.index.reader import open_live
+from medcodes.index.reindex import reindex
+from medcodes.queries.search import Searcher
 
 
 def _listed_and_lexicon(root: Path) -> tuple[list[str], list[str]]:

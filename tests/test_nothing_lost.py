@@ -20,14 +20,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, age_files, as_user, live_pages
 
-from index.build import ingest
-from index.check import check_index
-from index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
-from index.reindex import reindex
-from index.store import MANIFEST_FILE, META_FILE, IndexCorruptError, current_generation
-from index.writing import SHARDED_MIN_INPUTS
-from medcodes import cli
-from pipeline.sources import InputError, InputReadError, read_page
+from medcodes.cli import cli
+from medcodes.index.build import ingest
+from medcodes.index.check import check_index
+from medcodes.index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
+from medcodes.index.reindex import reindex
+from medcodes.index.store import MANIFEST_FILE, META_FILE, IndexCorruptError, current_generation
+from medcodes.index.writing import SHARDED_MIN_INPUTS
+from medcodes.pipeline.sources import InputError, InputReadError, read_page
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
 
@@ -111,7 +111,7 @@ def test_an_unreadable_file_keeps_its_pages(user_dir: Path) -> None:
 
 
 def test_an_unreadable_file_in_a_parallel_build_is_reported(user_dir: Path, generated_corpus: Path) -> None:
-    """A fresh build of many inputs is parsed and indexed by a pool of workers (index.shards):
+    """A fresh build of many inputs is parsed and indexed by a pool of workers (medcodes.index.shards):
     an input a worker cannot read is reported the same way."""
     pages, index = user_dir / "many", user_dir / "ix"
     for copy in ("a", "b"):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.codes import code_forms, infer_system, normalize_code, system_from_text
-from pipeline.parse import PageParseError, parse_page
+from medcodes.pipeline.codes import code_forms, infer_system, normalize_code, system_from_text
+from medcodes.pipeline.parse import PageParseError, parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "pages" / "hcpcs-C9028.txt"

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.batch import parse_input
-from pipeline.parse import PageParseError, parse_page
-from pipeline.sources import InputReadError, read_input
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.parse import PageParseError, parse_page
+from medcodes.pipeline.sources import InputReadError, read_input
 
 PAGES = Path(__file__).resolve().parent / "pages"
 SEEDS = [

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from conftest import hit_codes as codes
 
-from index.build import ingest
-from pipeline.codes import SYSTEMS
-from queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
-from queries.parse import CodeRange, QuerySyntaxError, parse_query
-from queries.routing import route_scope
-from queries.search import DEFAULT_LIMIT, Searcher, SearchResult
-from queries.typos import allowed_edits, within_edits
+from medcodes.index.build import ingest
+from medcodes.pipeline.codes import SYSTEMS
+from medcodes.queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
+from medcodes.queries.parse import CodeRange, QuerySyntaxError, parse_query
+from medcodes.queries.routing import route_scope
+from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
+from medcodes.queries.typos import allowed_edits, within_edits
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ matcher each, no union involved), combining them as the query tree says (sum for
 maximum for a disjunction-max, boosts multiplied; a code range or stem is the OR of the code
 terms it covers), and compare with medcodes.
 
-Text is scored term at a time (queries.first_stage); a code range or stem is scored by its own
+Text is scored term at a time (medcodes.queries.first_stage); a code range or stem is scored by its own
 Whoosh matcher, an Or of its code terms. On indexes of <= 5,000 documents Whoosh's Or picks
-ArrayUnionMatcher there, which scores a constant-score range 0; queries.search pins the
+ArrayUnionMatcher there, which scores a constant-score range 0; medcodes.queries.search pins the
 union-tree matcher (Or.matcher_type), under which a page in the span scores its code term.
 test_a_code_span_scores_as_the_union_of_its_codes fails without that pin.
 """
@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
-from index.reader import open_live
-from index.schema import KEY, TEXT_FIELDS
-from queries.parse import parse_query
-from queries.plan import plan_query
-from queries.search import Searcher
+from medcodes.index.reader import open_live
+from medcodes.index.schema import KEY, TEXT_FIELDS
+from medcodes.queries.parse import parse_query
+from medcodes.queries.plan import plan_query
+from medcodes.queries.search import Searcher
 
 MULTI_FIELD_QUERIES = [
     "leukemia antibody infusion",

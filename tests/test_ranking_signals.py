@@ -14,17 +14,17 @@ import pytest
 from click.testing import CliRunner
 from conftest import hit_codes as codes
 
-from index.build import ingest
-from index.reader import open_live
-from medcodes import cli
-from pipeline.records import CodePage, Section
-from queries import system_evidence
-from queries.expand import analyze, concepts_for
-from queries.rerank import WEIGHTS, Candidate, features
-from queries.search import Searcher
-from queries.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
-from queries.synonyms import brand_table, generic_names
-from queries.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
+from medcodes.cli import cli
+from medcodes.index.build import ingest
+from medcodes.index.reader import open_live
+from medcodes.pipeline.records import CodePage, Section
+from medcodes.queries import system_evidence
+from medcodes.queries.expand import analyze, concepts_for
+from medcodes.queries.rerank import WEIGHTS, Candidate, features
+from medcodes.queries.search import Searcher
+from medcodes.queries.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
+from medcodes.queries.synonyms import brand_table, generic_names
+from medcodes.queries.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
 
 PAGES = Path(__file__).resolve().parent / "ranking_pages"
 

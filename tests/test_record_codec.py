@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.record_codec import decode_head, decode_record, encode_head, encode_record
-from index.schema import names_text
-from pipeline.batch import parse_input
-from pipeline.records import CodePage, Label, Section
-from pipeline.sections import is_names_section
-from pipeline.sources import expand_inputs
+from medcodes.index.record_codec import decode_head, decode_record, encode_head, encode_record
+from medcodes.index.schema import names_text
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.records import CodePage, Label, Section
+from medcodes.pipeline.sections import is_names_section
+from medcodes.pipeline.sources import expand_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,24 +10,24 @@ from pathlib import Path
 import pytest
 from conftest import age_files, live_pages
 
-from index.build import ingest
-from index.check import check_index
-from index.manifest import load_manifest
-from index.reader import open_live
-from index.record_codec import decode_record
-from index.reindex import reindex
-from index.schema import RECORD
-from index.store import (
+from medcodes.index.build import ingest
+from medcodes.index.check import check_index
+from medcodes.index.manifest import load_manifest
+from medcodes.index.reader import open_live
+from medcodes.index.record_codec import decode_record
+from medcodes.index.reindex import reindex
+from medcodes.index.schema import RECORD
+from medcodes.index.store import (
     META_FILE,
     IndexMissingError,
     NoSourcesError,
     SchemaMismatchError,
     current_generation,
 )
-from index.sync import group_by_input
-from index.writing import MERGE_FACTOR
-from pipeline.batch import Outcome
-from pipeline.sources import InputError
+from medcodes.index.sync import group_by_input
+from medcodes.index.writing import MERGE_FACTOR
+from medcodes.pipeline.batch import Outcome
+from medcodes.pipeline.sources import InputError
 
 
 def indexed(root: Path) -> dict[str, tuple[str, str]]:
@@ -309,7 +309,7 @@ def test_small_commits_do_not_pile_up_segments(pages_dir: Path, tmp_path: Path) 
 
 
 def test_outcomes_are_grouped_by_the_input_they_came_from() -> None:
-    """Container pages name their input, then "#name" or ":line" (pipeline.sources); an input
+    """Container pages name their input, then "#name" or ":line" (medcodes.pipeline.sources); an input
     whose name extends another's is its own input."""
     inputs = ["/d/a.txt", "/d/a.txt.gz", "/d/crawl.warc.gz", "/d/empty.zip", "/d/export.jsonl"]
     sources = [

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, write_lock_holder
 
-from medcodes import cli
+from medcodes.cli import cli
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
 

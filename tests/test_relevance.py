@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from queries.eval_report import format_worst
-from queries.evaluate import RankedCode, evaluate, load_qrels, searcher_ranker
-from queries.search import Searcher
+from medcodes.queries.eval_report import format_worst
+from medcodes.queries.evaluate import RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.search import Searcher
 
 JUDGED = Path(__file__).resolve().parent / "judged" / "examples.tsv"
 NDCG_FLOOR = 0.95

@@ -18,8 +18,8 @@ from fixture_pages import (
     renderings,
 )
 
-from pipeline.batch import parse_input
-from pipeline.parse import parse_page
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.parse import parse_page
 
 
 def test_the_reference_renderings_are_the_five_pages() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import hit_codes as codes
 
-from index.build import ingest
-from queries.parse import QuerySyntaxError
-from queries.search import Searcher
+from medcodes.index.build import ingest
+from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.search import Searcher
 
 
 @pytest.mark.parametrize("query", ["C9028", "c9028", " C9028 "])

@@ -31,8 +31,8 @@ from fixture_pages import (
     site_renderings,
 )
 
-from pipeline.batch import parse_input
-from pipeline.records import CodePage
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.records import CodePage
 
 FLOOR = 0.995
 # Sections a fixture does not have at all, so they are not expected of it.

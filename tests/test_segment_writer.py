@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from index.block_codec import BLOCK_POSTINGS
-from index.schema import build_schema, page_to_document
-from index.segment_writer import open_segment_writer
-from pipeline.batch import parse_input
-from pipeline.sources import expand_inputs
+from medcodes.index.block_codec import BLOCK_POSTINGS
+from medcodes.index.schema import build_schema, page_to_document
+from medcodes.index.segment_writer import open_segment_writer
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.sources import expand_inputs
 
 
 def _contents(path: Path) -> tuple[list, dict, list]:

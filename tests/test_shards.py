@@ -1,4 +1,4 @@
-"""A large fresh build parses and indexes on every core into shards (index.shards)."""
+"""A large fresh build parses and indexes on every core into shards (medcodes.index.shards)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import generate_pages, live_pages
 
-from index.build import ingest
-from index.check import check_index
-from index.reader import open_live
-from index.reindex import reindex
-from index.schema import KEY
-from index.store import current_generation
-from index.writing import SHARDED_MIN_INPUTS
-from queries.search import Searcher
+from medcodes.index.build import ingest
+from medcodes.index.check import check_index
+from medcodes.index.reader import open_live
+from medcodes.index.reindex import reindex
+from medcodes.index.schema import KEY
+from medcodes.index.store import current_generation
+from medcodes.index.writing import SHARDED_MIN_INPUTS
+from medcodes.queries.search import Searcher
 
 PAGES = SHARDED_MIN_INPUTS + 60
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from fixture_pages import PAGES, SITE, parse, site_reference
 
-from pipeline.identify import url_from_path
-from pipeline.labels import is_sentence, read_label, split_inline_labels
-from pipeline.parse import parse_page
-from pipeline.records import CodePage
-from pipeline.sections import label_key, section_for_heading
+from medcodes.pipeline.identify import url_from_path
+from medcodes.pipeline.labels import is_sentence, read_label, split_inline_labels
+from medcodes.pipeline.parse import parse_page
+from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sections import label_key, section_for_heading
 
 WALKER = "hcpcs:E0149"
 A1C_MIRROR = SITE / "mirror" / "genhealth.example" / "code" / "cpt4" / "83036-hemoglobin-glycosylated-a1c.txt"

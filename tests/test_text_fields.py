@@ -9,9 +9,9 @@ import pytest
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import TEXT
 
-from index.text_fields import CompactPositions, StemmedText
-from pipeline.batch import parse_input
-from pipeline.sources import expand_inputs
+from medcodes.index.text_fields import CompactPositions, StemmedText
+from medcodes.pipeline.batch import parse_input
+from medcodes.pipeline.sources import expand_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 TRICKY = [

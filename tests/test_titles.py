@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.header import is_category_line, read_breadcrumb
-from pipeline.titles import Title, read_title, restates_title
+from medcodes.pipeline.header import is_category_line, read_breadcrumb
+from medcodes.pipeline.titles import Title, read_title, restates_title
 
 
 @pytest.mark.parametrize(

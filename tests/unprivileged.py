@@ -19,8 +19,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import medcodes
-from pipeline.batch import process_context
+from medcodes.cli import cli, main
+from medcodes.pipeline.batch import process_context
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "pages"
 USER = "nobody"
@@ -30,7 +30,7 @@ def warm_up() -> None:
     """One ingest, reindex and search: every module and codec they use is imported."""
     for codec in ("ascii", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "utf-32"):
         "x".encode(codec)
-    # A parallel build's pool and barrier (index.shards) import their parts when first made.
+    # A parallel build's pool and barrier (medcodes.index.shards) import their parts when first made.
     context = process_context()
     context.Barrier(1)
     with ProcessPoolExecutor(1, mp_context=context) as pool:
@@ -44,7 +44,7 @@ def warm_up() -> None:
             ["reindex", "--index", index, "-q", "--workers", "1", "--full"],
             ["search", "walker", "--index", index],
         ):
-            result = runner.invoke(medcodes.cli, args)
+            result = runner.invoke(cli, args)
             assert result.exit_code == 0, (args, result.output)
 
 
@@ -60,4 +60,4 @@ if __name__ == "__main__":
         warm_up()
     drop_root()
     sys.argv[0] = "medcodes"
-    medcodes.main()
+    main()

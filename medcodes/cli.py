@@ -23,12 +23,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from index.check import check_index
-from index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
-from index.lock import IndexBusyError
-from index.reader import find_pages, index_stats, open_live
-from index.schedule import IntervalError, parse_interval, run_every
-from index.store import (
+from medcodes.index.check import check_index
+from medcodes.index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
+from medcodes.index.lock import IndexBusyError
+from medcodes.index.reader import find_pages, index_stats, open_live
+from medcodes.index.schedule import IntervalError, parse_interval, run_every
+from medcodes.index.store import (
     IndexCorruptError,
     IndexMissingError,
     NoSourcesError,
@@ -37,17 +37,24 @@ from index.store import (
     UnreadableSourcesError,
     resolve_index_dir,
 )
-from pipeline.codes import SYSTEMS
-from pipeline.sources import DEFAULT_MAX_BYTES, InputError
-from queries.eval_report import format_comparison, format_worst, scores_to_dict
-from queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
-from queries.parse import QuerySyntaxError
-from queries.present import FORMATS, format_page, format_result, format_results, format_stats, page_to_json
-from queries.query_file import QueryFileError, read_query_lines
-from queries.search import Searcher, SearchResult
+from medcodes.pipeline.codes import SYSTEMS
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, InputError
+from medcodes.queries.eval_report import format_comparison, format_worst, scores_to_dict
+from medcodes.queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.present import (
+    FORMATS,
+    format_page,
+    format_result,
+    format_results,
+    format_stats,
+    page_to_json,
+)
+from medcodes.queries.query_file import QueryFileError, read_query_lines
+from medcodes.queries.search import Searcher, SearchResult
 
 if TYPE_CHECKING:
-    from index.reindex import ReindexReport
+    from medcodes.index.reindex import ReindexReport
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -147,7 +154,7 @@ def ingest_command(
     A page whose code is already indexed is replaced. Exit status 3 means that the run
     finished but some inputs were rejected.
     """
-    from index.build import ingest  # the writing side's imports cost a search 0.1 s: here only
+    from medcodes.index.build import ingest  # the writing side's imports cost a search 0.1 s: here only
 
     _configure_logging(verbose)
     root = resolve_index_dir(index_dir)
@@ -308,7 +315,7 @@ def _reindex_once(
     verbose: bool,
 ) -> int:
     """One reindex run: summary, --json, --report and --log-json; returns its exit status."""
-    from index.reindex import reindex  # as ingest: not imported by the reading commands
+    from medcodes.index.reindex import reindex  # as ingest: not imported by the reading commands
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     record: dict[str, Any] = {"started": started, "index": str(root)}

@@ -1,0 +1,1 @@
+"""Write, publish, verify and open the Whoosh index of code pages."""

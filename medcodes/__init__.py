@@ -1,0 +1,1 @@
+"""medcodes: full-text search over scraped medical-code pages."""

@@ -1,0 +1,5 @@
+"""`python -m medcodes`: the command line."""
+
+from medcodes.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Read and parse scraped pages into records (`CodePage`); knows nothing of the index."""

@@ -1,0 +1,1 @@
+"""Parse, rank and present searches over a published index."""
