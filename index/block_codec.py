@@ -56,6 +56,8 @@ class Protocol4Codec(W3Codec):
     """The W3 codec writing posting blocks with `_Protocol4PostingsWriter`, of BLOCK_POSTINGS
     postings each."""
 
+    __module__ = "medcodes.index.pickled"  # the name every segment's pickle knows it by (index/pickled.py)
+
     def __init__(self) -> None:
         super().__init__(blocklimit=BLOCK_POSTINGS)
 

@@ -15,10 +15,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 
 from medcodes.index.manifest import load_manifest, owners
+from medcodes.index.opening import open_generation
 from medcodes.index.reader import count_pages
 from medcodes.index.record_codec import decode_record
 from medcodes.index.schema import KEY, RECORD, SCHEMA_VERSION
@@ -78,7 +78,7 @@ def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, objec
         # Whoosh leaves a damaged segment's file open when it fails to read it.
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            ix = whoosh_index.open_dir(str(generation.path))
+            ix = open_generation(generation.path)
             try:
                 with ix.reader() as reader:
                     keys = _verify_documents(reader)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.index import EmptyIndexError, Index
 from whoosh.query import Term
 
 from medcodes.index.mapped_storage import install as read_parts_in_place
+from medcodes.index.opening import open_generation
 from medcodes.index.record_codec import decode_record
 from medcodes.index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
 from medcodes.index.store import (
@@ -53,7 +53,7 @@ def open_live(root: Path) -> LiveIndex:
                     f"index at {root} has schema version {meta.get('schema_version')}, "
                     f"this medcodes reads {SCHEMA_VERSION}: rebuild it"
                 )
-            ix = whoosh_index.open_dir(str(generation.path))
+            ix = open_generation(generation.path)
         except (FileNotFoundError, EmptyIndexError):
             if attempt == _OPEN_ATTEMPTS - 1:
                 raise IndexCorruptError(f"index at {root} keeps changing under the reader") from None

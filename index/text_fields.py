@@ -35,6 +35,8 @@ class CompactPositions(Positions):
     pickles a list (about 14 bytes for a word that occurs once) — the largest part of an index
     of long pages (measured in issue 6's note)."""
 
+    __module__ = "medcodes.index.pickled"  # the name every index's TOC knows it by (index/pickled.py)
+
     def encode(self, poslist: list[int]) -> bytes:
         if len(poslist) == 1 and poslist[0] < len(_SINGLE):
             return _SINGLE[poslist[0]]
@@ -70,6 +72,8 @@ class CompactPositions(Positions):
 
 class StemmedText(TEXT):
     """TEXT with Whoosh's StemmingAnalyzer, indexed through a one-pass analysis."""
+
+    __module__ = "medcodes.index.pickled"  # the name every index's TOC knows it by (index/pickled.py)
 
     def __init__(self, *, minsize: int = 2, phrase: bool = True, stored: bool = False) -> None:
         super().__init__(analyzer=stemming_analyzer(minsize), phrase=phrase, stored=stored)

@@ -21,6 +21,7 @@ from whoosh.writing import SegmentWriter
 
 from medcodes.index.manifest import FileEntry, write_manifest
 from medcodes.index.naming_words import write_naming_words
+from medcodes.index.opening import open_generation
 from medcodes.index.reader import count_pages
 from medcodes.index.schema import KEY, SCHEMA_VERSION, build_schema, page_to_document
 from medcodes.index.segment_writer import open_segment_writer
@@ -164,7 +165,7 @@ class GenerationWriter:
     def _open_index(self) -> whoosh_index.Index:
         if self.fresh and not whoosh_index.exists_in(str(self.generation.path)):
             return whoosh_index.create_in(str(self.generation.path), build_schema())
-        return whoosh_index.open_dir(str(self.generation.path))
+        return open_generation(self.generation.path)
 
     def _commit(self) -> whoosh_index.Index:
         if self._writer is not None:
