@@ -16,11 +16,10 @@ from pathlib import Path
 
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
-from medcodes.index.schema import SCHEMA_VERSION
+from medcodes.index.schema import check_schema_version
 from medcodes.index.store import (
     Generation,
     IndexMissingError,
-    SchemaMismatchError,
     check_index_folder,
     current_generation,
     holds_index,
@@ -132,10 +131,5 @@ def live_generation(index_dir: Path) -> Generation | None:
         generation = current_generation(index_dir)
     except IndexMissingError:
         return None
-    version = generation.read_meta().get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise SchemaMismatchError(
-            f"index at {index_dir} has schema version {version}, this medcodes writes "
-            f"{SCHEMA_VERSION}: rebuild it with medcodes reindex --full"
-        )
+    check_schema_version(index_dir, generation.read_meta())
     return generation

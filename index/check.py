@@ -21,7 +21,7 @@ from medcodes.index.manifest import load_manifest, owners
 from medcodes.index.opening import open_generation
 from medcodes.index.reader import count_pages
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import KEY, RECORD, SCHEMA_VERSION
+from medcodes.index.schema import KEY, RECORD, check_schema_version
 from medcodes.index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
 
 
@@ -45,11 +45,7 @@ def check_index(root: Path) -> CheckReport:
         meta = generation.read_meta()
     except FileNotFoundError:
         raise IndexCheckError(f"{generation.path.name}: {META_FILE} is missing") from None
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexCheckError(
-            f"schema version {meta.get('schema_version')} in {generation.path.name}, this medcodes "
-            f"reads {SCHEMA_VERSION}: run medcodes reindex --full"
-        )
+    check_schema_version(root, meta)
     files, size = _verify_files(generation, meta.get("files"))
     keys, counts = _read_with_whoosh(generation)
     for name in ("doc_count", "pages_by_system"):

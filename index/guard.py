@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from medcodes.errors import MedcodesError
+
 # By default a run stops when it would delete more than 50 pages and more than 10% of them.
 DEFAULT_MAX_PAGES = 50
 DEFAULT_MAX_SHARE = 0.10
 _LIMIT = re.compile(r"^\s*(\d+)\s*(%?)\s*$")
 
 
-class MassDeleteError(RuntimeError):
+class MassDeleteError(MedcodesError, RuntimeError):
     """A run would delete more pages than its DeleteLimit allows; nothing was changed."""
 
 

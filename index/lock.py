@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from medcodes.errors import MedcodesError
 from medcodes.index.store import LOCK_FILE
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ __all__ = ["LOCK_FILE", "IndexBusyError", "write_lock"]
 _POLL_SECONDS = 0.05
 
 
-class IndexBusyError(RuntimeError):
+class IndexBusyError(MedcodesError, RuntimeError):
     """Another process holds the write lock."""
 
 

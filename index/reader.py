@@ -12,7 +12,7 @@ from whoosh.query import Term
 from medcodes.index.mapped_storage import install as read_parts_in_place
 from medcodes.index.opening import open_generation
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import CODE, KEY, RECORD, SCHEMA_VERSION, SYSTEM
+from medcodes.index.schema import CODE, KEY, RECORD, SYSTEM, check_schema_version
 from medcodes.index.store import (
     Generation,
     IndexCorruptError,
@@ -48,11 +48,7 @@ def open_live(root: Path) -> LiveIndex:
             meta = generation.read_meta()
             # Checked before Whoosh unpickles the TOC: another schema's TOC may name classes
             # this release does not have, and the user must read "rebuild it", not a traceback.
-            if meta.get("schema_version") != SCHEMA_VERSION:
-                raise IndexCorruptError(
-                    f"index at {root} has schema version {meta.get('schema_version')}, "
-                    f"this medcodes reads {SCHEMA_VERSION}: rebuild it"
-                )
+            check_schema_version(root, meta)
             ix = open_generation(generation.path)
         except (FileNotFoundError, EmptyIndexError):
             if attempt == _OPEN_ATTEMPTS - 1:

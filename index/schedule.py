@@ -11,11 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from medcodes.errors import MedcodesError
+
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class IntervalError(ValueError):
+class IntervalError(MedcodesError, ValueError):
     """An interval that is not a positive number with an optional unit (s, m, h, d)."""
 
 

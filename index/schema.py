@@ -8,6 +8,7 @@ across all sections ORs the section fields at query time instead of reading a ca
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from whoosh.analysis import RegexTokenizer
@@ -15,6 +16,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 
 from medcodes.index.record_codec import encode_head, encode_record
+from medcodes.index.store import SchemaMismatchError
 from medcodes.index.text_fields import StemmedText, stemming_analyzer
 from medcodes.pipeline.codes import ICD10CM, code_forms
 from medcodes.pipeline.records import CodePage
@@ -71,6 +73,12 @@ TEXT_MINSIZE = 1
 TEXT_ANALYZER = stemming_analyzer(TEXT_MINSIZE)
 # Surface words, as written: lower-cased, not stemmed, no stop list.
 WORD_TOKENIZER = RegexTokenizer()
+
+
+def check_schema_version(root: Path, meta: dict[str, Any]) -> None:
+    """SchemaMismatchError unless the generation's metadata `meta` records SCHEMA_VERSION."""
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise SchemaMismatchError(root, meta.get("schema_version"), SCHEMA_VERSION)
 
 
 def build_schema() -> Schema:

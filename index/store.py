@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medcodes.errors import MedcodesError
+
 CURRENT_FILE = "CURRENT"
 META_FILE = "medcodes.json"
 MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
@@ -39,27 +41,36 @@ _GENERATION = re.compile(r"^gen-(\d{6,})$")
 REBUILD_HINT = "medcodes reindex --full rebuilds it"
 
 
-class IndexMissingError(FileNotFoundError):
+class IndexMissingError(MedcodesError, FileNotFoundError):
     """No published index at the given directory."""
 
 
-class IndexCorruptError(RuntimeError):
+class IndexCorruptError(MedcodesError, RuntimeError):
     """The index exists but cannot be read as medcodes wrote it."""
 
 
-class SchemaMismatchError(RuntimeError):
-    """The index was built with another schema version and must be rebuilt."""
+class SchemaMismatchError(MedcodesError, RuntimeError):
+    """The index was written by another schema version and must be rebuilt (not damage: readers
+    and writers refuse it before Whoosh reads a file of it)."""
+
+    def __init__(self, root: str | os.PathLike[str], found: object, expected: int) -> None:
+        super().__init__(
+            f"index at {root} has schema version {found}, this medcodes reads {expected}: "
+            "run medcodes reindex --full to rebuild it"
+        )
+        self.found = found
+        self.expected = expected
 
 
-class NoSourcesError(ValueError):
+class NoSourcesError(MedcodesError, ValueError):
     """Nothing to reindex from: no paths given and none recorded in the index."""
 
 
-class UnreadableSourcesError(RuntimeError):
+class UnreadableSourcesError(MedcodesError, RuntimeError):
     """A full rebuild cannot read an input whose pages are indexed: rebuilding would lose them."""
 
 
-class NotAnIndexError(ValueError):
+class NotAnIndexError(MedcodesError, ValueError):
     """The index directory holds other files and no medcodes index: it is not ours to write."""
 
 

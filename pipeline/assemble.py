@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from medcodes.errors import MedcodesError
 from medcodes.pipeline.consistency import title_matches_content
 from medcodes.pipeline.identify import Identity, identify, name_capped, url_from_path, url_slug
 from medcodes.pipeline.labels import LabelReader, split_inline_labels
@@ -38,7 +39,7 @@ _SYSTEM_WORD = r"(?:(?:HCPCS|CPT4?|ICD-?10(?:-?CM)?|ICD)\s+)"
 _STRAY_HASHES = re.compile(r"(?:^|\s)#{2,6}(?=\s|$)")
 
 
-class PageParseError(ValueError):
+class PageParseError(MedcodesError, ValueError):
     """A page that cannot become a record; the message is the rejection reason."""
 
 

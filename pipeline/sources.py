@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from medcodes.errors import MedcodesError
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -50,11 +52,11 @@ _SPECIAL_KINDS = (
 )
 
 
-class InputError(ValueError):
+class InputError(MedcodesError, ValueError):
     """A path the user named does not exist or matches nothing."""
 
 
-class InputReadError(ValueError):
+class InputReadError(MedcodesError, ValueError):
     """One input could not be read; the message is the rejection reason."""
 
 

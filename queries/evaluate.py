@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medcodes.errors import MedcodesError
 from medcodes.pipeline.codes import normalize_code
 from medcodes.queries.parse import QuerySyntaxError
 from medcodes.queries.search import Searcher
@@ -23,7 +24,7 @@ EXACT = 2  # the grade of the code a query asks for
 QRELS_COLUMNS = ("qid", "query", "system", "code", "grade")
 
 
-class QrelsError(ValueError):
+class QrelsError(MedcodesError, ValueError):
     """A qrels file that cannot be read as judged queries."""
 
 

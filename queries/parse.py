@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from medcodes.errors import MedcodesError
 from medcodes.pipeline.codes import SYSTEMS, looks_like_code, system_from_text
 from medcodes.queries.routing import route_scope
 from medcodes.queries.scopes import FIELD_ALIASES
@@ -20,7 +21,7 @@ MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
 
 
-class QuerySyntaxError(ValueError):
+class QuerySyntaxError(MedcodesError, ValueError):
     """The query has nothing that can be searched for."""
 
 

@@ -12,12 +12,13 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from medcodes.errors import MedcodesError
 from medcodes.pipeline.text_bytes import decode_line, looks_binary, wide_encoding
 
 _SNIFF_BYTES = 2048
 
 
-class QueryFileError(ValueError):
+class QueryFileError(MedcodesError, ValueError):
     """A file of queries that is not text."""
 
 

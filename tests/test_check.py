@@ -115,7 +115,7 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         r"file _MAIN_\d+\.toc is missing",
     ),
     "doc-count-wrong": (lambda root: set_meta(root, doc_count=27), "doc_count is 26 in the index but 27"),
-    "schema-version": (lambda root: set_meta(root, schema_version=0), "schema version 0 .* reindex --full"),
+    "schema-version": (lambda root: set_meta(root, schema_version=0), "schema version 0, .* reindex --full"),
     "metadata-garbage": (
         lambda root: (current_generation(root).path / META_FILE).write_text("{not json"),
         "unreadable metadata",

@@ -18,8 +18,14 @@ ALLOWED = {
 WATCHED = {"pipeline", "index", "queries", "medcodes", "whoosh", "bs4", "lxml", "click", "warcio"}
 
 
+# The root of the error hierarchy, which every layer's errors subclass.
+SHARED = {"medcodes.errors"}
+
+
 def _top(module: str) -> str:
     """The package a module belongs to: `medcodes.index.store` is in index, `medcodes.cli` in medcodes."""
+    if module in SHARED:
+        return module
     parts = module.split(".")
     if parts[0] == "medcodes" and len(parts) > 1 and parts[1] in ALLOWED:
         return parts[1]
