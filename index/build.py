@@ -17,6 +17,7 @@ from pathlib import Path
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
 from medcodes.index.schema import check_schema_version
+from medcodes.index.status import DELETED, INGEST_STATUSES, as_ingest_status
 from medcodes.index.store import (
     Generation,
     IndexMissingError,
@@ -25,13 +26,7 @@ from medcodes.index.store import (
     holds_index,
 )
 from medcodes.index.sync import (
-    ADDED,
-    DELETED,
     INGEST,
-    SKIPPED,
-    UNCHANGED,
-    UNREADABLE,
-    UPDATED,
     InputStatus,
     RunReport,
     sync_index,
@@ -40,23 +35,15 @@ from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs
 
 log = logging.getLogger(__name__)
 
-INDEXED = "indexed"
-DUPLICATE = "duplicate"
-REJECTED = "rejected"
-# Ingest reports a page it indexed, replaced or found already indexed alike as "indexed".
-_AS_INGEST_STATUS = {ADDED: INDEXED, UPDATED: INDEXED, UNCHANGED: INDEXED}
-
 
 @dataclass
 class IngestReport(RunReport):
     @property
     def inputs(self) -> int:
-        return sum(self.counts[status] for status in INPUT_STATUSES)
+        return sum(self.counts[status] for status in INGEST_STATUSES)
 
 
-# Every input of an ingest ends as one of these; DELETED counts codes that left the index.
-INPUT_STATUSES = (INDEXED, DUPLICATE, REJECTED, UNREADABLE, SKIPPED)
-__all__ = ["DELETED", "INPUT_STATUSES", "IngestReport", "ingest"]
+__all__ = ["DELETED", "INGEST_STATUSES", "IngestReport", "ingest"]
 
 
 def ingest(
@@ -87,9 +74,7 @@ def ingest(
     report = IngestReport(index_dir)
 
     def account(status: InputStatus) -> None:
-        status = InputStatus(
-            status.source, _AS_INGEST_STATUS.get(status.status, status.status), status.reason, status.code
-        )
+        status = InputStatus(status.source, as_ingest_status(status.status), status.reason, status.code)
         report.counts[status.status] += 1
         if on_status:
             on_status(status)

@@ -16,13 +16,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from medcodes.index.status import INDEXED
 from medcodes.index.store import MANIFEST_FILE, Generation, IndexCorruptError, file_digest
 from medcodes.pipeline.sources import STDIN
 
 MANIFEST_VERSION = 1
-INDEXED = "indexed"
-DUPLICATE = "duplicate"
-REJECTED = "rejected"
 # A file modified this recently may change again within the file system's timestamp
 # granularity without its size or mtime moving; such a stat is not trusted next time.
 RACY_SECONDS = 1.0
@@ -36,7 +34,7 @@ class PageEntry:
     source: str  # the page's origin: the input path, or "archive.warc.gz#url" inside a container
     key: str | None  # "system:code", None when rejected
     content_hash: str = ""
-    state: str = INDEXED  # INDEXED, DUPLICATE or REJECTED
+    state: str = INDEXED  # one of MANIFEST_STATES (index.status)
     reason: str = ""  # why rejected, or whose duplicate it is
 
 

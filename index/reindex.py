@@ -19,8 +19,18 @@ from typing import Any
 from medcodes.index.build import absolute_inputs, skip_index_folders
 from medcodes.index.guard import DeleteLimit
 from medcodes.index.lock import write_lock
-from medcodes.index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
+from medcodes.index.manifest import Manifest, load_manifest, manifest_sources
 from medcodes.index.schema import SCHEMA_VERSION
+from medcodes.index.status import (
+    ADDED,
+    DELETED,
+    DUPLICATE,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    UNREADABLE,
+    UPDATED,
+)
 from medcodes.index.store import (
     REBUILD_HINT,
     Generation,
@@ -33,13 +43,7 @@ from medcodes.index.store import (
     holds_index,
 )
 from medcodes.index.sync import (
-    ADDED,
-    DELETED,
     REINDEX,
-    SKIPPED,
-    UNCHANGED,
-    UNREADABLE,
-    UPDATED,
     InputStatus,
     RunReport,
     sync_index,

@@ -25,9 +25,6 @@ from typing import Any
 
 from medcodes.index.guard import DeleteLimit, MassDeleteError, check_deletions
 from medcodes.index.manifest import (
-    DUPLICATE,
-    INDEXED,
-    REJECTED,
     FileEntry,
     InputState,
     Manifest,
@@ -36,22 +33,22 @@ from medcodes.index.manifest import (
     read_state,
     stat_input,
 )
+from medcodes.index.status import (
+    ADDED,
+    DELETED,
+    DUPLICATE,
+    INDEXED,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    UNREADABLE,
+    UPDATED,
+    PageStatus,
+)
 from medcodes.index.store import Generation, IndexCorruptError, UnreadableSourcesError
 from medcodes.index.writing import DryRunWriter, GenerationWriter
 from medcodes.pipeline.batch import Outcome
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
-
-# What became of a page (report statuses). A sync counts each page in the sources exactly once
-# as ADDED, UPDATED, UNCHANGED, DUPLICATE or REJECTED; DELETED counts keys that left the index.
-ADDED = "added"
-UPDATED = "updated"
-UNCHANGED = "unchanged"
-DELETED = "deleted"
-# Inputs that were not read: UNREADABLE (a folder that cannot be listed, a file that cannot be
-# read, a source folder found empty) keeps whatever pages it produced before; SKIPPED (a FIFO,
-# a socket, a device) is never opened.
-UNREADABLE = "unreadable"
-SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ class InputStatus:
     """What a run did with one page (or one unreadable input, or one deleted key)."""
 
     source: str
-    status: str
+    status: PageStatus
     reason: str = ""
     code: str | None = None  # the page's key, "system:code"
 
@@ -428,7 +425,7 @@ class _Sync:
     def _emit(self, source: str, status: str, reason: str = "", key: str | None = None) -> None:
         self.result.counts[status] += 1
         if self.on_status is not None:
-            self.on_status(InputStatus(source, status, reason, key))
+            self.on_status(InputStatus(source, PageStatus(status), reason, key))
 
 
 def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[tuple[str, list[Outcome]]]:

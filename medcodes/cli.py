@@ -28,6 +28,7 @@ from medcodes.index.guard import DeleteLimit, MassDeleteError, parse_delete_limi
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.reader import find_pages, index_stats, open_live
 from medcodes.index.schedule import IntervalError, parse_interval, run_every
+from medcodes.index.status import DELETED, DUPLICATE, INDEXED, REJECTED, SKIPPED, UNCHANGED, UNREADABLE
 from medcodes.index.store import (
     IndexCorruptError,
     IndexMissingError,
@@ -164,7 +165,7 @@ def ingest_command(
             progress.advance()
             if report:
                 report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
-            if verbose and status.status != "indexed":
+            if verbose and status.status != INDEXED:
                 click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
 
         result = ingest(
@@ -179,11 +180,11 @@ def ingest_command(
     counts = result.counts
     if not quiet:
         click.echo(_ingest_summary(result, root), err=True)
-        if not counts["indexed"]:
+        if not counts[INDEXED]:
             click.echo(f"warning: nothing was indexed from {' '.join(paths)}", err=True)
-    if counts["unreadable"]:
+    if counts[UNREADABLE]:
         sys.exit(EXIT_ERROR)
-    if counts["rejected"]:
+    if counts[REJECTED]:
         sys.exit(EXIT_REJECTED)
 
 
@@ -192,12 +193,12 @@ def _ingest_summary(result: Any, root: Path) -> str:
     three), and the codes the run deleted, if any."""
     counts = result.counts
     parts = [
-        f"indexed {counts['indexed']}",
-        f"duplicates {counts['duplicate']}",
-        f"rejected {counts['rejected']}",
+        f"indexed {counts[INDEXED]}",
+        f"duplicates {counts[DUPLICATE]}",
+        f"rejected {counts[REJECTED]}",
     ]
-    parts += [f"{status} {counts[status]}" for status in ("unreadable", "skipped") if counts[status]]
-    deleted = f", deleted {counts['deleted']}" if counts["deleted"] else ""
+    parts += [f"{status} {counts[status]}" for status in (UNREADABLE, SKIPPED) if counts[status]]
+    deleted = f", deleted {counts[DELETED]}" if counts[DELETED] else ""
     return (
         f"{', '.join(parts)} of {result.inputs} inputs{deleted} in {result.seconds:.1f} s "
         f"({result.doc_count} pages in {root})"
@@ -325,7 +326,7 @@ def _reindex_once(
             def on_status(status: Any) -> None:
                 if report:
                     report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
-                if verbose and status.status not in ("unchanged", "duplicate"):
+                if verbose and status.status not in (UNCHANGED, DUPLICATE):
                     click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
 
             result = reindex(root, paths, on_status=on_status, **options)
@@ -357,7 +358,7 @@ def _reindex_once(
 def _reindex_summary(result: ReindexReport) -> str:
     d = result.to_dict()
     how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
-    unread = "".join(f", {status} {d[status]}" for status in ("unreadable", "skipped") if d[status])
+    unread = "".join(f", {status} {d[status]}" for status in (UNREADABLE, SKIPPED) if d[status])
     where = f"({d['pages']} pages in {d['index']}, {d['generation']})"
     if result.dry_run:
         return (
