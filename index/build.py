@@ -21,6 +21,7 @@ from medcodes.index.status import DELETED, INGEST_STATUSES, as_ingest_status
 from medcodes.index.store import (
     Generation,
     IndexMissingError,
+    IndexPath,
     check_index_folder,
     current_generation,
     holds_index,
@@ -47,8 +48,8 @@ __all__ = ["DELETED", "INGEST_STATUSES", "IngestReport", "ingest"]
 
 
 def ingest(
-    paths: Iterable[str],
-    index_dir: Path,
+    paths: Iterable[str | os.PathLike[str]],
+    index_dir: IndexPath,
     *,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -61,11 +62,12 @@ def ingest(
     A page whose code is already indexed replaces it. Every page is accounted for through
     `on_status`; nothing is live until the whole run has committed.
 
-    >>> report = ingest(["examples/pages"], Path("/tmp/medcodes-index"))
+    >>> report = ingest(["examples/pages"], "/tmp/medcodes-index")
     >>> report.counts["indexed"] > 0
     True
     """
     started = time.monotonic()
+    index_dir = Path(index_dir)
     named = absolute_inputs(paths)
     check_index_folder(index_dir)
     listing = find_inputs(named, skip_index_folders(index_dir))

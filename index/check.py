@@ -22,7 +22,14 @@ from medcodes.index.opening import open_generation
 from medcodes.index.reader import count_pages
 from medcodes.index.record_codec import decode_record
 from medcodes.index.schema import KEY, RECORD, check_schema_version
-from medcodes.index.store import META_FILE, Generation, IndexCorruptError, current_generation, file_digest
+from medcodes.index.store import (
+    META_FILE,
+    Generation,
+    IndexCorruptError,
+    IndexPath,
+    current_generation,
+    file_digest,
+)
 
 
 class IndexCheckError(IndexCorruptError):
@@ -38,8 +45,9 @@ class CheckReport:
     bytes_read: int
 
 
-def check_index(root: Path) -> CheckReport:
+def check_index(root: IndexPath) -> CheckReport:
     """Raise IndexCheckError with a diagnosis, or return what was verified."""
+    root = Path(root)
     generation = current_generation(root)
     try:
         meta = generation.read_meta()

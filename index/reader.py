@@ -17,6 +17,7 @@ from medcodes.index.store import (
     Generation,
     IndexCorruptError,
     IndexMissingError,
+    IndexPath,
     current_generation,
     directory_size,
 )
@@ -40,8 +41,9 @@ class LiveIndex:
     meta: dict[str, Any]
 
 
-def open_live(root: Path) -> LiveIndex:
+def open_live(root: IndexPath) -> LiveIndex:
     """Open the published generation of the index at `root`."""
+    root = Path(root)
     for attempt in range(_OPEN_ATTEMPTS):
         generation = current_generation(root)
         try:
@@ -69,7 +71,7 @@ def count_pages(ix: Index) -> dict[str, Any]:
         }
 
 
-def index_stats(root: Path) -> dict[str, Any]:
+def index_stats(root: IndexPath) -> dict[str, Any]:
     """Pages per code system, size on disk and timestamps, as `medcodes stats` shows them."""
     live = open_live(root)
     try:

@@ -10,6 +10,7 @@ generation beside the live one. Either way readers switch atomically at publish.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from medcodes.index.store import (
     Generation,
     IndexCorruptError,
     IndexMissingError,
+    IndexPath,
     NoSourcesError,
     check_index_folder,
     current_generation,
@@ -89,8 +91,8 @@ class ReindexReport(RunReport):
 
 
 def reindex(
-    index_dir: Path,
-    paths: Iterable[str] = (),
+    index_dir: IndexPath,
+    paths: Iterable[str | os.PathLike[str]] = (),
     *,
     full: bool = False,
     workers: int | None = None,
@@ -105,11 +107,12 @@ def reindex(
     A run that would delete more pages than `max_delete` allows (None: no limit) raises
     MassDeleteError and changes nothing; `dry_run` reports what a run would do, writing nothing.
 
-    >>> report = reindex(Path("medcodes-index"))
+    >>> report = reindex("medcodes-index")
     >>> report.to_dict()["added"]
     0
     """
     started = time.monotonic()
+    index_dir = Path(index_dir)
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")

@@ -39,6 +39,8 @@ DEFAULT_INDEX_DIR = "medcodes-index"
 INDEX_ENV = "MEDCODES_INDEX"
 _GENERATION = re.compile(r"^gen-(\d{6,})$")
 REBUILD_HINT = "medcodes reindex --full rebuilds it"
+# An index directory as callers name it: "medcodes-index", Path("medcodes-index"), any PathLike.
+IndexPath = str | os.PathLike[str]
 
 
 class IndexMissingError(MedcodesError, FileNotFoundError):

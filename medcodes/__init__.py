@@ -1,1 +1,114 @@
-"""medcodes: full-text search over scraped medical-code pages."""
+"""medcodes: full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10).
+
+The public API; everything else is internal.
+
+>>> import medcodes
+>>> medcodes.ingest(["examples/pages"], "medcodes-index").counts["indexed"]
+26
+>>> with medcodes.Searcher("medcodes-index") as searcher:
+...     searcher.search("leukemia antibody infusion").hits[0].code
+'J9229'
+
+Names are imported on first use, so `import medcodes` stays cheap: a search does not load
+the writing side, and `medcodes.pipeline`'s parser workers do not load the searching side.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from medcodes.errors import MedcodesError
+    from medcodes.index.build import IngestReport, ingest
+    from medcodes.index.check import CheckReport, IndexCheckError, check_index
+    from medcodes.index.guard import DeleteLimit, MassDeleteError
+    from medcodes.index.lock import IndexBusyError
+    from medcodes.index.reindex import ReindexReport, reindex
+    from medcodes.index.status import PageStatus
+    from medcodes.index.store import (
+        IndexCorruptError,
+        IndexMissingError,
+        NoSourcesError,
+        NotAnIndexError,
+        SchemaMismatchError,
+        UnreadableSourcesError,
+    )
+    from medcodes.index.sync import InputStatus
+    from medcodes.pipeline.records import CodePage
+    from medcodes.pipeline.sources import InputError
+    from medcodes.queries.parse import QuerySyntaxError
+    from medcodes.queries.search import Hit, Searcher, SearchResult
+
+# Each public name and the module that defines it.
+_HOMES = {
+    # what you run
+    "ingest": "medcodes.index.build",
+    "reindex": "medcodes.index.reindex",
+    "check_index": "medcodes.index.check",
+    "Searcher": "medcodes.queries.search",
+    # what it returns or takes
+    "Hit": "medcodes.queries.search",
+    "SearchResult": "medcodes.queries.search",
+    "CodePage": "medcodes.pipeline.records",
+    "IngestReport": "medcodes.index.build",
+    "ReindexReport": "medcodes.index.reindex",
+    "CheckReport": "medcodes.index.check",
+    "InputStatus": "medcodes.index.sync",
+    "PageStatus": "medcodes.index.status",
+    "DeleteLimit": "medcodes.index.guard",
+    # what it raises: every one a MedcodesError
+    "MedcodesError": "medcodes.errors",
+    "InputError": "medcodes.pipeline.sources",
+    "IndexMissingError": "medcodes.index.store",
+    "IndexCorruptError": "medcodes.index.store",
+    "IndexCheckError": "medcodes.index.check",
+    "SchemaMismatchError": "medcodes.index.store",
+    "NotAnIndexError": "medcodes.index.store",
+    "NoSourcesError": "medcodes.index.store",
+    "UnreadableSourcesError": "medcodes.index.store",
+    "IndexBusyError": "medcodes.index.lock",
+    "MassDeleteError": "medcodes.index.guard",
+    "QuerySyntaxError": "medcodes.queries.parse",
+}
+
+__all__ = [
+    "CheckReport",
+    "CodePage",
+    "DeleteLimit",
+    "Hit",
+    "IndexBusyError",
+    "IndexCheckError",
+    "IndexCorruptError",
+    "IndexMissingError",
+    "IngestReport",
+    "InputError",
+    "InputStatus",
+    "MassDeleteError",
+    "MedcodesError",
+    "NoSourcesError",
+    "NotAnIndexError",
+    "PageStatus",
+    "QuerySyntaxError",
+    "ReindexReport",
+    "SchemaMismatchError",
+    "SearchResult",
+    "Searcher",
+    "UnreadableSourcesError",
+    "check_index",
+    "ingest",
+    "reindex",
+]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'medcodes' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -52,7 +52,7 @@ from medcodes.queries.present import (
     page_to_json,
 )
 from medcodes.queries.query_file import QueryFileError, read_query_lines
-from medcodes.queries.search import Searcher, SearchResult
+from medcodes.queries.search import Searcher
 
 if TYPE_CHECKING:
     from medcodes.index.reindex import ReindexReport
@@ -509,22 +509,18 @@ def search_command(
 
 
 def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> None:
-    """One answer per input line, in order, written as soon as it is found; a line that is no
-    usable query is answered with its error and the batch goes on."""
+    """Searcher.search_many over the lines of `queries`, each answer written as it comes."""
     header = True
     name = getattr(queries, "name", "<stdin>")
     name = "standard input" if name == "<stdin>" else name
-    for number, text in enumerate(read_query_lines(queries, name), 1):
-        try:
-            result = searcher.search(text, **options)
-        except QuerySyntaxError as err:
-            result = SearchResult(text, (), 0, 0.0, error=str(err))
-            if fmt == "table":
-                click.echo(f"line {number}: {err}", err=True)
+    results = searcher.search_many(read_query_lines(queries, name), **options)
+    for number, result in enumerate(results, 1):
         if fmt == "table":
+            if result.error is not None:
+                click.echo(f"line {number}: {result.error}", err=True)
             for notice in result.notices:
                 click.echo(f"line {number}: note: {notice}", err=True)
-            click.echo(f"== {text}")
+            click.echo(f"== {result.query}")
             click.echo(format_result(result, _bold))
         else:
             click.echo(format_results([result], fmt, header=header), nl=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from medcodes.index.schema import (
     field_for_section,
     names_text,
 )
-from medcodes.index.store import current_generation
+from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.code_tokens import codes_as_words, unknown_code_notice
@@ -35,7 +36,7 @@ from medcodes.queries.expand import EXACT
 from medcodes.queries.first_stage import FirstStage, TermAtATime
 from medcodes.queries.hierarchy import parent_keys
 from medcodes.queries.listing import list_codes
-from medcodes.queries.parse import parse_query
+from medcodes.queries.parse import QuerySyntaxError, parse_query
 from medcodes.queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from medcodes.queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
 from medcodes.queries.snippets import Snippet, make_snippet
@@ -114,12 +115,12 @@ class SearchResult:
 class Searcher:
     """A searcher kept open across queries (opening one is the costly part of a search).
 
-    >>> with Searcher(Path("medcodes-index")) as searcher:
+    >>> with Searcher("medcodes-index") as searcher:
     ...     result = searcher.search("leukemia infusion")
     """
 
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
+    def __init__(self, index_dir: IndexPath) -> None:
+        self.index_dir = Path(index_dir)
         self._open()
 
     def _open(self) -> None:
@@ -204,6 +205,32 @@ class Searcher:
             *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
         )
         return SearchResult(text, hits, total, took, notices, suggestion, counts)
+
+    def search_many(
+        self,
+        texts: Iterable[str],
+        *,
+        systems: tuple[str, ...] = (),
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        explain: bool = False,
+        facets: bool = False,
+    ) -> Iterator[SearchResult]:
+        """One result per text, in order, each as soon as it is found (`search --queries`).
+
+        A text that is no usable query is answered by a result with `error` set and no hits,
+        and the batch goes on: the n-th result always answers the n-th text.
+
+        >>> [r.error or r.hits[0].code for r in searcher.search_many(["C9028", ""])]
+        ['C9028', 'nothing to search for: give a word, a phrase or a code']
+        """
+        for text in texts:
+            try:
+                yield self.search(
+                    text, systems=systems, limit=limit, offset=offset, explain=explain, facets=facets
+                )
+            except QuerySyntaxError as err:
+                yield SearchResult(text, (), 0, 0.0, error=str(err))
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
