@@ -101,9 +101,9 @@ def ingest(
     return report
 
 
-def absolute_inputs(paths: Iterable[str]) -> list[str]:
+def absolute_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Input paths made absolute, so that the manifest and recorded sources do not depend on cwd."""
-    return [p if p == STDIN else os.path.abspath(p) for p in paths]
+    return [STDIN if p == STDIN else os.path.abspath(p) for p in paths]
 
 
 def skip_index_folders(index_dir: Path) -> Callable[[Path], bool]:
