@@ -23,25 +23,18 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
-from medcodes.index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
+from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.reader import find_pages, index_stats, open_live
 from medcodes.index.schedule import IntervalError, parse_interval, run_every
 from medcodes.index.status import DELETED, DUPLICATE, INDEXED, REJECTED, SKIPPED, UNCHANGED, UNREADABLE
-from medcodes.index.store import (
-    IndexCorruptError,
-    IndexMissingError,
-    NoSourcesError,
-    NotAnIndexError,
-    SchemaMismatchError,
-    UnreadableSourcesError,
-    resolve_index_dir,
-)
+from medcodes.index.store import IndexMissingError, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS
-from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, InputError
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.queries.eval_report import format_comparison, format_worst, scores_to_dict
-from medcodes.queries.evaluate import QrelsError, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate import evaluate, load_qrels, searcher_ranker
 from medcodes.queries.parse import QuerySyntaxError
 from medcodes.queries.present import (
     FORMATS,
@@ -51,7 +44,7 @@ from medcodes.queries.present import (
     format_stats,
     page_to_json,
 )
-from medcodes.queries.query_file import QueryFileError, read_query_lines
+from medcodes.queries.query_file import read_query_lines
 from medcodes.queries.search import Searcher
 
 if TYPE_CHECKING:
@@ -605,17 +598,7 @@ def _errors() -> Iterator[None]:
         raise QueryError(str(err)) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
-    except (
-        IndexCorruptError,
-        SchemaMismatchError,
-        InputError,
-        NoSourcesError,
-        NotAnIndexError,
-        MassDeleteError,
-        UnreadableSourcesError,
-        QrelsError,
-        QueryFileError,
-    ) as err:
+    except MedcodesError as err:  # every other error the core names: its message is the line
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err
