@@ -65,7 +65,7 @@ def equivalents(words: tuple[str, ...]) -> tuple[str, ...]:
     ('intentional self-harm', 'self-harm')
     """
     key = _key(words)
-    lay = lay_table().get(_stemmed_key(words), ())
+    lay = lay_table().get(stemmed_key(words), ())
     return tuple(dict.fromkeys((*synonym_table().get(key, ()), *lay)))
 
 
@@ -74,7 +74,7 @@ def lay_table() -> dict[str, tuple[str, ...]]:
     """everyday term, its words stemmed -> clinical terms (one way)."""
     table: dict[str, tuple[str, ...]] = {}
     for term, clinical in _one_way(LAY_TERMS_FILE).items():
-        key = _stemmed_key((term,))
+        key = stemmed_key((term,))
         table[key] = tuple(dict.fromkeys((*table.get(key, ()), *clinical)))
     return table
 
@@ -84,7 +84,7 @@ def _key(words: tuple[str, ...]) -> str:
     return " ".join(token.text.lower() for word in words for token in WORD_TOKENIZER(word))
 
 
-def _stemmed_key(words: tuple[str, ...]) -> str:
+def stemmed_key(words: tuple[str, ...]) -> str:
     """Words split as the query tokenizer splits them, each stemmed ("bed sores" is "bed sore"),
     stop words kept: without them "can't sleep" would be every "sleep"."""
     return " ".join(stem(token.text.lower()) for word in words for token in WORD_TOKENIZER(word))

@@ -19,11 +19,19 @@ from index.reader import open_live
 from medcodes import cli
 from pipeline.records import CodePage, Section
 from queries import system_evidence
+from queries.abbreviations import read_table
 from queries.expand import analyze, concepts_for
 from queries.rerank import WEIGHTS, Candidate, features
 from queries.search import Searcher
 from queries.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
-from queries.synonyms import brand_table, generic_names
+from queries.synonyms import (
+    LAY_TERMS_FILE,
+    MAX_TERM_WORDS,
+    brand_table,
+    equivalents,
+    generic_names,
+    stemmed_key,
+)
 from queries.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
 
 PAGES = Path(__file__).resolve().parent / "ranking_pages"
@@ -171,6 +179,21 @@ def test_system_fit_is_zero_for_the_likelier_kind() -> None:
 def test_lay_words_reach_the_clinical_page(searcher: Searcher) -> None:
     """No page says "jab" or "puking": the lay table reads them as injection and vomiting."""
     assert codes(searcher.search("jab to stop puking"))[0] == "J1626"
+
+
+def test_a_lay_row_covers_every_inflection() -> None:
+    """Keys are matched on stemmed words: one row serves "bed sore" and "bed sores"."""
+    assert equivalents(("bed", "sores")) == equivalents(("bed", "sore")) == ("pressure ulcer",)
+    assert equivalents(("drained",)) == equivalents(("draining",)) == ("drainage",)
+    assert equivalents(("sleep",)) == ()  # "can't sleep" keeps its words: not every "sleep"
+
+
+def test_every_lay_row_is_one_term_a_query_can_hold() -> None:
+    """No two rows stem alike (one row per term), and none is longer than a query term."""
+    keys = [row[0] for row in read_table(LAY_TERMS_FILE)]
+    stemmed = [stemmed_key((key,)) for key in keys]
+    assert len(set(stemmed)) == len(stemmed)
+    assert all(len(key.split()) <= MAX_TERM_WORDS for key in stemmed)
 
 
 def test_a_brand_missing_from_the_page_reaches_it_through_the_generic(searcher: Searcher) -> None:
