@@ -34,7 +34,7 @@ class PageEntry:
     source: str  # the page's origin: the input path, or "archive.warc.gz#url" inside a container
     key: str | None  # "system:code", None when rejected
     content_hash: str = ""
-    state: str = INDEXED  # one of MANIFEST_STATES (index.status)
+    state: str = INDEXED  # one of MANIFEST_STATES (medcodes.index.status)
     reason: str = ""  # why rejected, or whose duplicate it is
 
 

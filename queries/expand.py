@@ -110,10 +110,12 @@ def surface_tokens(text: str) -> list[str]:
     return tokens
 
 
-def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
+def concepts_for(text: str, vocabulary: Vocabulary | None, *, capitals_mark: bool = True) -> list[Concept]:
     """Concepts of the words in `text`, in order; words with nothing to search are dropped.
 
     Without a vocabulary (no index at hand) only exact words, abbreviations and brands are read.
+    `capitals_mark`: capitals tell an abbreviation from a word ("ALL" from "all"); False when the
+    whole query is in capitals (queries/plan.py, in_capitals), where they tell nothing.
     """
     tokens = surface_tokens(text)
     concepts: list[Concept] = []
@@ -121,7 +123,7 @@ def concepts_for(text: str, vocabulary: Vocabulary | None) -> list[Concept]:
     while index < len(tokens):
         concept, used = _known_term(tokens, index, vocabulary)
         if concept is None:
-            concept, used = concept_for(tokens[index], vocabulary), 1
+            concept, used = concept_for(tokens[index], vocabulary, capitals_mark), 1
         if concept is not None and not any(same_meaning(concept, seen) for seen in concepts):
             concepts.append(concept)
         index += used
@@ -133,13 +135,15 @@ def same_meaning(a: Concept, b: Concept) -> bool:
     return a.best.terms == b.best.terms and a.best.field == b.best.field
 
 
-def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
+def concept_for(token: str, vocabulary: Vocabulary | None, capitals_mark: bool = True) -> Concept | None:
     """The alternatives one typed word may mean."""
     if match := _SEVENTH.match(token):
         letter = (match.group(1) or match.group(2)).lower()
         return Concept(
             token, (Alternative((letter,), WEIGHTS[SEVENTH_CHARACTER], SEVENTH_CHARACTER, token, SEVENTH),)
         )
+    if not any(ch.isalnum() for ch in token):
+        return None  # "*" (of "*:*"), "&": punctuation is no word to search or to report missing
     alternatives: list[Alternative] = []
     terms = analyze(token)
     expansions = expand_abbreviation(token)
@@ -148,8 +152,11 @@ def concept_for(token: str, vocabulary: Vocabulary | None) -> Concept | None:
     if expansions and not any(analyze(e) for e in expansions):
         return None  # "w" is "with": a common word, nothing to search for
     # "ALL" in capitals is the leukemia, not the word "all" (abbreviations that are also words
-    # are read as such only when typed in capitals).
+    # are read as such only when typed in capitals) - unless the whole query is in capitals, as
+    # remittance lines are ("EMERGENCY TRANSPORT, ALL INCLUSIVE"): there "ALL" is the word.
     capitals_only = bool(expansions) and not expand_abbreviation(token.lower())
+    if capitals_only and not capitals_mark:
+        expansions, capitals_only = (), False
     if terms and not capitals_only and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
         alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
     for expansion in expansions:

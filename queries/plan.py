@@ -78,7 +78,7 @@ def plan_query(
     parsed: ParsedQuery, systems: tuple[str, ...] = (), vocabulary: Vocabulary | None = None
 ) -> Plan:
     """Compile a parsed query; `systems` (from --system) narrows like a system: scope."""
-    compiler = _Compiler(vocabulary)
+    compiler = _Compiler(vocabulary, capitals_mark=not in_capitals(parsed.root))
     wanted = tuple(dict.fromkeys((*parsed.systems, *systems)))
     flt = wq.Or([wq.Term(SYSTEM, s) for s in wanted]) if wanted else None
     spans = _listing_spans(parsed.root, wanted)
@@ -92,6 +92,26 @@ def plan_query(
             raise QuerySyntaxError("nothing to search for: the query has only common words")
         query = wq.Every()
     return Plan(query, flt, False, tuple(compiler.concepts))
+
+
+def in_capitals(root: Node) -> bool:
+    """True when the query's words are all in capitals and there are at least two of them: a
+    claim or remittance line, whose capitals mark no abbreviation. One word in capitals ("ALL")
+    is typed so to be read as one."""
+    words = [w for w in _typed_words(root) if any(ch.isalpha() for ch in w)]
+    return len(words) >= 2 and all(w.isupper() for w in words)
+
+
+def _typed_words(node: Node) -> list[str]:
+    if isinstance(node, Word):
+        return node.text.split()
+    if isinstance(node, Phrase):
+        return list(node.words)
+    if isinstance(node, Not):
+        return _typed_words(node.child)
+    if isinstance(node, All | Any_):
+        return [w for child in node.children for w in _typed_words(child)]
+    return []
 
 
 def is_code_listing(parsed: ParsedQuery) -> bool:
@@ -116,8 +136,9 @@ def concept_frequency(concept: Concept, vocabulary: Vocabulary) -> int:
 
 
 class _Compiler:
-    def __init__(self, vocabulary: Vocabulary | None) -> None:
+    def __init__(self, vocabulary: Vocabulary | None, capitals_mark: bool = True) -> None:
         self.vocabulary = vocabulary
+        self.capitals_mark = capitals_mark
         self.concepts: list[Concept] = []
         self._cache: dict[tuple[str, bool], list[Concept]] = {}
         self.common: set[Concept] = set()
@@ -144,7 +165,9 @@ class _Compiler:
     def _concepts(self, text: str, negated: bool) -> list[Concept]:
         key = (text, negated)
         if key not in self._cache:
-            self._cache[key] = concepts_for(text, None if negated else self.vocabulary)
+            self._cache[key] = concepts_for(
+                text, None if negated else self.vocabulary, capitals_mark=self.capitals_mark
+            )
         return self._cache[key]
 
     def compile(self, node: Node, negated: bool = False, ranked: bool = True) -> wq.Query | None:

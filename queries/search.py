@@ -177,7 +177,7 @@ class Searcher:
         pages per code system (a full count, so it costs a scan of every match).
         """
         started = time.perf_counter()
-        parsed, not_codes = codes_as_words(parse_query(text), self._has_code)
+        parsed, not_codes = codes_as_words(parse_query(text), self._first_code)
         if self._searcher.doc_count() == 0:  # Whoosh's idf is undefined without documents
             notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
             return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
@@ -377,9 +377,10 @@ class Searcher:
             self._system_evidence = SystemEvidence(self._searcher)
         return self._system_evidence.probabilities(query_terms(plan.concepts))
 
-    def _has_code(self, form: str) -> bool:
-        """True when some code of the index is, or begins with, `form` (lower case)."""
-        return next(iter(self._searcher.reader().expand_prefix(CODE, form)), None) is not None
+    def _first_code(self, form: str) -> str | None:
+        """The first code of the index, in sorted order, that is or begins with `form` (lower case)."""
+        found = next(iter(self._searcher.reader().expand_prefix(CODE, form)), None)
+        return found.decode("utf-8") if isinstance(found, bytes) else found
 
     def page(self, key: str) -> CodePage | None:
         """The page of a document key ("icd10cm:E11.9"), or None."""

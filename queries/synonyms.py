@@ -6,13 +6,16 @@ Drug brands map one way: those of the CMS crosswalk (drug_brands.tsv, regenerate
 bench/make_drug_brands.py) and a general table of common brands (common_brands.tsv), since the
 crosswalk names the brands of separately billed drugs and misses most that patients know
 (Zofran). Everyday words map one way to clinical terms (lay_terms.tsv: "throwing up" ->
-vomiting); general synonyms (synonyms.tsv) map both ways. Terms of one to three words are
-recognized in a query.
+vomiting), matched on stemmed words so that one row covers every inflection ("bed sore" is
+also "bed sores"); general synonyms (synonyms.tsv) map both ways. Terms of one to four words
+are recognized in a query.
 """
 
 from __future__ import annotations
 
 from functools import cache
+
+from whoosh.lang.porter import stem
 
 from medcodes.index.schema import WORD_TOKENIZER
 from medcodes.queries.abbreviations import read_table
@@ -21,7 +24,8 @@ BRANDS_FILE = "drug_brands.tsv"
 COMMON_BRANDS_FILE = "common_brands.tsv"
 SYNONYMS_FILE = "synonyms.tsv"
 LAY_TERMS_FILE = "lay_terms.tsv"
-MAX_TERM_WORDS = 3
+# Words in the longest term read as one ("water on the brain").
+MAX_TERM_WORDS = 4
 
 
 @cache
@@ -61,18 +65,29 @@ def equivalents(words: tuple[str, ...]) -> tuple[str, ...]:
     ('intentional self-harm', 'self-harm')
     """
     key = _key(words)
-    return tuple(dict.fromkeys((*synonym_table().get(key, ()), *lay_table().get(key, ()))))
+    lay = lay_table().get(stemmed_key(words), ())
+    return tuple(dict.fromkeys((*synonym_table().get(key, ()), *lay)))
 
 
 @cache
 def lay_table() -> dict[str, tuple[str, ...]]:
-    """everyday term -> clinical terms (one way)."""
-    return _one_way(LAY_TERMS_FILE)
+    """everyday term, its words stemmed -> clinical terms (one way)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for term, clinical in _one_way(LAY_TERMS_FILE).items():
+        key = stemmed_key((term,))
+        table[key] = tuple(dict.fromkeys((*table.get(key, ()), *clinical)))
+    return table
 
 
 def _key(words: tuple[str, ...]) -> str:
     """Words as the query tokenizer splits them ("hanger-on" is "hanger on"), lower case."""
     return " ".join(token.text.lower() for word in words for token in WORD_TOKENIZER(word))
+
+
+def stemmed_key(words: tuple[str, ...]) -> str:
+    """Words split as the query tokenizer splits them, each stemmed ("bed sores" is "bed sore"),
+    stop words kept: without them "can't sleep" would be every "sleep"."""
+    return " ".join(stem(token.text.lower()) for word in words for token in WORD_TOKENIZER(word))
 
 
 def _one_way(name: str) -> dict[str, tuple[str, ...]]:
