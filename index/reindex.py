@@ -22,7 +22,6 @@ from index.lock import write_lock
 from index.manifest import DUPLICATE, REJECTED, Manifest, load_manifest, manifest_sources
 from index.schema import SCHEMA_VERSION
 from index.store import (
-    REBUILD_HINT,
     Generation,
     IndexCorruptError,
     IndexMissingError,
@@ -30,7 +29,8 @@ from index.store import (
     check_index_folder,
     current_generation,
     generations,
-    holds_index,
+    index_started,
+    meta_and_damage,
 )
 from index.sync import (
     ADDED,
@@ -57,7 +57,7 @@ class ReindexReport(RunReport):
     generation: str = ""
     published: bool = False
     dry_run: bool = False
-    stop_reason: str = ""  # in a dry run, why a real run would stop
+    stop_reason: str = ""  # in a dry run, why a real run would stop ("" when it would not)
 
     @property
     def changed(self) -> bool:
@@ -81,6 +81,7 @@ class ReindexReport(RunReport):
             "index": str(self.index_dir),
             "generation": self.generation,
             "dry_run": self.dry_run,
+            "would_stop": self.stop_reason or None,
         }
 
 
@@ -109,7 +110,7 @@ def reindex(
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
-    if (dry_run or not named) and not holds_index(index_dir):
+    if (dry_run or not named) and not index_started(index_dir):
         raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
     check_index_folder(index_dir)
     report = ReindexReport(index_dir, dry_run=dry_run)
@@ -158,12 +159,8 @@ def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
         return None, {}, ""
     except IndexCorruptError as err:
         return None, {}, str(err)
-    try:
-        return live, live.read_meta(), ""
-    except FileNotFoundError:
-        return live, {}, f"no metadata in {live.path} ({REBUILD_HINT})"
-    except IndexCorruptError as err:
-        return live, {}, str(err)
+    meta, damage = meta_and_damage(live)
+    return live, meta, damage
 
 
 def _recorded_sources(root: Path, live: Generation | None) -> list[str]:
