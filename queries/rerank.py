@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.schema import TEXT_MINSIZE, seventh_character
 from index.text_fields import stems
@@ -44,6 +45,9 @@ _UNSPECIFIED = "unspecifi"
 UNSPECIFIED_RESIDUAL = 0.5
 # Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
 LEAD_WORDS = 3
+# Texts whose analysis is kept: candidates' titles and names recur across queries, and the
+# parents' text of sibling codes recurs within one.
+_ANALYSIS_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -170,14 +174,9 @@ def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
 
 def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
     page = candidate.page
-    # The terms TEXT_ANALYZER makes, by the one-pass analysis the index is written with.
-    first, title_terms = stems(page.title, TEXT_MINSIZE)
-    title = [(text, first + i) for i, text in enumerate(title_terms)]
-    positions: dict[str, int] = {}
-    for text, pos in title:
-        positions.setdefault(text, pos)
-    name_terms = set(stems(candidate.names, TEXT_MINSIZE)[1])
-    inherited = set(stems(candidate.inherited, TEXT_MINSIZE)[1])
+    title, positions, distinct = _title_terms(page.title)
+    name_terms = _term_set(candidate.names)
+    inherited = _term_set(candidate.inherited)
     seventh = seventh_character(page.system, page.code)
     levels: list[float] = []
     places: list[int | None] = []
@@ -202,13 +201,31 @@ def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWei
         levels.append(best)
         places.append(place)
         used.update(terms)
-    precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
+    precision = sum(1 for text in title if text in used) / len(title) if title else 0.0
     residual = 0.0
     # "Other" is a residual category only where a classification has them (ICD-10-CM): in a
     # procedure or supply title ("Office or other outpatient visit") it is just a word.
     if page.system == ICD10CM and _RESIDUAL in positions:
         residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
-    return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
+    return _Match(tuple(levels), tuple(places), precision, residual, distinct)
+
+
+@lru_cache(maxsize=_ANALYSIS_CACHE)
+def _title_terms(title: str) -> tuple[tuple[str, ...], dict[str, int], frozenset[str]]:
+    """A title's terms in order, each term's first position, and the distinct terms, as
+    TEXT_ANALYZER makes them (by the one-pass analysis the index is written with). Read only:
+    the result is shared."""
+    first, terms = stems(title, TEXT_MINSIZE)
+    positions: dict[str, int] = {}
+    for i, text in enumerate(terms):
+        positions.setdefault(text, first + i)
+    return tuple(terms), positions, frozenset(positions)
+
+
+@lru_cache(maxsize=_ANALYSIS_CACHE)
+def _term_set(text: str) -> frozenset[str]:
+    """The distinct terms TEXT_ANALYZER makes of `text`."""
+    return frozenset(stems(text, TEXT_MINSIZE)[1])
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:
