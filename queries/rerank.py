@@ -125,7 +125,8 @@ def features(
     system is, given the query's words (queries/system_evidence.py)."""
     idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
-    matches = [_match(candidate, concepts, weights) for candidate in candidates]
+    readings = _readings(concepts, weights)
+    matches = [_match(candidate, readings) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
     behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
     sevenths = seventh_agreement(
@@ -172,32 +173,63 @@ def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
     return weights.residual_named if named_elsewhere else weights.residual
 
 
-def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
+@dataclass(frozen=True)
+class _Reading:
+    """One alternative of a concept, with what matching it against a candidate needs (built
+    once per query, not once per candidate)."""
+
+    seventh: bool  # a 7th character, matched against the code, not the names
+    terms: tuple[str, ...]
+    needed: frozenset[str]  # the terms, all of which a text must hold
+    weight: float  # found in the title
+    as_name: float  # found in the other names
+    as_inherited: float  # found in a parent category's title or names
+    as_section: float  # found in the page's body
+
+
+def _readings(concepts: tuple[Concept, ...], weights: RankWeights) -> tuple[tuple[_Reading, ...], ...]:
+    return tuple(
+        tuple(
+            _Reading(
+                alt.kind == SEVENTH_CHARACTER,
+                alt.terms,
+                frozenset(alt.terms),
+                alt.weight,
+                alt.weight * weights.names,
+                alt.weight * weights.inherited,
+                alt.weight * weights.sections,
+            )
+            for alt in concept.alternatives
+        )
+        for concept in concepts
+    )
+
+
+def _match(candidate: Candidate, readings: tuple[tuple[_Reading, ...], ...]) -> _Match:
     page = candidate.page
     title, positions, distinct = _title_terms(page.title)
     name_terms = _term_set(candidate.names)
     inherited = _term_set(candidate.inherited)
+    found = candidate.found
     seventh = seventh_character(page.system, page.code)
     levels: list[float] = []
     places: list[int | None] = []
     used: set[str] = set()
-    for concept in concepts:
+    for alternatives in readings:
         best, place, terms = 0.0, None, ()
-        for alt in concept.alternatives:
-            if alt.kind == SEVENTH_CHARACTER:
+        for alt in alternatives:
+            if alt.seventh:
                 if seventh == alt.terms[0] and alt.weight > best:
                     best, place, terms = alt.weight, None, ()
-            elif all(t in positions for t in alt.terms):
+            elif alt.needed <= distinct:
                 if alt.weight > best:
                     best, place, terms = alt.weight, positions[alt.terms[0]], alt.terms
-            elif name_terms and all(t in name_terms for t in alt.terms) and alt.weight * weights.names > best:
-                best, place, terms = alt.weight * weights.names, None, ()
-            elif (
-                inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
-            ):
-                best, place, terms = alt.weight * weights.inherited, None, ()
-            elif all(t in candidate.found for t in alt.terms) and alt.weight * weights.sections > best:
-                best, place, terms = alt.weight * weights.sections, None, ()
+            elif name_terms and alt.needed <= name_terms and alt.as_name > best:
+                best, place, terms = alt.as_name, None, ()
+            elif inherited and alt.needed <= inherited and alt.as_inherited > best:
+                best, place, terms = alt.as_inherited, None, ()
+            elif alt.needed <= found and alt.as_section > best:
+                best, place, terms = alt.as_section, None, ()
         levels.append(best)
         places.append(place)
         used.update(terms)
