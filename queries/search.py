@@ -45,8 +45,9 @@ from queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-# Whoosh 2.7 picks ArrayUnionMatcher for Or on indexes of <= 5,000 documents, and its top 10
-# is wrong for about a quarter of multi-field queries (measured; see tests/test_ranking.py).
+# Whoosh 2.7 picks ArrayUnionMatcher for Or on indexes of <= 5,000 documents, which scores a
+# code range or stem (`J9000-J9999 injection`) as 0 beside the words; text is scored term at a
+# time and no longer depends on this (tests/test_ranking.py: a code span scores as the union of its codes).
 Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
