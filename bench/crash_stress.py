@@ -79,7 +79,9 @@ class CorpusStates:
         for path in self.deleted:
             if self.in_b:
                 path.unlink()
+                self._remove_if_empty(path.parent)
             else:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(self.originals[path])
         for path in self.added:
             target = self.corpus / "added" / path.name
@@ -88,6 +90,14 @@ class CorpusStates:
                 shutil.copy(path, target)
             else:
                 target.unlink()
+                self._remove_if_empty(target.parent)
+
+    def _remove_if_empty(self, folder: Path) -> None:
+        """Remove the folders a deletion left empty, as a user deleting pages on purpose does:
+        a folder found empty keeps its pages (it may be a mount point not mounted)."""
+        while folder != self.corpus and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def corpus_keys(corpus: Path) -> set[str]:

@@ -32,7 +32,7 @@ from medcodes.index.sync import (
     RunReport,
     sync_index,
 )
-from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs, named_paths
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,7 @@ def ingest(
     index_dir = Path(index_dir)
     named = absolute_inputs(paths)
     check_index_folder(index_dir)
-    listing = find_inputs(named, skip_index_folders(index_dir))
-    if on_input_count:
-        on_input_count(len(listing.files))
+    named_paths(named)  # a typo fails here, before the lock creates the index folder
     report = IngestReport(index_dir)
 
     def account(status: InputStatus) -> None:
@@ -82,6 +80,10 @@ def ingest(
             on_status(status)
 
     with write_lock(index_dir, wait=wait):
+        # Listed with the lock held, as reindex does: what is read is what the run saw.
+        listing = find_inputs(named, skip_index_folders(index_dir))
+        if on_input_count:
+            on_input_count(len(listing.files))
         live = live_generation(index_dir)
         recorded = live.read_meta().get("sources", []) if live is not None else []
         result = sync_index(
@@ -107,7 +109,8 @@ def absolute_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
 
 
 def skip_index_folders(index_dir: Path) -> Callable[[Path], bool]:
-    """The folders an input walk must not enter: `index_dir` and any folder holding an index."""
+    """The folders an input walk must not enter (reported as skipped): `index_dir`, and any
+    folder holding a medcodes index."""
     own = os.path.abspath(index_dir)
     return lambda folder: os.path.abspath(folder) == own or holds_index(folder)
 

@@ -73,3 +73,15 @@ def check_deletions(deleted: int, total: int, limit: DeleteLimit | None) -> str:
         f"would delete {deleted} of {total} pages ({limit.describe()}); nothing was changed: "
         "check the source folders, or run again with --max-delete or --allow-mass-delete"
     )
+
+
+def check_unknown_count(limit: DeleteLimit | None) -> str:
+    """The reason a rebuild must stop when the live page count cannot be read at all (metadata,
+    manifest and Whoosh files all damaged): what it deletes cannot be told, so only
+    --allow-mass-delete (`limit` None) lets it run."""
+    if limit is None:
+        return ""
+    return (
+        "cannot tell how many pages the damaged index holds, so not what a rebuild would delete; "
+        "nothing was changed: check the source folders, then run again with --allow-mass-delete"
+    )

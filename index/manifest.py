@@ -14,11 +14,10 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from medcodes.index.status import INDEXED
-from medcodes.index.store import MANIFEST_FILE, Generation, IndexCorruptError, file_digest
-from medcodes.pipeline.sources import STDIN
+from medcodes.index.store import MANIFEST_FILE, Generation, IndexCorruptError, handle_digest
+from medcodes.pipeline.sources import STDIN, InputReadError, open_regular
 
 MANIFEST_VERSION = 1
 # A file modified this recently may change again within the file system's timestamp
@@ -86,9 +85,11 @@ def read_state(path: str, stat: os.stat_result | None, now_ns: int | None = None
     if stat is None:
         return InputState(path, _UNTRUSTED, _UNTRUSTED, "")
     try:
-        digest = file_digest(Path(path))
-    except OSError:
-        digest = ""
+        # open_regular: a page swapped for a FIFO since it was listed must not hang the run.
+        with open_regular(path) as handle:
+            digest = handle_digest(handle)
+    except (OSError, InputReadError):
+        digest = ""  # read (and reported) as it is where pages are parsed
     now_ns = time.time_ns() if now_ns is None else now_ns
     if now_ns - stat.st_mtime_ns < RACY_SECONDS * 1e9:
         return InputState(path, stat.st_size, _UNTRUSTED, digest)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh.index import EmptyIndexError, Index
+from whoosh.index import IndexError as WhooshIndexError
 from whoosh.query import Term
 
 from medcodes.index.mapped_storage import install as read_parts_in_place
@@ -69,6 +72,32 @@ def count_pages(ix: Index) -> dict[str, Any]:
             "doc_count": searcher.doc_count(),
             "pages_by_system": {k: v for k, v in by_system.items() if v},
         }
+
+
+# What Whoosh raises on TOC or segment files it cannot read (missing, truncated, foreign).
+_UNREADABLE_WHOOSH = (
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    WhooshIndexError,
+)
+
+
+def stored_page_count(generation: Generation) -> int | None:
+    """Pages in a generation's Whoosh files, read without our metadata; None when they cannot
+    be read. What a rebuild of an index with damaged metadata and manifest compares against."""
+    try:
+        ix = open_generation(generation.path)
+        try:
+            return ix.doc_count()
+        finally:
+            ix.close()
+    except _UNREADABLE_WHOOSH:
+        return None
 
 
 def index_stats(root: IndexPath) -> dict[str, Any]:

@@ -33,7 +33,6 @@ from medcodes.index.status import (
     UPDATED,
 )
 from medcodes.index.store import (
-    REBUILD_HINT,
     Generation,
     IndexCorruptError,
     IndexMissingError,
@@ -42,7 +41,8 @@ from medcodes.index.store import (
     check_index_folder,
     current_generation,
     generations,
-    holds_index,
+    index_started,
+    meta_and_damage,
 )
 from medcodes.index.sync import (
     REINDEX,
@@ -63,7 +63,7 @@ class ReindexReport(RunReport):
     generation: str = ""
     published: bool = False
     dry_run: bool = False
-    stop_reason: str = ""  # in a dry run, why a real run would stop
+    stop_reason: str = ""  # in a dry run, why a real run would stop ("" when it would not)
 
     @property
     def changed(self) -> bool:
@@ -87,6 +87,7 @@ class ReindexReport(RunReport):
             "index": str(self.index_dir),
             "generation": self.generation,
             "dry_run": self.dry_run,
+            "would_stop": self.stop_reason or None,
         }
 
 
@@ -116,7 +117,7 @@ def reindex(
     named = absolute_inputs(paths)
     if STDIN in named:
         raise InputError("reindex reads folders and files, not standard input (use ingest -)")
-    if (dry_run or not named) and not holds_index(index_dir):
+    if (dry_run or not named) and not index_started(index_dir):
         raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
     check_index_folder(index_dir)
     report = ReindexReport(index_dir, dry_run=dry_run)
@@ -165,12 +166,8 @@ def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
         return None, {}, ""
     except IndexCorruptError as err:
         return None, {}, str(err)
-    try:
-        return live, live.read_meta(), ""
-    except FileNotFoundError:
-        return live, {}, f"no metadata in {live.path} ({REBUILD_HINT})"
-    except IndexCorruptError as err:
-        return live, {}, str(err)
+    meta, damage = meta_and_damage(live)
+    return live, meta, damage
 
 
 def _recorded_sources(root: Path, live: Generation | None) -> list[str]:

@@ -5,9 +5,9 @@ A run accounts for each page of its sources exactly once. A reindex reports ADDE
 UNCHANGED, DUPLICATE or REJECTED; an ingest reports a page that is in the index after the run
 as INDEXED, whether it was new, replaced or found alike. DELETED counts keys that left the
 index. Inputs that were not read: UNREADABLE (a folder that cannot be listed, a file that
-cannot be read, a source folder found empty) keeps whatever pages it produced before; SKIPPED
-(a FIFO, a socket, a device) is never opened. The manifest records a page as INDEXED,
-DUPLICATE or REJECTED.
+cannot be read, a folder found empty) keeps whatever pages it produced before; SKIPPED (a
+FIFO, a socket, a device) is never opened, nor is a folder holding a medcodes index. The
+manifest records a page as INDEXED, DUPLICATE or REJECTED.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from medcodes.errors import MedcodesError
 
@@ -121,26 +121,68 @@ def generations(root: Path) -> list[Generation]:
 
 
 def holds_index(path: Path) -> bool:
-    """True when `path` is a medcodes index directory (published, being built, or damaged):
-    every writer creates its lock file there before anything else.
+    """True when `path` is a medcodes index: it holds CURRENT and a generation folder with our
+    metadata (the one CURRENT names, or any when CURRENT is damaged), or it is such a
+    generation folder itself.
 
-    Input folders are walked without entering such a directory, and ingest writes only into
-    one of these or into an empty folder.
+    Input walks do not enter such a folder. Only what only a medcodes index has counts: a user's
+    file that happens to be named CURRENT or write.lock does not make a folder an index.
     """
-    # Two lookups, not a listing: this is asked of every folder an input walk enters.
-    return os.path.lexists(path / CURRENT_FILE) or os.path.lexists(path / LOCK_FILE)
+    # A lookup or two, not a listing: this is asked of every folder an input walk enters.
+    if _GENERATION.match(path.name) and os.path.isfile(path / META_FILE):
+        return True
+    if not os.path.isfile(path / CURRENT_FILE):
+        return False
+    try:
+        with open(path / CURRENT_FILE, "rb") as handle:
+            name = handle.read(64).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        name = ""
+    if _GENERATION.match(name) and os.path.isfile(path / name / META_FILE):
+        return True
+    # A damaged CURRENT (rare, so a listing is affordable): any generation holding metadata.
+    try:
+        with os.scandir(path) as entries:
+            return any(
+                _GENERATION.match(e.name) and os.path.isfile(os.path.join(e.path, META_FILE)) for e in entries
+            )
+    except OSError:
+        return False
+
+
+def index_started(path: Path) -> bool:
+    """A published index is here, or a writer has begun one (a first ingest still running)."""
+    return holds_index(path) or os.path.isfile(path / LOCK_FILE)
 
 
 def check_index_folder(root: Path) -> None:
-    """Refuse to write an index into a folder that holds other things (NotAnIndexError)."""
+    """Refuse to write an index into a folder that holds other things (NotAnIndexError).
+
+    A folder is ours to write when it holds an index, or nothing but what an index writer
+    creates (a first ingest that was killed); an empty folder is too.
+    """
     if not root.is_dir() or holds_index(root):
         return
+    ours = {CURRENT_FILE, f"{CURRENT_FILE}.tmp", LOCK_FILE}
     with os.scandir(root) as entries:
-        if next(entries, None) is None:
+        if all(entry.name in ours or _GENERATION.match(entry.name) for entry in entries):
             return
     raise NotAnIndexError(
         f"{root} is not a medcodes index and is not empty: give --index a new or empty folder"
     )
+
+
+def meta_and_damage(generation: Generation | None) -> tuple[dict[str, Any], str]:
+    """A generation's metadata and "", or {} and what is wrong with it: the one reading that
+    tolerates damage (a full rebuild starts from it; every other run refuses the damage)."""
+    if generation is None:
+        return {}, ""
+    try:
+        return generation.read_meta(), ""
+    except FileNotFoundError:
+        return {}, f"no metadata in {generation.path} ({REBUILD_HINT})"
+    except IndexCorruptError as err:
+        return {}, str(err)
 
 
 def next_generation(root: Path, base: Generation | None) -> Generation:
@@ -170,7 +212,12 @@ def write_meta(generation: Generation, meta: dict[str, Any]) -> None:
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, hex (what `medcodes check` compares and reindex skips on)."""
     with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+        return handle_digest(handle)
+
+
+def handle_digest(handle: BinaryIO) -> str:
+    """SHA-256 of what is left to read in an open file, hex."""
+    return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def publish(root: Path, generation: Generation) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from medcodes.index.guard import DeleteLimit, MassDeleteError, check_deletions
+from medcodes.index.guard import DeleteLimit, MassDeleteError, check_deletions, check_unknown_count
 from medcodes.index.manifest import (
     FileEntry,
     InputState,
@@ -33,6 +33,7 @@ from medcodes.index.manifest import (
     read_state,
     stat_input,
 )
+from medcodes.index.reader import stored_page_count
 from medcodes.index.status import (
     ADDED,
     DELETED,
@@ -45,10 +46,13 @@ from medcodes.index.status import (
     UPDATED,
     PageStatus,
 )
-from medcodes.index.store import Generation, IndexCorruptError, UnreadableSourcesError
+from medcodes.index.store import Generation, UnreadableSourcesError, meta_and_damage
 from medcodes.index.writing import DryRunWriter, GenerationWriter
 from medcodes.pipeline.batch import Outcome
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
+
+# A folder holding a medcodes index is skipped, not read as pages; pages it produced before stay.
+INDEX_FOLDER = "a medcodes index"
 
 
 @dataclass(frozen=True)
@@ -130,15 +134,19 @@ def sync_index(
     would delete more than `max_delete` allows raises MassDeleteError before publishing; a
     `dry_run` decides everything and writes nothing.
     """
-    old_meta = _readable_meta(live)
+    old_meta, _ = meta_and_damage(live)  # damaged metadata reaches here only in a full rebuild
     writer: GenerationWriter | DryRunWriter
     writer = DryRunWriter(live, fresh=fresh) if dry_run else GenerationWriter(root, live, fresh=fresh)
     with writer:
         sync = _Sync(listing, old, writer, rules, workers, max_bytes, on_status)
         result = sync.run()
-        before = _page_count(old_meta, old)
-        deleted = result.counts[DELETED] if old is not None else max(0, before - len(sync.decided))
-        if stop := check_deletions(deleted, before, max_delete):
+        before = _page_count(live, old_meta, old)
+        if before is None:
+            stop = check_unknown_count(max_delete)
+        else:
+            deleted = result.counts[DELETED] if old is not None else max(0, before - len(sync.decided))
+            stop = check_deletions(deleted, before, max_delete)
+        if stop:
             if not dry_run:
                 raise MassDeleteError(f"reindex {stop}")
             result.stop_reason = stop
@@ -153,22 +161,16 @@ def sync_index(
     return result
 
 
-def _readable_meta(live: Generation | None) -> dict[str, Any]:
-    """The live metadata, or {} when there is none or it is damaged (a full rebuild's case)."""
-    if live is None:
-        return {}
-    try:
-        return live.read_meta()
-    except (FileNotFoundError, IndexCorruptError):
-        return {}
-
-
-def _page_count(meta: dict[str, Any], old: Manifest | None) -> int:
-    """Pages in the live generation: from its metadata, else from its manifest, else 0 (a
-    damaged index being rebuilt from scratch, with nothing left to compare against)."""
+def _page_count(live: Generation | None, meta: dict[str, Any], old: Manifest | None) -> int | None:
+    """Pages in the live generation: from its metadata, else its manifest, else its Whoosh
+    files; None when none of them can be read (the deletion guard then cannot compare)."""
     if isinstance(meta.get("doc_count"), int):
         return meta["doc_count"]
-    return len(owners(old)) if old else 0
+    if old:
+        return len(owners(old))
+    if live is None:
+        return 0
+    return stored_page_count(live)
 
 
 class _Sync:
@@ -212,6 +214,8 @@ class _Sync:
             self._emit(item.source, SKIPPED, item.reason)
         for item in self.listing.unreadable:
             self._keep_folder(item.source, item.reason)
+        for folder in self.listing.index_folders:
+            self._keep_folder(folder, INDEX_FOLDER, SKIPPED)
         if self.rules.drop_missing:
             for folder in self.listing.empty:
                 count = sum(1 for path in self.old if _within(path, folder))
@@ -264,10 +268,10 @@ class _Sync:
             self.carried.update({path: entry for path, entry in self.old.items() if path not in named})
         return to_read
 
-    def _keep_folder(self, folder: str, reason: str) -> None:
-        """An input folder (or file) that could not be read: report it, keep what it held."""
-        self._emit(folder, UNREADABLE, reason)
-        if self.rebuilding_blind:
+    def _keep_folder(self, folder: str, reason: str, status: str = UNREADABLE) -> None:
+        """An input folder (or file) that was not read: report it, keep what it held."""
+        self._emit(folder, status, reason)
+        if self.rebuilding_blind and status == UNREADABLE:
             raise UnreadableSourcesError(_cannot_rebuild(folder, reason))
         for path, entry in self.old.items():
             if _within(path, folder) and path not in self.order:

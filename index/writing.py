@@ -34,6 +34,7 @@ from medcodes.index.store import (
     IndexCorruptError,
     discard,
     file_digest,
+    meta_and_damage,
     next_generation,
     publish,
     remove_stale_generations,
@@ -90,7 +91,7 @@ class GenerationWriter:
         """
         workers = workers or os.cpu_count() or 1
         if not (self.fresh and workers > 1 and len(inputs) >= SHARDED_MIN_INPUTS):
-            yield from parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
+            yield from parse_in_order(inputs, workers, max_bytes)
             return
         build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes)
         try:
@@ -140,14 +141,10 @@ class GenerationWriter:
 
     def _live_meta(self) -> dict[str, Any]:
         """The live metadata to carry over; a full rebuild starts afresh from damaged metadata."""
-        if self.live is None:
-            return {}
-        try:
-            return self.live.read_meta()
-        except (FileNotFoundError, IndexCorruptError):
-            if not self.fresh:
-                raise
-            return {}
+        meta, damage = meta_and_damage(self.live)
+        if damage and not self.fresh:
+            raise IndexCorruptError(damage)
+        return meta
 
     def cancel(self) -> None:
         """Drop the unpublished generation; the live one is untouched."""
@@ -214,14 +211,19 @@ class DryRunWriter:
         pass
 
     def parse(self, inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
-        workers = workers or os.cpu_count() or 1
-        return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
+        return parse_in_order(inputs, workers, max_bytes)
 
     def put(self, page: CodePage, *, replace: bool, ref: Ref | None = None) -> None:
         pass
 
     def delete(self, key: str) -> None:
         pass
+
+
+def parse_in_order(inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
+    """Parse `inputs` in input order: in this process when they are few, else in a pool."""
+    workers = workers or os.cpu_count() or 1
+    return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
 
 
 def merge_by_tier(writer: SegmentWriter, segments: list[Any]) -> list[Any]:

@@ -231,7 +231,9 @@ def _ingest_summary(result: Any, root: Path) -> str:
     "--allow-mass-delete", is_flag=True, help="Delete however many pages the sources no longer have."
 )
 @click.option(
-    "--dry-run", is_flag=True, help="Print what would be added, updated and deleted; write nothing."
+    "--dry-run",
+    is_flag=True,
+    help="Print what would be added, updated and deleted; write nothing (exit 1 when a real run would stop).",
 )
 @parse_options
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
@@ -331,7 +333,9 @@ def _reindex_once(
         )
         return _append_log(log_path, record) or code
     summary = result.to_dict()
-    if summary["unreadable"]:
+    if result.stop_reason:  # a dry run of a run that would stop: exit as the real run would
+        status, code = "would_stop", EXIT_ERROR
+    elif summary["unreadable"]:
         status, code = "unreadable", EXIT_ERROR
     elif summary["rejected"]:
         status, code = "rejected", EXIT_REJECTED

@@ -102,52 +102,69 @@ class InputListing:
 
     `files` are read; `skipped` are special files (FIFOs, sockets, devices), never opened;
     `unreadable` are folders that could not be listed and files that could not be looked at;
-    `empty` are named folders that hold no input at all (an emptied folder, or a mount point
-    whose file system is not mounted).
+    `index_folders` are folders holding a medcodes index, not entered; `empty` are folders, at
+    any depth, that hold no input at all (an emptied folder, or a mount point whose file system
+    is not mounted): only the outermost of a nested run of them.
     """
 
     files: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unreadable: list[Skipped] = field(default_factory=list)
+    index_folders: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
 
 
 def find_inputs(paths: Iterable[str], skip_folder: Callable[[Path], bool] | None = None) -> InputListing:
     """Every input under `paths`, in a stable order; hidden files and folders are skipped, and
-    so is every folder for which `skip_folder` is true (the index's own folder).
+    every folder for which `skip_folder` is true (a medcodes index) is listed in `index_folders`
+    and not entered.
 
     Raises InputError for a path that does not exist or a glob that matches nothing, before any
     work is done, so a typo never looks like an empty corpus.
     """
     listing = InputListing()
     skip = skip_folder or (lambda _: False)
-    for raw in paths:
-        if raw == STDIN:
-            listing.files.append(raw)
-            continue
-        if not os.path.lexists(raw) and _GLOB_CHARS & set(raw):
-            matches = sorted(glob.glob(raw, recursive=True))
-            if not matches:
-                raise InputError(f"no files match {raw}")
-            for match in matches:
-                _walk(Path(match), listing, skip)
-            continue
-        if not os.path.lexists(raw):
-            raise InputError(f"no such file or folder: {raw}")
-        _walk(Path(raw), listing, skip)
+    for path in named_paths(paths):
+        if path == STDIN:
+            listing.files.append(path)
+        else:
+            _walk(Path(path), listing, skip)
     listing.files = list(dict.fromkeys(listing.files))
     listing.unreadable = list({item.source: item for item in listing.unreadable}.values())
     listing.skipped = list({item.source: item for item in listing.skipped}.values())
+    listing.index_folders = list(dict.fromkeys(listing.index_folders))
+    listing.empty = list(dict.fromkeys(listing.empty))
     return listing
 
 
+def named_paths(paths: Iterable[str]) -> list[str]:
+    """The paths named, globs expanded; InputError for one that does not exist or matches nothing.
+
+    Cheap (no folder is walked): ingest calls it before taking the write lock, so that a typo
+    creates no index folder.
+    """
+    found: list[str] = []
+    for raw in paths:
+        if raw == STDIN or os.path.lexists(raw):
+            found.append(raw)
+        elif _GLOB_CHARS & set(raw):
+            matches = sorted(glob.glob(raw, recursive=True))
+            if not matches:
+                raise InputError(f"no files match {raw}")
+            found.extend(matches)
+        else:
+            raise InputError(f"no such file or folder: {raw}")
+    return found
+
+
 def expand_inputs(paths: Iterable[str]) -> list[str]:
-    """The input files under `paths` (see find_inputs), for callers that need only those."""
+    """The readable input files under `paths`, for tests and benchmarks only: it drops what
+    find_inputs reports as unreadable, skipped, an index or empty, without a word."""
     return find_inputs(paths).files
 
 
 def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> None:
-    """Add the inputs at or under `path` to `listing`."""
+    """Add the inputs at or under `path` to `listing`, and the folders that hold none."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -160,16 +177,36 @@ def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> No
         _add_file(str(path), mode, listing)
         return
     if skip(path):
+        listing.index_folders.append(str(path))
         return
-    found = len(listing.files) + len(listing.skipped) + len(listing.unreadable)
+    top = str(path)
+    folders: list[str] = []  # every folder listed, in walk order (parents first)
+    holding: set[str] = set()  # folders with an input somewhere below them
+
+    def found_in(folder: str) -> None:
+        # Mark the folder and its ancestors up to `top`; stop at one already marked.
+        while folder not in holding:
+            holding.add(folder)
+            if folder == top:
+                return
+            folder = os.path.dirname(folder)
 
     def unlistable(err: OSError) -> None:
-        listing.unreadable.append(
-            Skipped(err.filename or str(path), f"cannot list folder: {err.strerror or err}")
-        )
+        where = err.filename or top
+        listing.unreadable.append(Skipped(where, f"cannot list folder: {err.strerror or err}"))
+        found_in(os.path.dirname(where) if where != top else top)
 
-    for folder, dirnames, filenames in os.walk(path, onerror=unlistable):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not skip(Path(folder, d)))
+    for folder, dirnames, filenames in os.walk(top, onerror=unlistable):
+        folders.append(folder)
+        entered = []
+        for name in sorted(d for d in dirnames if not d.startswith(".")):
+            if skip(Path(folder, name)):
+                listing.index_folders.append(os.path.join(folder, name))
+                found_in(folder)
+            else:
+                entered.append(name)
+        dirnames[:] = entered
+        before = len(listing.files) + len(listing.skipped) + len(listing.unreadable)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -183,8 +220,11 @@ def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> No
                 listing.unreadable.append(Skipped(file, f"cannot read: {err.strerror or err}"))
                 continue
             _add_file(file, mode, listing)
-    if len(listing.files) + len(listing.skipped) + len(listing.unreadable) == found:
-        listing.empty.append(str(path))
+        if len(listing.files) + len(listing.skipped) + len(listing.unreadable) > before:
+            found_in(folder)
+    for folder in folders:
+        if folder not in holding and (folder == top or os.path.dirname(folder) in holding):
+            listing.empty.append(folder)  # the outermost of a run of empty folders
 
 
 def _add_file(file: str, mode: int, listing: InputListing) -> None:

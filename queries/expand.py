@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh.analysis import STOP_WORDS
 
@@ -86,8 +87,10 @@ class Concept:
         return any(a.kind == EXACT for a in self.alternatives)
 
 
+@lru_cache(maxsize=16384)
 def analyze(text: str) -> tuple[str, ...]:
-    """The index terms of `text` (lower-cased, stop words dropped, stemmed)."""
+    """The index terms of `text` (lower-cased, stop words dropped, stemmed); remembered, as a
+    query analyzes the same typed words and table entries several times."""
     return tuple(token.text for token in TEXT_ANALYZER(text))
 
 

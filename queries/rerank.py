@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from medcodes.index.schema import TEXT_MINSIZE, seventh_character
 from medcodes.index.text_fields import stems
@@ -44,6 +45,9 @@ _UNSPECIFIED = "unspecifi"
 UNSPECIFIED_RESIDUAL = 0.5
 # Queries lead with what they are about ("secondary malignant neoplasm of …", "Inj, …").
 LEAD_WORDS = 3
+# Texts whose analysis is kept: candidates' titles and names recur across queries, and the
+# parents' text of sibling codes recurs within one.
+_ANALYSIS_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,8 @@ def features(
     system is, given the query's words (queries/system_evidence.py)."""
     idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
-    matches = [_match(candidate, concepts, weights) for candidate in candidates]
+    readings = _readings(concepts, weights)
+    matches = [_match(candidate, readings) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
     behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
     sevenths = seventh_agreement(
@@ -168,47 +173,91 @@ def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
     return weights.residual_named if named_elsewhere else weights.residual
 
 
-def _match(candidate: Candidate, concepts: tuple[Concept, ...], weights: RankWeights) -> _Match:
+@dataclass(frozen=True)
+class _Reading:
+    """One alternative of a concept, with what matching it against a candidate needs (built
+    once per query, not once per candidate)."""
+
+    seventh: bool  # a 7th character, matched against the code, not the names
+    terms: tuple[str, ...]
+    needed: frozenset[str]  # the terms, all of which a text must hold
+    weight: float  # found in the title
+    as_name: float  # found in the other names
+    as_inherited: float  # found in a parent category's title or names
+    as_section: float  # found in the page's body
+
+
+def _readings(concepts: tuple[Concept, ...], weights: RankWeights) -> tuple[tuple[_Reading, ...], ...]:
+    return tuple(
+        tuple(
+            _Reading(
+                alt.kind == SEVENTH_CHARACTER,
+                alt.terms,
+                frozenset(alt.terms),
+                alt.weight,
+                alt.weight * weights.names,
+                alt.weight * weights.inherited,
+                alt.weight * weights.sections,
+            )
+            for alt in concept.alternatives
+        )
+        for concept in concepts
+    )
+
+
+def _match(candidate: Candidate, readings: tuple[tuple[_Reading, ...], ...]) -> _Match:
     page = candidate.page
-    # The terms TEXT_ANALYZER makes, by the one-pass analysis the index is written with.
-    first, title_terms = stems(page.title, TEXT_MINSIZE)
-    title = [(text, first + i) for i, text in enumerate(title_terms)]
-    positions: dict[str, int] = {}
-    for text, pos in title:
-        positions.setdefault(text, pos)
-    name_terms = set(stems(candidate.names, TEXT_MINSIZE)[1])
-    inherited = set(stems(candidate.inherited, TEXT_MINSIZE)[1])
+    title, positions, distinct = _title_terms(page.title)
+    name_terms = _term_set(candidate.names)
+    inherited = _term_set(candidate.inherited)
+    found = candidate.found
     seventh = seventh_character(page.system, page.code)
     levels: list[float] = []
     places: list[int | None] = []
     used: set[str] = set()
-    for concept in concepts:
+    for alternatives in readings:
         best, place, terms = 0.0, None, ()
-        for alt in concept.alternatives:
-            if alt.kind == SEVENTH_CHARACTER:
+        for alt in alternatives:
+            if alt.seventh:
                 if seventh == alt.terms[0] and alt.weight > best:
                     best, place, terms = alt.weight, None, ()
-            elif all(t in positions for t in alt.terms):
+            elif alt.needed <= distinct:
                 if alt.weight > best:
                     best, place, terms = alt.weight, positions[alt.terms[0]], alt.terms
-            elif name_terms and all(t in name_terms for t in alt.terms) and alt.weight * weights.names > best:
-                best, place, terms = alt.weight * weights.names, None, ()
-            elif (
-                inherited and all(t in inherited for t in alt.terms) and alt.weight * weights.inherited > best
-            ):
-                best, place, terms = alt.weight * weights.inherited, None, ()
-            elif all(t in candidate.found for t in alt.terms) and alt.weight * weights.sections > best:
-                best, place, terms = alt.weight * weights.sections, None, ()
+            elif name_terms and alt.needed <= name_terms and alt.as_name > best:
+                best, place, terms = alt.as_name, None, ()
+            elif inherited and alt.needed <= inherited and alt.as_inherited > best:
+                best, place, terms = alt.as_inherited, None, ()
+            elif alt.needed <= found and alt.as_section > best:
+                best, place, terms = alt.as_section, None, ()
         levels.append(best)
         places.append(place)
         used.update(terms)
-    precision = sum(1 for text, _ in title if text in used) / len(title) if title else 0.0
+    precision = sum(1 for text in title if text in used) / len(title) if title else 0.0
     residual = 0.0
     # "Other" is a residual category only where a classification has them (ICD-10-CM): in a
     # procedure or supply title ("Office or other outpatient visit") it is just a word.
     if page.system == ICD10CM and _RESIDUAL in positions:
         residual = UNSPECIFIED_RESIDUAL if _UNSPECIFIED in positions else 1.0
-    return _Match(tuple(levels), tuple(places), precision, residual, frozenset(positions))
+    return _Match(tuple(levels), tuple(places), precision, residual, distinct)
+
+
+@lru_cache(maxsize=_ANALYSIS_CACHE)
+def _title_terms(title: str) -> tuple[tuple[str, ...], dict[str, int], frozenset[str]]:
+    """A title's terms in order, each term's first position, and the distinct terms, as
+    TEXT_ANALYZER makes them (by the one-pass analysis the index is written with). Read only:
+    the result is shared."""
+    first, terms = stems(title, TEXT_MINSIZE)
+    positions: dict[str, int] = {}
+    for i, text in enumerate(terms):
+        positions.setdefault(text, first + i)
+    return tuple(terms), positions, frozenset(positions)
+
+
+@lru_cache(maxsize=_ANALYSIS_CACHE)
+def _term_set(text: str) -> frozenset[str]:
+    """The distinct terms TEXT_ANALYZER makes of `text`."""
+    return frozenset(stems(text, TEXT_MINSIZE)[1])
 
 
 def _idf(concept: Concept, vocabulary: Vocabulary | None) -> float:

@@ -46,12 +46,15 @@ from medcodes.queries.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-# Whoosh 2.7 picks ArrayUnionMatcher for Or on indexes of <= 5,000 documents, and its top 10
-# is wrong for about a quarter of multi-field queries (measured; see tests/test_ranking.py).
+# Whoosh 2.7 picks ArrayUnionMatcher for Or on indexes of <= 5,000 documents, which scores a
+# code range or stem (`J9000-J9999 injection`) as 0 beside the words; text is scored term at a
+# time and no longer depends on this (tests/test_ranking.py: a code span scores as the union of its codes).
 Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
 _PARENT_CACHE = 20000
+# Heads and parents' text of candidates: the candidates of related queries overlap.
+_CANDIDATE_CACHE = 8192
 # The best re-ranked neoplasm codes whose sites are looked up under the other behaviours.
 COUNTERPART_ANCHORS = 5
 
@@ -131,6 +134,8 @@ class Searcher:
         self._vocabulary: Vocabulary | None = None
         self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
         self._heads: Any = None  # the HEAD column's reader, opened on first need
+        self._head_cache: dict[int, CodePage] = {}  # docnum -> head
+        self._inherited_texts: dict[str, str] = {}  # key -> _inherited(page)
         self._system_evidence: SystemEvidence | None = None  # read on first need
 
     @property
@@ -359,6 +364,14 @@ class Searcher:
 
     def _inherited(self, page: CodePage) -> str:
         """Titles and other names of the categories above an ICD-10-CM code (E11.9: E11)."""
+        known = self._inherited_texts.get(page.key)
+        if known is None:
+            if len(self._inherited_texts) > _CANDIDATE_CACHE:
+                self._inherited_texts.clear()
+            known = self._inherited_texts[page.key] = self._parents_text(page)
+        return known
+
+    def _parents_text(self, page: CodePage) -> str:
         texts = []
         for key in parent_keys(page.system, page.code):
             if key not in self._parents:
@@ -389,9 +402,14 @@ class Searcher:
 
     def _head(self, docnum: int) -> CodePage:
         """What re-ranking reads of a page (record_codec.encode_head), from its column."""
-        if self._heads is None:
-            self._heads = self._searcher.reader().column_reader(HEAD)
-        return decode_head(self._heads[docnum])
+        page = self._head_cache.get(docnum)
+        if page is None:
+            if self._heads is None:
+                self._heads = self._searcher.reader().column_reader(HEAD)
+            if len(self._head_cache) > _CANDIDATE_CACHE:
+                self._head_cache.clear()
+            page = self._head_cache[docnum] = decode_head(self._heads[docnum])
+        return page
 
     def _head_of_key(self, key: str) -> tuple[int, CodePage] | None:
         """The document number and head of a document key, or None."""

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from whoosh import query as wq
 from whoosh.searching import Searcher as WhooshSearcher
 
 from medcodes.index.schema import SYSTEM, TITLE
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.queries.expand import Concept
+from medcodes.queries.first_stage import term_docs
 
 DIAGNOSIS = "diagnosis"
 PROCEDURE = "procedure"  # procedures, services and supplies
@@ -51,8 +51,7 @@ class SystemEvidence:
         self._of_doc = np.full(searcher.doc_count_all(), -1, dtype=np.int8)
         for raw in searcher.reader().lexicon(SYSTEM):
             system = raw.decode() if isinstance(raw, bytes) else raw
-            docs = list(searcher.docs_for_query(wq.Term(SYSTEM, system)))
-            self._of_doc[docs] = KINDS.index(kind_of(system))
+            self._of_doc[term_docs(searcher, SYSTEM, system)] = KINDS.index(kind_of(system))
         self._sizes = np.array([np.count_nonzero(self._of_doc == i) for i in range(len(KINDS))], float)
         self._counts: dict[str, np.ndarray] = {}
 
@@ -79,8 +78,7 @@ class SystemEvidence:
         if term not in self._counts:
             if len(self._counts) > _TERM_CACHE:
                 self._counts.clear()
-            docs = np.fromiter(self._searcher.docs_for_query(wq.Term(TITLE, term)), dtype=np.int64)
-            owners = self._of_doc[docs]
+            owners = self._of_doc[term_docs(self._searcher, TITLE, term)]
             self._counts[term] = np.bincount(owners[owners >= 0], minlength=len(KINDS)).astype(float)
         return self._counts[term]
 

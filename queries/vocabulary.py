@@ -101,11 +101,13 @@ class Vocabulary:
         if not limit or not token.isalpha():
             return []
         letters = {token[0], token[1]} if len(token) > 1 else {token[0]}
+        # Words whose length is already too far off are skipped before the distance is computed.
+        shortest, longest = len(token) - limit, len(token) + limit
         found = [
             word
             for letter in sorted(letters)
             for word in self._by_letter.get(letter, ())
-            if word != token and within_edits(token, word, limit)
+            if shortest <= len(word) <= longest and word != token and within_edits(token, word, limit)
         ]
         return self._commonest(found)
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -96,6 +96,19 @@ def generated_dir(generated_corpus: Path, tmp_path: Path) -> Path:
 def generate_pages(count: int, out: Path, seed: int = 0) -> None:
     command = [sys.executable, str(GENERATOR), str(count), str(out), "--data", str(GENERATOR_DATA)]
     subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True)
+
+
+def remove_pages(paths: Iterable[Path]) -> None:
+    """Delete page files as a user does on purpose: a folder left empty is removed too (a folder
+    found empty keeps its pages: it may be a mount point whose file system is not mounted)."""
+    folders = set()
+    for path in paths:
+        path.unlink()
+        folders.add(path.parent)
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def age_files(folder: Path, seconds: float = 60.0) -> None:

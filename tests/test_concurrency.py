@@ -52,7 +52,10 @@ def test_readers_see_the_old_or_the_new_state_never_a_mix(generated_dir: Path, t
     root, stop = tmp_path / "ix", tmp_path / "stop"
     ingest([str(generated_dir)], root, workers=1)
     files = sorted(p for p in generated_dir.rglob("*") if p.is_file())
-    changed, deleted = files[:10], files[10:16]
+    # Deleted from the fullest folder: a folder left empty would keep its pages (is it mounted?).
+    fullest = max({p.parent for p in files}, key=lambda folder: sum(p.parent == folder for p in files))
+    deleted = [p for p in files if p.parent == fullest][:6]
+    changed = [p for p in files if p not in deleted][:10]
     originals = {p: p.read_bytes() for p in changed + deleted}
     total = len(files)
     old_state, new_state = (total, 0), (total - len(deleted), len(changed))

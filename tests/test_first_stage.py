@@ -19,7 +19,7 @@ from medcodes.index.reindex import reindex
 from medcodes.index.schema import SYSTEM
 from medcodes.index.text_fields import CompactPositions
 from medcodes.queries.dismax import MaxOf
-from medcodes.queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each
+from medcodes.queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each, term_docs
 from medcodes.queries.parse import parse_query
 from medcodes.queries.plan import is_code_listing, plan_query
 from medcodes.queries.vocabulary import Vocabulary
@@ -127,6 +127,49 @@ def test_matched_terms_name_the_fields_a_shown_page_matched(segmented_index: Pat
         matched = got.matched_terms([hit.docnum for hit in expected])
         for hit, terms in zip(expected, matched, strict=True):
             assert set(terms) == set(hit.matched_terms())
+    live.ix.close()
+
+
+def test_one_scorer_scores_each_query_as_a_fresh_one(segmented_index: Path) -> None:
+    """Arrays reused between disjunction-max nodes and queries carry nothing over."""
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        vocabulary = Vocabulary(searcher.reader(), read_naming_words(live.generation.path, searcher.reader()))
+        plans = [plan_query(parse_query(text), (), vocabulary) for text in QUERIES]
+        shared = TermAtATime(searcher)
+        for _ in range(2):
+            for plan in plans:
+                fresh = TermAtATime(searcher).run(plan.query, plan.filter, 10)
+                got = shared.run(plan.query, plan.filter, 10)
+                assert (got.top, got.total) == (fresh.top, fresh.total)
+    live.ix.close()
+
+
+def test_matched_terms_asked_again_or_in_parts_are_the_same(segmented_index: Path) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        query = wq.Or([wq.Term("title", "infus"), wq.Term("risks", "fever"), wq.Term("summary", "blood")])
+        docs = [doc for doc, _ in TermAtATime(searcher).run(query, None, 20).top]
+        assert len(docs) > 3
+        whole = TermAtATime(searcher).run(query, None, 20).matched_terms(docs)
+        stage = TermAtATime(searcher).run(query, None, 20)
+        first = stage.matched_terms(docs[:2])
+        assert stage.matched_terms(docs[::-1]) == whole[::-1]
+        assert first == whole[:2]
+        assert all(terms for terms in whole)
+    live.ix.close()
+
+
+@pytest.mark.parametrize(
+    ("fieldname", "text"),
+    [("title", "diabet"), ("summary", "blood"), (SYSTEM, "hcpcs"), (SYSTEM, "icd10cm"), ("title", "zzz")],
+)
+def test_term_docs_are_the_searchers_docs_for_query(segmented_index: Path, fieldname: str, text: str) -> None:
+    live = open_live(segmented_index)
+    with live.ix.searcher() as searcher:
+        expected = list(searcher.docs_for_query(wq.Term(fieldname, text)))
+        assert term_docs(searcher, fieldname, text).tolist() == expected
+        assert text == "zzz" or expected
     live.ix.close()
 
 

@@ -14,20 +14,21 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, ROOT, age_files, as_user, live_pages
+from conftest import EXAMPLES, ROOT, age_files, as_user, live_pages, remove_pages, write_lock_holder
 
 from medcodes.cli import cli
-from medcodes.index.build import ingest
+from medcodes.index.build import ingest, skip_index_folders
 from medcodes.index.check import check_index
 from medcodes.index.guard import DeleteLimit, MassDeleteError, parse_delete_limit
 from medcodes.index.reindex import reindex
 from medcodes.index.store import MANIFEST_FILE, META_FILE, IndexCorruptError, current_generation
 from medcodes.index.writing import SHARDED_MIN_INPUTS
-from medcodes.pipeline.sources import InputError, InputReadError, read_page
+from medcodes.pipeline.sources import InputError, InputReadError, find_inputs, read_page
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
 
@@ -163,8 +164,7 @@ def test_a_mass_deletion_stops_before_touching_the_index(
     ingest([str(generated_dir)], index, workers=1)
     total = len(keys(index))
     files = sorted(p for p in generated_dir.rglob("*") if p.is_file())
-    for path in files[:60]:
-        path.unlink()
+    remove_pages(files[:60])
     before = current_generation(index)
     with pytest.raises(MassDeleteError, match=f"would delete 60 of {total} pages"):
         reindex(index, workers=1)
@@ -176,8 +176,10 @@ def test_a_mass_deletion_stops_before_touching_the_index(
     assert "--allow-mass-delete" in result.stderr and result.stderr.count("\n") == 1
 
     dry = run(runner, "reindex", "--index", str(index), "--dry-run", "--json")
-    assert dry.exit_code == 0
-    assert json.loads(dry.stdout)["deleted"] == 60 and json.loads(dry.stdout)["dry_run"] is True
+    assert dry.exit_code == 1  # as the real run: a scheduled dry run fails where the run would
+    summary = json.loads(dry.stdout)
+    assert summary["deleted"] == 60 and summary["dry_run"] is True
+    assert summary["would_stop"].startswith(f"would delete 60 of {total} pages")
     assert "dry run" in dry.stderr and "would delete 60" in dry.stderr
     assert current_generation(index) == before and len(keys(index)) == total
 
@@ -193,8 +195,7 @@ def test_allow_mass_delete_and_the_default_limit(
     index = tmp_path / "ix"
     ingest([str(generated_dir)], index, workers=1)
     files = sorted(p for p in generated_dir.rglob("*") if p.is_file())
-    for path in files[:51]:
-        path.unlink()
+    remove_pages(files[:51])
     assert run(runner, "reindex", "--index", str(index)).exit_code == 1
     result = run(runner, "reindex", "--index", str(index), "--allow-mass-delete")
     assert result.exit_code == 0 and "deleted 51" in result.stderr
@@ -279,15 +280,19 @@ def test_an_index_inside_the_source_folder_is_skipped(pages_dir: Path) -> None:
         return subprocess.run(command, capture_output=True, text=True, cwd=pages_dir, env=os.environ)
 
     for _ in range(2):
-        result = ingest_here()
+        result = ingest_here("-v")
         assert result.returncode == 0, result.stderr
         assert "rejected 0" in result.stderr
+    assert "skipped 1 of 27 inputs" in result.stderr  # the index, reported as such
+    assert f"skipped: {pages_dir / 'medcodes-index'}: a medcodes index" in result.stderr
     other = ingest_here("--index", str(pages_dir.parent / "elsewhere"))  # another index's folder too
-    assert other.returncode == 0 and "rejected 0 of 26 inputs" in other.stderr
+    assert other.returncode == 0 and "rejected 0, skipped 1 of 27 inputs" in other.stderr
     reindexed = subprocess.run(
         [*MEDCODES, "reindex", "--index", "medcodes-index"], capture_output=True, text=True, cwd=pages_dir
     )
-    assert reindexed.returncode == 0 and "nothing changed" in reindexed.stderr
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert "added 0, updated 0, deleted 0, unchanged 26" in reindexed.stderr
+    assert "skipped 1" in reindexed.stderr
 
 
 # --- 5. special files are skipped, never opened ----------------------------------------------
@@ -377,3 +382,165 @@ def test_special_file_modes_are_not_regular(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     with pytest.raises(InputReadError, match="not a regular file"):
         read_page(str(fifo))
+
+
+# --- review of issue 11: what is an index, empty subfolders, the guard's blind spots ----------
+
+
+def two_folders(base: Path, per_folder: int = 2) -> Path:
+    """`base/src` with `per_folder` example pages in each of `a/` and `b/`, mtimes settled."""
+    pages = sorted(p for p in EXAMPLES.iterdir() if p.is_file())
+    for i, name in enumerate(("a", "b")):
+        (base / "src" / name).mkdir(parents=True)
+        for page in pages[i * per_folder : (i + 1) * per_folder]:
+            shutil.copy(page, base / "src" / name / page.name)
+    age_files(base / "src")
+    return base / "src"
+
+
+def medcodes(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MEDCODES, *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_a_file_named_like_an_index_file_does_not_hide_its_folder(tmp_path: Path) -> None:
+    src, index = two_folders(tmp_path), tmp_path / "ix"
+    assert medcodes("ingest", str(src), "--index", str(index)).returncode == 0
+    (src / "b" / "CURRENT").write_text("the user's own notes\n")
+    (src / "b" / "write.lock").touch()
+    result = medcodes("reindex", "--index", str(index), "-v")
+    assert result.returncode == 3, result.stderr  # the two files are read, and are no pages
+    assert "4 pages up to date, 2 rejected" in result.stderr and len(keys(index)) == 4
+    assert "a medcodes index" not in result.stderr
+    named = medcodes("ingest", str(src / "b"), "--index", str(tmp_path / "other"))
+    assert "indexed 2" in named.stderr and "of 4 inputs" in named.stderr  # CURRENT is read, as any file
+
+
+def test_a_folder_holding_an_index_is_skipped_and_keeps_its_pages(tmp_path: Path) -> None:
+    src, index, report = two_folders(tmp_path), tmp_path / "ix", tmp_path / "report.jsonl"
+    assert medcodes("ingest", str(src), "--index", str(index)).returncode == 0
+    # src/b now also holds an index (its own pages' index, built elsewhere and moved in).
+    assert medcodes("ingest", str(src / "b"), "--index", str(tmp_path / "built")).returncode == 0
+    for item in (tmp_path / "built").iterdir():
+        shutil.move(item, src / "b")
+    result = medcodes("reindex", "--index", str(index), "--report", str(report))
+    assert result.returncode == 0, result.stderr
+    assert "deleted 0" in result.stderr and "skipped 1" in result.stderr
+    assert len(keys(index)) == 4
+    [line] = [line for line in report_lines(report) if line["status"] == "skipped"]
+    assert line == {"path": str(src / "b"), "status": "skipped", "reason": "a medcodes index", "code": None}
+    named = medcodes("ingest", str(src / "b"), "--index", str(index))
+    assert named.returncode == 0 and "skipped 1 of 1 inputs" in named.stderr  # indexed + … + skipped
+    assert len(keys(index)) == 4
+
+
+def test_the_generations_of_a_damaged_index_are_not_read_as_pages(tmp_path: Path) -> None:
+    src, index = two_folders(tmp_path), tmp_path / "ix"
+    inner = src / "a" / "old-index"
+    ingest([str(src / "b")], inner, workers=1)
+    (inner / "CURRENT").write_text("gen-999999\n")  # CURRENT damaged: its generations still count
+    listing = find_inputs([str(src)], skip_index_folders(index))
+    assert not [path for path in listing.files if "old-index" in path]
+    assert listing.index_folders == [str(inner)]
+    [generation] = [p for p in inner.iterdir() if p.name.startswith("gen-")]
+    listing = find_inputs([str(generation)], skip_index_folders(index))  # named on its own
+    assert listing.files == [] and listing.index_folders == [str(generation)]
+
+
+def test_an_emptied_subfolder_keeps_its_pages_until_the_folder_is_removed(tmp_path: Path) -> None:
+    src, index, report = two_folders(tmp_path), tmp_path / "ix", tmp_path / "report.jsonl"
+    (src / "a" / "deeper").mkdir()
+    shutil.copy(sorted(EXAMPLES.iterdir())[5], src / "a" / "deeper")
+    age_files(src)
+    ingest([str(src)], index, workers=1)
+    assert len(keys(index)) == 5
+    for page in [p for p in (src / "a").rglob("*") if p.is_file()]:
+        page.unlink()  # src/a and src/a/deeper are empty now, as an unmounted file system is
+    result = medcodes("reindex", "--index", str(index), "--report", str(report))
+    assert result.returncode == 1, result.stderr
+    assert "deleted 0" in result.stderr and "unreadable 1" in result.stderr
+    [line] = [line for line in report_lines(report) if line["status"] == "unreadable"]
+    assert line["path"] == str(src / "a")  # only the outermost empty folder
+    assert line["reason"] == "empty folder: the pages of its 3 inputs are kept (is it mounted?)"
+    assert len(keys(index)) == 5
+    shutil.rmtree(src / "a")  # deleting the folder itself deletes its pages
+    removed = medcodes("reindex", "--index", str(index))
+    assert removed.returncode == 0 and "deleted 3" in removed.stderr
+    assert len(keys(index)) == 2
+
+
+def test_empty_folders_are_found_at_any_depth(tmp_path: Path) -> None:
+    src = two_folders(tmp_path)
+    (src / "a" / "x" / "y").mkdir(parents=True)
+    (src / "b" / "z").mkdir()
+    (src / "b" / ".hidden-only").mkdir()
+    (src / "c" / "d").mkdir(parents=True)
+    (src / "c" / "d" / ".dotfile").touch()
+    (src / "c" / "e").mkdir()
+    listing = find_inputs([str(src)])
+    assert sorted(listing.empty) == [str(src / "a" / "x"), str(src / "b" / "z"), str(src / "c")]
+
+
+def test_a_damaged_rebuild_is_guarded_by_the_whoosh_page_count(generated_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    ingest([str(generated_dir)], index, workers=1)
+    total = len(keys(index))
+    live = current_generation(index)
+    (live.path / META_FILE).write_text("{broken")
+    (live.path / MANIFEST_FILE).write_text("garbage\n")
+    remove_pages(sorted(p for p in generated_dir.rglob("*") if p.is_file())[:60])
+    with pytest.raises(MassDeleteError, match=f"would delete 60 of {total} pages"):
+        reindex(index, [str(generated_dir)], full=True, workers=1)
+    assert current_generation(index) == live
+    for toc in live.path.glob("*.toc"):
+        toc.unlink()  # nothing left that counts the pages
+    refused = medcodes("reindex", str(generated_dir), "--index", str(index), "--full")
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
+    assert refused.stderr.startswith("Error: reindex cannot tell how many pages the damaged index holds")
+    dry = medcodes("reindex", str(generated_dir), "--index", str(index), "--full", "--dry-run", "--json")
+    assert dry.returncode == 1 and json.loads(dry.stdout)["would_stop"].startswith("cannot tell")
+    assert current_generation(index) == live
+    allowed = medcodes("reindex", str(generated_dir), "--index", str(index), "--full", "--allow-mass-delete")
+    assert allowed.returncode == 0, allowed.stderr
+    assert len(keys(index)) == total - 60
+
+
+def test_a_page_swapped_for_a_fifo_after_listing_is_not_opened_to_hash_it(tmp_path: Path) -> None:
+    page, other = tmp_path / "page.txt", tmp_path / "other.txt"
+    other.write_text("a page")  # its stat stands for the one taken when the inputs were listed
+    os.mkfifo(page)
+    code = (
+        "import os, sys; from medcodes.index.manifest import read_state\n"
+        "state = read_state(sys.argv[1], os.stat(sys.argv[2]))\n"
+        "print(repr(state.digest))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(page), str(other)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,  # a plain open of a FIFO waits for a writer forever
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
+def test_ingest_lists_its_inputs_with_the_write_lock_held(pages_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "ix"
+    ingest([str(pages_dir)], index, workers=1)
+    late = pages_dir / "late" / "hcpcs-E0135.txt"
+    with write_lock_holder(index) as holder:
+        command = [*MEDCODES, "ingest", str(pages_dir), "--index", str(index), "--wait", "120", "-v"]
+        waiting = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
+        lock = str(index / "write.lock")
+        while waiting.poll() is None and not any(
+            os.readlink(fd) == lock for fd in Path(f"/proc/{waiting.pid}/fd").iterdir() if fd.is_symlink()
+        ):
+            time.sleep(0.05)
+        late.parent.mkdir()
+        shutil.copy(pages_dir / "hcpcs-E0135.txt", late)  # added while the ingest waits
+        holder.kill()
+        _, stderr = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, stderr
+    assert "of 27 inputs" in stderr and f"duplicate: {late}" in stderr

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import hit_codes as codes
+from hypothesis import given
+from hypothesis import strategies as st
 
 from medcodes.index.build import ingest
 from medcodes.pipeline.codes import SYSTEMS
@@ -103,6 +105,24 @@ def test_edit_distance_counts_swaps_as_one() -> None:
     assert within_edits("diabtes", "diabetes", 1)
     assert not within_edits("diabtes", "diabetes", 0)
     assert not within_edits("fever", "liver", 1)
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance over the whole table: what within_edits bounds."""
+    table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            table[i][j] = min(
+                table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+    return table[-1][-1]
+
+
+@given(st.text("abcdeo", max_size=11), st.text("abcdeo", max_size=11), st.integers(0, 3))
+def test_edit_bound_computed_on_a_band_agrees_with_the_whole_table(a: str, b: str, limit: int) -> None:
+    assert within_edits(a, b, limit) == (_edits(a, b) <= limit)
 
 
 def test_typos_rank_below_exact_matches_and_are_suggested(searcher: Searcher) -> None:

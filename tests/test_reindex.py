@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import age_files, live_pages
+from conftest import age_files, live_pages, remove_pages
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
@@ -68,6 +68,7 @@ def test_a_second_run_changes_nothing_and_publishes_nothing(pages_dir: Path, tmp
         "index": str(root),
         "generation": before.path.name,
         "dry_run": False,
+        "would_stop": None,
     }
     assert not report.published
     assert current_generation(root) == before
@@ -108,8 +109,7 @@ def test_incremental_result_equals_a_full_ingest(generated_dir: Path, tmp_path: 
     files = sorted(p for p in generated_dir.rglob("*") if p.is_file())
     for path in files[:7]:
         edit(path, "This page describes", "This revised page describes")
-    for path in files[7:12]:
-        path.unlink()
+    remove_pages(files[7:12])
     (files[12].parent / "copy").mkdir()
     shutil.copy(files[12], files[12].parent / "copy" / files[12].name)  # a duplicate key
     age_files(generated_dir)
@@ -165,7 +165,7 @@ def test_a_key_produced_by_two_files_survives_the_deletion_of_one(pages_dir: Pat
     assert (report.counts["updated"], report.counts["deleted"]) == (1, 0)
     assert indexed(root)["hcpcs:C9028"][1] == str(mirror)  # the unchanged mirror was read again
 
-    mirror.unlink()
+    remove_pages([mirror])  # and its folder, left empty: an empty folder keeps its pages
     report = reindex(root, workers=1)
     assert report.counts["deleted"] == 1 and "hcpcs:C9028" not in indexed(root)
     check_index(root)
