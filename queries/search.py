@@ -265,14 +265,15 @@ class Searcher:
             Candidate(page, names_text(page), text_score / top, self._inherited(page), terms)
             for page, text_score, terms in zip(heads, text_scores, found, strict=True)
         ]
-        scored = features(candidates, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
+        systems = self._systems_of(plan)  # once per query: the counterparts' re-ranking reads it too
+        scored = features(candidates, plan.concepts, self.vocabulary, systems=systems)
         ranked = [
             replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
             for hit, feats, text_score in zip(hits, scored, text_scores, strict=True)
         ]
         ranked.sort(key=_rank_order)
         if extra := self._counterparts(ranked, candidates, plan):
-            ranked = self._rerank_with(ranked, candidates, extra, plan)
+            ranked = self._rerank_with(ranked, candidates, extra, plan, systems)
         return ranked
 
     def _counterparts(
@@ -320,12 +321,13 @@ class Searcher:
         candidates: list[Candidate],
         extra: dict[str, tuple[_Ranked, Candidate]],
         plan: Plan,
+        systems: dict[str, float] | None,
     ) -> list[_Ranked]:
         """Re-rank the candidates with the counterparts added (or re-named)."""
         by_key = {entry.fields[KEY]: entry for entry in ranked}
         merged = [extra[c.page.key][1] if c.page.key in extra else c for c in candidates]
         merged += [candidate for key, (_, candidate) in extra.items() if key not in by_key]
-        found = features(merged, plan.concepts, self.vocabulary, systems=self._systems_of(plan))
+        found = features(merged, plan.concepts, self.vocabulary, systems=systems)
         result = []
         for candidate, feats in zip(merged, found, strict=True):
             key = candidate.page.key
