@@ -18,10 +18,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
-from medcodes.queries import expand, plan, search, vocabulary
-from medcodes.queries.eval_report import format_comparison
-from medcodes.queries.evaluate import Evaluation, evaluate, load_qrels, searcher_ranker
-from medcodes.queries.rerank import Features
+from medcodes.queries import search
+from medcodes.queries.evaluate.judged import Evaluation, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.report import format_comparison
+from medcodes.queries.expand import concepts as expand
+from medcodes.queries.expand import vocabulary
+from medcodes.queries.plan import query_plan as plan
+from medcodes.queries.rerank.features import Features
 from medcodes.queries.search import Searcher
 
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from medcodes.pipeline.batch import parse_inputs
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import expand_inputs
-from medcodes.queries.eval_report import format_comparison, scores_to_dict
-from medcodes.queries.evaluate import Evaluation, RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.judged import Evaluation, RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.report import format_comparison, scores_to_dict
 from medcodes.queries.search import Searcher
 
 _WORD = re.compile(r"\w+")

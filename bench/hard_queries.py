@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.parse.syntax import QuerySyntaxError
 from medcodes.queries.search import Searcher
 
 LONG = " ".join(["fracture femur infection wound injection pain chronic acute"] * 30)[:2000]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.parse.syntax import QuerySyntaxError
 from medcodes.queries.search import Searcher
 
 QUERY_TYPES: dict[str, list[str]] = {

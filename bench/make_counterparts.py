@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from medcodes.index.schema import TEXT_ANALYZER
 from medcodes.pipeline.codes import ICD10CM
-from medcodes.queries.behaviour import PRIMARY, code_behaviour
-from medcodes.queries.intent import code_intent
+from medcodes.queries.icd10cm.behaviour import PRIMARY, code_behaviour
+from medcodes.queries.icd10cm.intent import code_intent
 
 # Block titles of ICD-10-CM chapter 2 (Neoplasms), as printed in the FY2026 tabular list: the
 # organ system each primary block covers is what its sites share under the other behaviours.

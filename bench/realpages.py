@@ -36,8 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from medcodes.pipeline.batch import parse_input
 from medcodes.pipeline.sections import section_for_heading, slug
-from medcodes.queries.eval_report import format_comparison, format_worst
-from medcodes.queries.evaluate import (
+from medcodes.queries.evaluate.judged import (
     Evaluation,
     JudgedQuery,
     evaluate,
@@ -45,6 +44,7 @@ from medcodes.queries.evaluate import (
     searcher_ranker,
     summarize,
 )
+from medcodes.queries.evaluate.report import format_comparison, format_worst
 from medcodes.queries.search import Searcher
 
 SLUG_CAP = 120  # a crawler mirror caps file names at about this many characters

@@ -20,10 +20,10 @@ from judged_args import judged_query_parser
 
 from medcodes.index.record_codec import decode_record
 from medcodes.index.schema import KEY, RECORD, names_text
-from medcodes.queries.evaluate import RankedCode, load_qrels, ndcg
-from medcodes.queries.parse import parse_query
-from medcodes.queries.plan import plan_query
-from medcodes.queries.rerank import DEPTH, WEIGHTS, Candidate, features
+from medcodes.queries.evaluate.judged import RankedCode, load_qrels, ndcg
+from medcodes.queries.parse.syntax import parse_query
+from medcodes.queries.plan.query_plan import plan_query
+from medcodes.queries.rerank.features import DEPTH, WEIGHTS, Candidate, features
 from medcodes.queries.search import Searcher
 
 GRID = {

@@ -1,7 +1,7 @@
 """The naming words of a generation (its WORDS field's lexicon), listed in a file beside it.
 
 The query side reads every naming word to read truncations, contractions and typos
-(queries/vocabulary.py). Walking Whoosh's term index for them took 0.3 s at 100,000 pages
+(queries/expand/vocabulary.py). Walking Whoosh's term index for them took 0.3 s at 100,000 pages
 (112,307 words), the largest part of a cold `medcodes search` after imports (issue 6's note).
 The writer lists them once per generation; a reader reads the list in milliseconds, or walks
 the lexicon when the file is missing (a generation written before the file existed).

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from medcodes.index.sync import InputStatus
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
-    from medcodes.queries.parse import QuerySyntaxError
+    from medcodes.queries.parse.syntax import QuerySyntaxError
     from medcodes.queries.search import Hit, Searcher, SearchResult
 
 # Each public name and the module that defines it.
@@ -69,7 +69,7 @@ _HOMES = {
     "UnreadableSourcesError": "medcodes.index.store",
     "IndexBusyError": "medcodes.index.lock",
     "MassDeleteError": "medcodes.index.guard",
-    "QuerySyntaxError": "medcodes.queries.parse",
+    "QuerySyntaxError": "medcodes.queries.parse.syntax",
 }
 
 __all__ = [

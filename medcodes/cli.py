@@ -33,10 +33,11 @@ from medcodes.index.status import DELETED, DUPLICATE, INDEXED, REJECTED, SKIPPED
 from medcodes.index.store import IndexMissingError, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
-from medcodes.queries.eval_report import format_comparison, format_worst, scores_to_dict
-from medcodes.queries.evaluate import evaluate, load_qrels, searcher_ranker
-from medcodes.queries.parse import QuerySyntaxError
-from medcodes.queries.present import (
+from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
+from medcodes.queries.parse.query_file import read_query_lines
+from medcodes.queries.parse.syntax import QuerySyntaxError
+from medcodes.queries.present.text import (
     FORMATS,
     format_page,
     format_result,
@@ -44,7 +45,6 @@ from medcodes.queries.present import (
     format_stats,
     page_to_json,
 )
-from medcodes.queries.query_file import read_query_lines
 from medcodes.queries.search import Searcher
 
 if TYPE_CHECKING:

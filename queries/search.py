@@ -30,19 +30,19 @@ from medcodes.index.schema import (
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
-from medcodes.queries.code_tokens import codes_as_words, unknown_code_notice
-from medcodes.queries.counterparts import AXES, counterpart_keys, site_text
-from medcodes.queries.expand import EXACT
-from medcodes.queries.first_stage import FirstStage, TermAtATime
-from medcodes.queries.hierarchy import parent_keys
-from medcodes.queries.listing import list_codes
-from medcodes.queries.parse import QuerySyntaxError, parse_query
-from medcodes.queries.plan import CODE_BOOST, Plan, is_code_listing, plan_query
-from medcodes.queries.rerank import DEPTH, WEIGHTS, Candidate, Features, features
-from medcodes.queries.snippets import Snippet, make_snippet
-from medcodes.queries.suggest import suggest, unmatched_notices
-from medcodes.queries.system_evidence import SystemEvidence, query_terms
-from medcodes.queries.vocabulary import Vocabulary
+from medcodes.queries.expand.concepts import EXACT
+from medcodes.queries.expand.vocabulary import Vocabulary
+from medcodes.queries.icd10cm.counterparts import AXES, counterpart_keys, site_text
+from medcodes.queries.icd10cm.hierarchy import parent_keys
+from medcodes.queries.parse.code_tokens import codes_as_words, unknown_code_notice
+from medcodes.queries.parse.syntax import QuerySyntaxError, parse_query
+from medcodes.queries.plan.listing import list_codes
+from medcodes.queries.plan.query_plan import CODE_BOOST, Plan, is_code_listing, plan_query
+from medcodes.queries.present.snippets import Snippet, make_snippet
+from medcodes.queries.present.suggest import suggest, unmatched_notices
+from medcodes.queries.rerank.features import DEPTH, WEIGHTS, Candidate, Features, features
+from medcodes.queries.rerank.system_evidence import SystemEvidence, query_terms
+from medcodes.queries.score.first_stage import FirstStage, TermAtATime
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ class Searcher:
     ) -> dict[str, tuple[_Ranked, Candidate]]:
         """For a query stating a neoplasm behaviour or an external cause's intent: the codes of
         that block for the sites or objects of the best candidates of other blocks, each named
-        by the site words of the anchors it stands for (queries/counterparts.py)."""
+        by the site words of the anchors it stands for (queries/icd10cm/counterparts.py)."""
         axis = next(((s, block) for stated, block in AXES if (s := stated(plan.concepts))), None)
         if axis is None:
             return {}

@@ -45,11 +45,12 @@ def _core_error_classes() -> list[type]:
     """Every class named *Error defined in pipeline/, index/ and queries/, found in the source."""
     found = []
     for package in PACKAGES:
-        for path in sorted((ROOT / package).glob("*.py")):
+        for path in sorted((ROOT / package).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             names = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Error")]
             if names:
-                module = importlib.import_module(f"medcodes.{package}.{path.stem}")
+                dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+                module = importlib.import_module(f"medcodes.{dotted}")
                 found += [getattr(module, name) for name in names]
     return found
 

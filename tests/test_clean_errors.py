@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT, live_pages, write_lock_holder
 
 from medcodes.cli import cli
-from medcodes.queries.parse import parse_query
+from medcodes.queries.parse.syntax import parse_query
 
 MEDCODES = [sys.executable, "-m", "medcodes"]
 

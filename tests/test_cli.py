@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from medcodes.cli import cli
-from medcodes.queries.present import SYSTEM_LABELS
+from medcodes.queries.present.text import SYSTEM_LABELS
 from medcodes.queries.search import Searcher, SearchResult
 
 ROOT = Path(__file__).resolve().parent.parent

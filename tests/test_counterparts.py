@@ -13,12 +13,32 @@ from types import ModuleType
 import pytest
 
 from medcodes.index.build import ingest
-from medcodes.queries.behaviour import BENIGN, IN_SITU, PRIMARY, SECONDARY, code_behaviour, stated_behaviour
-from medcodes.queries.counterparts import counterpart_keys, site_text
-from medcodes.queries.expand import TRUNCATION, Alternative, Concept, concepts_for
-from medcodes.queries.intent import ACCIDENT, ASSAULT, SELF_HARM, UNDETERMINED, code_intent, stated_intent
+from medcodes.queries.expand.concepts import TRUNCATION, Alternative, Concept, concepts_for
+from medcodes.queries.icd10cm.behaviour import (
+    BENIGN,
+    IN_SITU,
+    PRIMARY,
+    SECONDARY,
+    code_behaviour,
+    stated_behaviour,
+)
+from medcodes.queries.icd10cm.counterparts import counterpart_keys, site_text
+from medcodes.queries.icd10cm.intent import (
+    ACCIDENT,
+    ASSAULT,
+    SELF_HARM,
+    UNDETERMINED,
+    code_intent,
+    stated_intent,
+)
+from medcodes.queries.icd10cm.traffic import (
+    NONTRAFFIC,
+    TRAFFIC,
+    WHETHER_FIT,
+    stated_traffic,
+    traffic_agreement,
+)
 from medcodes.queries.search import Searcher
-from medcodes.queries.traffic import NONTRAFFIC, TRAFFIC, WHETHER_FIT, stated_traffic, traffic_agreement
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 

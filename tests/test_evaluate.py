@@ -10,7 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from medcodes.cli import cli
-from medcodes.queries.evaluate import QrelsError, RankedCode, evaluate, load_qrels, ndcg, reciprocal_rank
+from medcodes.queries.evaluate.judged import (
+    QrelsError,
+    RankedCode,
+    evaluate,
+    load_qrels,
+    ndcg,
+    reciprocal_rank,
+)
 
 JUDGED = Path(__file__).resolve().parent / "judged" / "examples.tsv"
 A, B, C = ("icd10cm", "E11.9"), ("icd10cm", "E11.8"), ("hcpcs", "J1100")

@@ -18,11 +18,11 @@ from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
 from medcodes.index.schema import SYSTEM
 from medcodes.index.text_fields import CompactPositions
-from medcodes.queries.dismax import MaxOf
-from medcodes.queries.first_stage import TermAtATime, _in_a_row, _in_a_row_each, term_docs
-from medcodes.queries.parse import parse_query
-from medcodes.queries.plan import is_code_listing, plan_query
-from medcodes.queries.vocabulary import Vocabulary
+from medcodes.queries.expand.vocabulary import Vocabulary
+from medcodes.queries.parse.syntax import parse_query
+from medcodes.queries.plan.query_plan import is_code_listing, plan_query
+from medcodes.queries.score.dismax import MaxOf
+from medcodes.queries.score.first_stage import TermAtATime, _in_a_row, _in_a_row_each, term_docs
 
 QUERIES = [
     "leukemia antibody infusion",

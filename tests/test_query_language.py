@@ -13,12 +13,20 @@ from hypothesis import strategies as st
 
 from medcodes.index.build import ingest
 from medcodes.pipeline.codes import SYSTEMS
-from medcodes.queries.expand import ABBREVIATION, BRAND, CONTRACTION, EXACT, TRUNCATION, TYPO, concepts_for
-from medcodes.queries.parse import CodeRange, QuerySyntaxError, parse_query
-from medcodes.queries.plan import in_capitals, plan_query
-from medcodes.queries.routing import route_scope
+from medcodes.queries.expand.concepts import (
+    ABBREVIATION,
+    BRAND,
+    CONTRACTION,
+    EXACT,
+    TRUNCATION,
+    TYPO,
+    concepts_for,
+)
+from medcodes.queries.expand.typos import allowed_edits, within_edits
+from medcodes.queries.parse.routing import route_scope
+from medcodes.queries.parse.syntax import CodeRange, QuerySyntaxError, parse_query
+from medcodes.queries.plan.query_plan import in_capitals, plan_query
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
-from medcodes.queries.typos import allowed_edits, within_edits
 
 
 @pytest.mark.parametrize(

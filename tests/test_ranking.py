@@ -5,7 +5,7 @@ matcher each, no union involved), combining them as the query tree says (sum for
 maximum for a disjunction-max, boosts multiplied; a code range or stem is the OR of the code
 terms it covers), and compare with medcodes.
 
-Text is scored term at a time (medcodes.queries.first_stage); a code range or stem is scored by its own
+Text is scored term at a time (medcodes.queries.score.first_stage); a code range or stem is scored by its own
 Whoosh matcher, an Or of its code terms. On indexes of <= 5,000 documents Whoosh's Or picks
 ArrayUnionMatcher there, which scores a constant-score range 0; medcodes.queries.search pins the
 union-tree matcher (Or.matcher_type), under which a page in the span scores its code term.
@@ -21,8 +21,8 @@ from whoosh import query as wq
 
 from medcodes.index.reader import open_live
 from medcodes.index.schema import KEY, TEXT_FIELDS
-from medcodes.queries.parse import parse_query
-from medcodes.queries.plan import plan_query
+from medcodes.queries.parse.syntax import parse_query
+from medcodes.queries.plan.query_plan import plan_query
 from medcodes.queries.search import Searcher
 
 MULTI_FIELD_QUERIES = [

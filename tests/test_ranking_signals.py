@@ -18,13 +18,9 @@ from medcodes.cli import cli
 from medcodes.index.build import ingest
 from medcodes.index.reader import open_live
 from medcodes.pipeline.records import CodePage, Section
-from medcodes.queries import system_evidence
-from medcodes.queries.abbreviations import read_table
-from medcodes.queries.expand import analyze, concepts_for
-from medcodes.queries.rerank import WEIGHTS, Candidate, features
-from medcodes.queries.search import Searcher
-from medcodes.queries.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
-from medcodes.queries.synonyms import (
+from medcodes.queries.expand.abbreviations import read_table
+from medcodes.queries.expand.concepts import analyze, concepts_for
+from medcodes.queries.expand.synonyms import (
     LAY_TERMS_FILE,
     MAX_TERM_WORDS,
     brand_table,
@@ -32,7 +28,11 @@ from medcodes.queries.synonyms import (
     generic_names,
     stemmed_key,
 )
-from medcodes.queries.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
+from medcodes.queries.rerank import system_evidence
+from medcodes.queries.rerank.features import WEIGHTS, Candidate, features
+from medcodes.queries.rerank.seventh import INITIAL, SEQUELA, SUBSEQUENT, seventh_agreement, stated_seventh
+from medcodes.queries.rerank.system_evidence import DIAGNOSIS, PROCEDURE, SystemEvidence, system_fit
+from medcodes.queries.search import Searcher
 
 PAGES = Path(__file__).resolve().parent / "ranking_pages"
 

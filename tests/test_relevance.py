@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medcodes.queries.eval_report import format_worst
-from medcodes.queries.evaluate import RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.judged import RankedCode, evaluate, load_qrels, searcher_ranker
+from medcodes.queries.evaluate.report import format_worst
 from medcodes.queries.search import Searcher
 
 JUDGED = Path(__file__).resolve().parent / "judged" / "examples.tsv"

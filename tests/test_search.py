@@ -8,7 +8,7 @@ import pytest
 from conftest import hit_codes as codes
 
 from medcodes.index.build import ingest
-from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.parse.syntax import QuerySyntaxError
 from medcodes.queries.search import Searcher
 
 

@@ -2,7 +2,7 @@
 
 The table is a data file (queries/data/abbreviations.tsv, its source noted in its header),
 loaded once. Truncations and vowel-dropped words ("inj", "encntr") need no entry: the
-vocabulary matches those against the index's own words (queries/vocabulary.py).
+vocabulary matches those against the index's own words (queries/expand/vocabulary.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ DATA_FILE = "abbreviations.tsv"
 # "with" or "l" for "left" would match far more than they mean.
 MIN_SHORTENING = 2
 # Shipped beside this module (package data, see pyproject.toml).
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medcodes.queries.evaluate import Evaluation, QueryOutcome, Scores
+from medcodes.queries.evaluate.judged import Evaluation, QueryOutcome, Scores
 
 OVERALL = "overall"
 

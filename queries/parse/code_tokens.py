@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from medcodes.pipeline.codes import code_forms, normalize_code
-from medcodes.queries.parse import All, Any_, Code, Node, Not, ParsedQuery, Word
+from medcodes.queries.parse.syntax import All, Any_, Code, Node, Not, ParsedQuery, Word
 
 # The index's first code, in sorted order, that is or begins with this lower-case form; or None.
 # Codes sort after their prefixes, so the form itself is a code when it is the answer.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from medcodes.queries.scopes import FIELD_ALIASES
+from medcodes.queries.parse.scopes import FIELD_ALIASES
 
 # Scopes that are sections of a page (not title, code or system).
 _SECTION_WORDS = sorted(

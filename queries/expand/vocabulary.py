@@ -19,7 +19,7 @@ from functools import lru_cache
 from whoosh.reading import IndexReader
 
 from medcodes.index.schema import TEXT_FIELDS, WORDS
-from medcodes.queries.typos import allowed_edits, within_edits
+from medcodes.queries.expand.typos import allowed_edits, within_edits
 
 # A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
 MIN_TRUNCATION = 3

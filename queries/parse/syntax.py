@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from medcodes.errors import MedcodesError
 from medcodes.pipeline.codes import SYSTEMS, looks_like_code, system_from_text
-from medcodes.queries.routing import route_scope
-from medcodes.queries.scopes import FIELD_ALIASES
+from medcodes.queries.parse.routing import route_scope
+from medcodes.queries.parse.scopes import FIELD_ALIASES
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64

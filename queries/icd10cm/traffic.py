@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from medcodes.queries.expand import Concept
+from medcodes.queries.expand.concepts import Concept
 
 TRAFFIC = "traffic"
 NONTRAFFIC = "nontraff"  # analyzed "nontraffic"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from medcodes.queries.axes import STATED
-from medcodes.queries.expand import SEVENTH_CHARACTER, Concept
+from medcodes.queries.expand.concepts import SEVENTH_CHARACTER, Concept
+from medcodes.queries.icd10cm.axes import STATED
 
 # The 7th characters an encounter word allows (Official Guidelines, chapter 19 and 20 notes).
 INITIAL = frozenset("abc")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from medcodes.errors import MedcodesError
 from medcodes.pipeline.codes import normalize_code
-from medcodes.queries.parse import QuerySyntaxError
+from medcodes.queries.parse.syntax import QuerySyntaxError
 from medcodes.queries.search import Searcher
 
 EXACT = 2  # the grade of the code a query asks for

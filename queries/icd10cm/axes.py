@@ -1,4 +1,4 @@
-"""What the ICD-10-CM classification axes share (queries/behaviour.py, queries/intent.py): a
+"""What the ICD-10-CM classification axes share (queries/icd10cm/behaviour.py, queries/icd10cm/intent.py): a
 code's block looked up by category range, and the value a query states, read from what was
 typed and its known equivalents, never from guessed words."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from medcodes.queries.expand import ABBREVIATION, EXACT, SYNONYM, Concept
+from medcodes.queries.expand.concepts import ABBREVIATION, EXACT, SYNONYM, Concept
 
 # Alternatives that say what the query states (not guesses).
 STATED = frozenset({EXACT, ABBREVIATION, SYNONYM})

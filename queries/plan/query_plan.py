@@ -1,6 +1,6 @@
 """Query tree -> Whoosh query: which fields each part searches, and with what weight.
 
-A word becomes a concept (queries/expand.py): the disjunction-max of its alternatives, each an
+A word becomes a concept (queries/expand/concepts.py): the disjunction-max of its alternatives, each an
 OR over the text fields weighted per field, so a word counts once however many of its
 meanings or fields match. Codes match the `code` field with a weight no text can reach.
 """
@@ -13,8 +13,7 @@ from whoosh import query as wq
 
 from medcodes.index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from medcodes.pipeline.codes import code_forms, infer_system, normalize_code
-from medcodes.queries.dismax import MaxOf
-from medcodes.queries.expand import (
+from medcodes.queries.expand.concepts import (
     ABBREVIATION,
     BRAND,
     EXACT,
@@ -25,8 +24,8 @@ from medcodes.queries.expand import (
     concepts_for,
     same_meaning,
 )
-from medcodes.queries.listing import KeySpan, prefix_spans, range_spans
-from medcodes.queries.parse import (
+from medcodes.queries.expand.vocabulary import Vocabulary
+from medcodes.queries.parse.syntax import (
     All,
     Any_,
     Code,
@@ -40,7 +39,8 @@ from medcodes.queries.parse import (
     Word,
     is_code_stem,
 )
-from medcodes.queries.vocabulary import Vocabulary
+from medcodes.queries.plan.listing import KeySpan, prefix_spans, range_spans
+from medcodes.queries.score.dismax import MaxOf
 
 # An exact code match outranks any text match: BM25 scores of text stay far below this.
 CODE_BOOST = 1000.0

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from functools import cache
 
 from medcodes.pipeline.codes import ICD10CM
-from medcodes.queries.abbreviations import read_table
-from medcodes.queries.behaviour import code_behaviour, stated_behaviour
-from medcodes.queries.expand import Concept
-from medcodes.queries.intent import code_intent, stated_intent
+from medcodes.queries.expand.abbreviations import read_table
+from medcodes.queries.expand.concepts import Concept
+from medcodes.queries.icd10cm.behaviour import code_behaviour, stated_behaviour
+from medcodes.queries.icd10cm.intent import code_intent, stated_intent
 
 COUNTERPARTS_FILE = "counterparts.tsv"
 # The axes a counterpart crosses: what a query states, and which block a code is in.

@@ -16,9 +16,9 @@ from functools import lru_cache
 from whoosh.analysis import STOP_WORDS
 
 from medcodes.index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
-from medcodes.queries.abbreviations import abbreviations_of, expand_abbreviation
-from medcodes.queries.synonyms import MAX_TERM_WORDS, equivalents, generic_names
-from medcodes.queries.vocabulary import Candidate, Vocabulary
+from medcodes.queries.expand.abbreviations import abbreviations_of, expand_abbreviation
+from medcodes.queries.expand.synonyms import MAX_TERM_WORDS, equivalents, generic_names
+from medcodes.queries.expand.vocabulary import Candidate, Vocabulary
 
 EXACT = "exact"
 ABBREVIATION = "abbreviation"
@@ -118,7 +118,7 @@ def concepts_for(text: str, vocabulary: Vocabulary | None, *, capitals_mark: boo
 
     Without a vocabulary (no index at hand) only exact words, abbreviations and brands are read.
     `capitals_mark`: capitals tell an abbreviation from a word ("ALL" from "all"); False when the
-    whole query is in capitals (queries/plan.py, in_capitals), where they tell nothing.
+    whole query is in capitals (queries/plan/query_plan.py, in_capitals), where they tell nothing.
     """
     tokens = surface_tokens(text)
     concepts: list[Concept] = []

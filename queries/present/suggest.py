@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from medcodes.queries.expand import CONTRACTION, TRUNCATION, TYPO, Concept
-from medcodes.queries.vocabulary import Vocabulary
+from medcodes.queries.expand.concepts import CONTRACTION, TRUNCATION, TYPO, Concept
+from medcodes.queries.expand.vocabulary import Vocabulary
 
 # Fewer matching pages than this is "little": worth offering what medcodes read.
 FEW_PAGES = 3

@@ -18,7 +18,7 @@ from functools import cache
 from whoosh.lang.porter import stem
 
 from medcodes.index.schema import WORD_TOKENIZER
-from medcodes.queries.abbreviations import read_table
+from medcodes.queries.expand.abbreviations import read_table
 
 BRANDS_FILE = "drug_brands.tsv"
 COMMON_BRANDS_FILE = "common_brands.tsv"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from medcodes.pipeline.codes import ICD10CM
-from medcodes.queries.axes import block_of, first_stated
-from medcodes.queries.expand import Concept
+from medcodes.queries.expand.concepts import Concept
+from medcodes.queries.icd10cm.axes import block_of, first_stated
 
 PRIMARY = "primary"
 SECONDARY = "secondary"

@@ -11,8 +11,8 @@ residual categories: there "other" is a word). As in the ICD-10-CM tabular list,
 inclusion terms and "includes" notes hold for its subcodes: a word found in a parent category's
 title or other names counts, a little less, for the child. A word the names lack but the page's
 body holds (a real page's lay words live in its sections) counts as evidence too, as much as a
-name at most. A stated 7th character (queries/seventh.py) and the kind of code system the
-words point to (queries/system_evidence.py) weigh in last.
+name at most. A stated 7th character (queries/rerank/seventh.py) and the kind of code system the
+words point to (queries/rerank/system_evidence.py) weigh in last.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from medcodes.index.schema import TEXT_MINSIZE, seventh_character
 from medcodes.index.text_fields import stems
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
-from medcodes.queries.behaviour import code_behaviour, stated_behaviour
-from medcodes.queries.expand import SEVENTH_CHARACTER, Concept
-from medcodes.queries.intent import code_intent, stated_intent
-from medcodes.queries.seventh import seventh_agreement, stated_seventh
-from medcodes.queries.system_evidence import system_fit
-from medcodes.queries.traffic import stated_traffic, traffic_agreement
-from medcodes.queries.vocabulary import Vocabulary
+from medcodes.queries.expand.concepts import SEVENTH_CHARACTER, Concept
+from medcodes.queries.expand.vocabulary import Vocabulary
+from medcodes.queries.icd10cm.behaviour import code_behaviour, stated_behaviour
+from medcodes.queries.icd10cm.intent import code_intent, stated_intent
+from medcodes.queries.icd10cm.traffic import stated_traffic, traffic_agreement
+from medcodes.queries.rerank.seventh import seventh_agreement, stated_seventh
+from medcodes.queries.rerank.system_evidence import system_fit
 
 # How many first-stage results are re-ranked.
 DEPTH = 100
@@ -122,7 +122,7 @@ def features(
     systems: dict[str, float] | None = None,
 ) -> list[Features]:
     """The re-ranking features of each candidate, in order; `systems`: how likely each code
-    system is, given the query's words (queries/system_evidence.py)."""
+    system is, given the query's words (queries/rerank/system_evidence.py)."""
     idf = [_idf(c, vocabulary) * (1 + weights.lead * (i < LEAD_WORDS)) for i, c in enumerate(concepts)]
     total = sum(idf)
     readings = _readings(concepts, weights)

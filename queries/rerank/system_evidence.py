@@ -20,8 +20,8 @@ from whoosh.searching import Searcher as WhooshSearcher
 
 from medcodes.index.schema import SYSTEM, TITLE
 from medcodes.pipeline.codes import ICD10CM
-from medcodes.queries.expand import Concept
-from medcodes.queries.first_stage import term_docs
+from medcodes.queries.expand.concepts import Concept
+from medcodes.queries.score.first_stage import term_docs
 
 DIAGNOSIS = "diagnosis"
 PROCEDURE = "procedure"  # procedures, services and supplies

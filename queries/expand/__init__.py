@@ -1,0 +1,1 @@
+"""Expanding a query's words: abbreviations, synonyms, brands, the index vocabulary and typos."""

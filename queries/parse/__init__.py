@@ -1,0 +1,1 @@
+"""Reading a query: the query language, field scopes, codes typed in a query, query files."""

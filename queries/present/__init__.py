@@ -1,0 +1,1 @@
+"""Presenting results: snippets, did-you-mean suggestions, and text output."""
