@@ -14,6 +14,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh.reading import IndexReader
 
@@ -75,7 +76,7 @@ def check_index(root: IndexPath) -> CheckReport:
     return CheckReport(root, generation.path.name, counts["doc_count"], files, size)
 
 
-def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, object]]:
+def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]:
     """Open the generation with Whoosh and read every document; returns its keys and counts."""
     failure = ""
     with warnings.catch_warnings():
