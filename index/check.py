@@ -39,11 +39,24 @@ class IndexCheckError(IndexCorruptError):
 
 @dataclass(frozen=True)
 class CheckReport:
+    """What a check verified: the index is sound (a check that fails raises instead)."""
+
     index_dir: Path
     generation: str
     pages: int
     files: int
     bytes_read: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `check --json` object."""
+        return {
+            "ok": True,
+            "index": str(self.index_dir),
+            "generation": self.generation,
+            "pages": self.pages,
+            "files": self.files,
+            "bytes": self.bytes_read,
+        }
 
 
 def check_index(root: IndexPath) -> CheckReport:
