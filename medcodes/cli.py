@@ -473,13 +473,19 @@ def search_command(
     if queries_file is not None and fmt == "json":
         fmt = "jsonl"  # a batch streams one JSON object per input line
     root = resolve_index_dir(index_dir)
-    options = {"systems": tuple(s.lower() for s in systems), "limit": limit, "offset": offset}
+    options: dict[str, Any] = {
+        "systems": tuple(s.lower() for s in systems),
+        "limit": limit,
+        "offset": offset,
+        "facets": facets,
+        "explain": explain,
+    }
     with _errors(), Searcher(root) as searcher:
         if queries_file is not None:
-            _search_batch(searcher, queries_file, fmt, dict(options, facets=facets, explain=explain))
+            _search_batch(searcher, queries_file, fmt, options)
             return
         assert query is not None
-        result = searcher.search(query, facets=facets, explain=explain, **options)  # type: ignore[arg-type]
+        result = searcher.search(query, **options)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     if fmt == "table":
