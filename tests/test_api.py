@@ -232,7 +232,7 @@ def test_run_record_to_dict_is_the_log_json_line(pages_dir: Path, tmp_path: Path
     assert (worded.status, worded.error) == (medcodes.RunStatus.ERROR, "disk full: /x")
 
 
-def test_run_record_of_a_busy_index(pages_dir: Path, tmp_path: Path) -> None:
+def test_run_record_of_a_busy_index(tmp_path: Path) -> None:
     root = tmp_path / "ix"
     medcodes.ingest([str(EXAMPLES / "hcpcs-C9028.txt")], root, workers=1)
     started = datetime.now(UTC)
