@@ -14,6 +14,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh.reading import IndexReader
 
@@ -38,11 +39,24 @@ class IndexCheckError(IndexCorruptError):
 
 @dataclass(frozen=True)
 class CheckReport:
+    """What a check verified: the index is sound (a check that fails raises instead)."""
+
     index_dir: Path
     generation: str
     pages: int
     files: int
     bytes_read: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `check --json` object."""
+        return {
+            "ok": True,
+            "index": str(self.index_dir),
+            "generation": self.generation,
+            "pages": self.pages,
+            "files": self.files,
+            "bytes": self.bytes_read,
+        }
 
 
 def check_index(root: IndexPath) -> CheckReport:
@@ -75,7 +89,7 @@ def check_index(root: IndexPath) -> CheckReport:
     return CheckReport(root, generation.path.name, counts["doc_count"], files, size)
 
 
-def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, object]]:
+def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]:
     """Open the generation with Whoosh and read every document; returns its keys and counts."""
     failure = ""
     with warnings.catch_warnings():

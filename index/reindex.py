@@ -178,8 +178,8 @@ def _recorded_sources(root: Path, live: Generation | None) -> list[str]:
         if sources := manifest_sources(generation):
             return sources
         try:
-            if sources := generation.read_meta().get("sources"):
-                return list(sources)
+            if recorded := generation.read_meta().get("sources"):
+                return list(recorded)
         except (OSError, IndexCorruptError):
             continue
     return []

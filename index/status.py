@@ -8,6 +8,8 @@ index. Inputs that were not read: UNREADABLE (a folder that cannot be listed, a 
 cannot be read, a folder found empty) keeps whatever pages it produced before; SKIPPED (a
 FIFO, a socket, a device) is never opened, nor is a folder holding a medcodes index. The
 manifest records a page as INDEXED, DUPLICATE or REJECTED.
+
+A whole run ends in one RunStatus (the `status` of a `reindex --log-json` line).
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ INGEST_STATUSES = (INDEXED, DUPLICATE, REJECTED, UNREADABLE, SKIPPED)
 MANIFEST_STATES = (INDEXED, DUPLICATE, REJECTED)
 
 
+class RunStatus(StrEnum):
+    """How a whole run ended, worst first: what `reindex --log-json` records and its exit status says."""
+
+    ERROR = "error"  # the run failed: nothing was published
+    BUSY = "busy"  # another writer held the index: nothing was done
+    WOULD_STOP = "would_stop"  # a dry run of a run that would stop (too many deletions)
+    UNREADABLE = "unreadable"  # done, but an input could not be read (its pages were kept)
+    REJECTED = "rejected"  # done, but some pages were rejected
+    OK = "ok"
+
+
 def as_ingest_status(status: PageStatus) -> PageStatus:
     """The status an ingest reports: a page in the index after the run is INDEXED."""
     return INDEXED if status in (ADDED, UPDATED, UNCHANGED) else status
@@ -63,5 +76,6 @@ __all__ = [
     "UNREADABLE",
     "UPDATED",
     "PageStatus",
+    "RunStatus",
     "as_ingest_status",
 ]

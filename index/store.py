@@ -19,13 +19,14 @@ CURRENT just before the switch still finds the files it is about to open.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from medcodes.errors import MedcodesError
 
@@ -215,7 +216,7 @@ def file_digest(path: Path) -> str:
         return handle_digest(handle)
 
 
-def handle_digest(handle: BinaryIO) -> str:
+def handle_digest(handle: io.BufferedReader) -> str:
     """SHA-256 of what is left to read in an open file, hex."""
     return hashlib.file_digest(handle, "sha256").hexdigest()
 

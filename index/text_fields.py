@@ -18,7 +18,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
-from whoosh.formats import Positions
+from whoosh.formats import Format, Positions
 from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
 
@@ -74,6 +74,7 @@ class StemmedText(TEXT):
     """TEXT with Whoosh's StemmingAnalyzer, indexed through a one-pass analysis."""
 
     __module__ = "medcodes.index.pickled"  # the name every index's TOC knows it by (index/pickled.py)
+    format: Format  # how postings are encoded: CompactPositions when phrases are indexed
 
     def __init__(self, *, minsize: int = 2, phrase: bool = True, stored: bool = False) -> None:
         super().__init__(analyzer=stemming_analyzer(minsize), phrase=phrase, stored=stored)

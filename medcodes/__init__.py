@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from medcodes.index.check import CheckReport, IndexCheckError, check_index
     from medcodes.index.guard import DeleteLimit, MassDeleteError
     from medcodes.index.lock import IndexBusyError
+    from medcodes.index.lookup import AmbiguousCodeError, PageNotFoundError, find_page
     from medcodes.index.reindex import ReindexReport, reindex
-    from medcodes.index.status import PageStatus
+    from medcodes.index.status import PageStatus, RunStatus
     from medcodes.index.store import (
         IndexCorruptError,
         IndexMissingError,
@@ -37,8 +38,11 @@ if TYPE_CHECKING:
     from medcodes.index.sync import InputStatus
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
+    from medcodes.queries.evaluate.judged import QrelsError
     from medcodes.queries.parse.syntax import QuerySyntaxError
     from medcodes.queries.search import Hit, Searcher, SearchResult
+    from medcodes.run_record import RunRecord
+    from medcodes.schedule import IntervalError
 
 # Each public name and the module that defines it.
 _HOMES = {
@@ -46,6 +50,7 @@ _HOMES = {
     "ingest": "medcodes.index.build",
     "reindex": "medcodes.index.reindex",
     "check_index": "medcodes.index.check",
+    "find_page": "medcodes.index.lookup",
     "Searcher": "medcodes.queries.search",
     # what it returns or takes
     "Hit": "medcodes.queries.search",
@@ -54,6 +59,8 @@ _HOMES = {
     "IngestReport": "medcodes.index.build",
     "ReindexReport": "medcodes.index.reindex",
     "CheckReport": "medcodes.index.check",
+    "RunRecord": "medcodes.run_record",
+    "RunStatus": "medcodes.index.status",
     "InputStatus": "medcodes.index.sync",
     "PageStatus": "medcodes.index.status",
     "DeleteLimit": "medcodes.index.guard",
@@ -70,9 +77,14 @@ _HOMES = {
     "IndexBusyError": "medcodes.index.lock",
     "MassDeleteError": "medcodes.index.guard",
     "QuerySyntaxError": "medcodes.queries.parse.syntax",
+    "PageNotFoundError": "medcodes.index.lookup",
+    "AmbiguousCodeError": "medcodes.index.lookup",
+    "IntervalError": "medcodes.schedule",
+    "QrelsError": "medcodes.queries.evaluate.judged",
 }
 
 __all__ = [
+    "AmbiguousCodeError",
     "CheckReport",
     "CodePage",
     "DeleteLimit",
@@ -84,18 +96,24 @@ __all__ = [
     "IngestReport",
     "InputError",
     "InputStatus",
+    "IntervalError",
     "MassDeleteError",
     "MedcodesError",
     "NoSourcesError",
     "NotAnIndexError",
+    "PageNotFoundError",
     "PageStatus",
+    "QrelsError",
     "QuerySyntaxError",
     "ReindexReport",
+    "RunRecord",
+    "RunStatus",
     "SchemaMismatchError",
     "SearchResult",
     "Searcher",
     "UnreadableSourcesError",
     "check_index",
+    "find_page",
     "ingest",
     "reindex",
 ]

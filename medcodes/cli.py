@@ -27,9 +27,19 @@ from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
-from medcodes.index.reader import find_pages, index_stats, open_live
-from medcodes.index.schedule import IntervalError, parse_interval, run_every
-from medcodes.index.status import DELETED, DUPLICATE, INDEXED, REJECTED, SKIPPED, UNCHANGED, UNREADABLE
+from medcodes.index.lookup import AmbiguousCodeError, find_page
+from medcodes.index.reader import index_stats
+from medcodes.index.status import (
+    ADDED,
+    DELETED,
+    DUPLICATE,
+    INDEXED,
+    REJECTED,
+    SKIPPED,
+    UNCHANGED,
+    UNREADABLE,
+    UPDATED,
+)
 from medcodes.index.store import IndexMissingError, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
@@ -46,14 +56,11 @@ from medcodes.queries.present.text import (
     page_to_json,
 )
 from medcodes.queries.search import Searcher
+from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
+from medcodes.schedule import IntervalError, parse_interval, run_every
 
 if TYPE_CHECKING:
     from medcodes.index.reindex import ReindexReport
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_REJECTED = 3
-EXIT_BUSY = 75
 # Standard output was closed by its reader (`| head`): the status a shell gives a process that
 # SIGPIPE ended, 128 + 13, so that `set -o pipefail` scripts see what other Unix tools report.
 EXIT_CLOSED_STDOUT = 141
@@ -313,8 +320,7 @@ def _reindex_once(
     """One reindex run: summary, --json, --report and --log-json; returns its exit status."""
     from medcodes.index.reindex import reindex  # as ingest: not imported by the reading commands
 
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    record: dict[str, Any] = {"started": started, "index": str(root)}
+    started = datetime.now(UTC)
     try:
         with _errors(), _open_report(report_path) as report:
 
@@ -327,51 +333,40 @@ def _reindex_once(
             result = reindex(root, paths, on_status=on_status, **options)
     except click.ClickException as err:
         err.show()
-        code = EXIT_BUSY if isinstance(err, BusyError) else EXIT_ERROR
-        record.update(
-            status="busy" if code == EXIT_BUSY else "error", exit_code=code, error=err.format_message()
-        )
-        return _append_log(log_path, record) or code
-    summary = result.to_dict()
-    if result.stop_reason:  # a dry run of a run that would stop: exit as the real run would
-        status, code = "would_stop", EXIT_ERROR
-    elif summary["unreadable"]:
-        status, code = "unreadable", EXIT_ERROR
-    elif summary["rejected"]:
-        status, code = "rejected", EXIT_REJECTED
-    else:
-        status, code = "ok", EXIT_OK
-    record.update(status=status, exit_code=code, **summary)
+        failed = RunRecord.of_error(root, started, err.__cause__ or err, err.format_message())
+        return _append_log(log_path, failed) or failed.exit_code
+    record = RunRecord.of_report(started, result)
     log_failed = _append_log(log_path, record)
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json.dumps(result.to_dict()))
     if not quiet:
         click.echo(_reindex_summary(result), err=True)
     if result.stop_reason:
         click.echo(f"note: a real run would stop: {result.stop_reason}", err=True)
-    return code or log_failed
+    return record.exit_code or log_failed
 
 
 def _reindex_summary(result: ReindexReport) -> str:
-    d = result.to_dict()
+    n = result.counts
     how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
-    unread = "".join(f", {status} {d[status]}" for status in (UNREADABLE, SKIPPED) if d[status])
-    where = f"({d['pages']} pages in {d['index']}, {d['generation']})"
+    unread = "".join(f", {status} {n[status]}" for status in (UNREADABLE, SKIPPED) if n[status])
+    seconds = f"{result.seconds:.1f} s"
+    where = f"({result.doc_count} pages in {result.index_dir}, {result.generation})"
     if result.dry_run:
         return (
-            f"{how} (dry run): would add {d['added']}, update {d['updated']}, delete {d['deleted']}; "
-            f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']}{unread} "
-            f"in {d['seconds']:.1f} s; nothing was written {where}"
+            f"{how} (dry run): would add {n[ADDED]}, update {n[UPDATED]}, delete {n[DELETED]}; "
+            f"unchanged {n[UNCHANGED]}, duplicates {n[DUPLICATE]}, rejected {n[REJECTED]}{unread} "
+            f"in {seconds}; nothing was written {where}"
         )
     if not result.changed and not result.full_reason and not unread:
         return (
-            f"{how}: nothing changed in {d['seconds']:.1f} s: {d['unchanged']} pages up to date, "
-            f"{d['rejected']} rejected ({d['index']}, {d['generation']})"
+            f"{how}: nothing changed in {seconds}: {n[UNCHANGED]} pages up to date, "
+            f"{n[REJECTED]} rejected ({result.index_dir}, {result.generation})"
         )
     return (
-        f"{how}: added {d['added']}, updated {d['updated']}, deleted {d['deleted']}, "
-        f"unchanged {d['unchanged']}, duplicates {d['duplicates']}, rejected {d['rejected']}{unread} "
-        f"in {d['seconds']:.1f} s {where}"
+        f"{how}: added {n[ADDED]}, updated {n[UPDATED]}, deleted {n[DELETED]}, "
+        f"unchanged {n[UNCHANGED]}, duplicates {n[DUPLICATE]}, rejected {n[REJECTED]}{unread} "
+        f"in {seconds} {where}"
     )
 
 
@@ -384,14 +379,13 @@ def _open_report(path: Path | None) -> Iterator[IO[str] | None]:
         yield handle
 
 
-def _append_log(path: Path | None, record: dict[str, Any]) -> int:
+def _append_log(path: Path | None, record: RunRecord) -> int:
     """Append the run's record; EXIT_ERROR when it cannot be written (said on stderr), else 0."""
     if path is None:
         return EXIT_OK
-    record["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
     except OSError as err:
         click.echo(f"Error: cannot write --log-json {path}: {err.strerror or err}", err=True)
         return EXIT_ERROR
@@ -423,18 +417,7 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
     with _errors():
         report = check_index(root)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "ok": True,
-                    "index": str(root),
-                    "generation": report.generation,
-                    "pages": report.pages,
-                    "files": report.files,
-                    "bytes": report.bytes_read,
-                }
-            )
-        )
+        click.echo(json.dumps(report.to_dict()))
     else:
         click.echo(
             f"ok: {report.pages} pages in {root} ({report.generation}), "
@@ -490,13 +473,19 @@ def search_command(
     if queries_file is not None and fmt == "json":
         fmt = "jsonl"  # a batch streams one JSON object per input line
     root = resolve_index_dir(index_dir)
-    options = {"systems": tuple(s.lower() for s in systems), "limit": limit, "offset": offset}
+    options: dict[str, Any] = {
+        "systems": tuple(s.lower() for s in systems),
+        "limit": limit,
+        "offset": offset,
+        "facets": facets,
+        "explain": explain,
+    }
     with _errors(), Searcher(root) as searcher:
         if queries_file is not None:
-            _search_batch(searcher, queries_file, fmt, dict(options, facets=facets, explain=explain))
+            _search_batch(searcher, queries_file, fmt, options)
             return
         assert query is not None
-        result = searcher.search(query, facets=facets, explain=explain, **options)  # type: ignore[arg-type]
+        result = searcher.search(query, **options)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     if fmt == "table":
@@ -561,17 +550,8 @@ def show_command(code: str, index_dir: Path | None, system: str | None, as_json:
     """Print the page of one code: every section, in page order."""
     root = resolve_index_dir(index_dir)
     with _errors():
-        live = open_live(root)
-        try:
-            pages = find_pages(live.ix, code, system.lower() if system else None)
-        finally:
-            live.ix.close()
-    if not pages:
-        raise click.ClickException(f"no page for code {code}" + (f" in {system}" if system else ""))
-    if len(pages) > 1:
-        systems = ", ".join(page.system for page in pages)
-        raise click.ClickException(f"{code} is a code in {systems}: pass --system to choose")
-    click.echo(page_to_json(pages[0]) if as_json else format_page(pages[0], _bold))
+        page = find_page(root, code, system)
+    click.echo(page_to_json(page) if as_json else format_page(page, _bold))
 
 
 @cli.command("stats")
@@ -602,6 +582,8 @@ def _errors() -> Iterator[None]:
         raise QueryError(str(err)) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
+    except AmbiguousCodeError as err:
+        raise click.ClickException(f"{err}: pass --system to choose") from err
     except MedcodesError as err:  # every other error the core names: its message is the line
         raise click.ClickException(str(err)) from err
     except OSError as err:

@@ -217,14 +217,14 @@ def _read_trail(trail: Tag) -> tuple[str | None, str | None] | None:
 
 
 def _is_breadcrumb(tag: Tag) -> bool:
-    marks = " ".join([*tag.get("class", []), str(tag.get("id", "")), str(tag.get("aria-label", ""))])
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id", "")), str(tag.get("aria-label", ""))])
     return bool(_BREADCRUMB.search(marks))
 
 
 def _is_furniture(tag: Tag) -> bool:
     if tag.name in ("html", "body", "main"):
         return False
-    marks = " ".join([*tag.get("class", []), str(tag.get("id", "")), str(tag.get("role", ""))])
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id", "")), str(tag.get("role", ""))])
     return bool(marks.strip()) and bool(_FURNITURE.search(marks))
 
 

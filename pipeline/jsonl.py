@@ -15,17 +15,15 @@ CONTENT_FIELDS = {"html": HTML, "text": TEXT, "markdown": TEXT}
 
 
 def read_jsonl(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
-    if stream.read(2) == GZIP_MAGIC:
-        stream.seek(0)
-        stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
-    else:
-        stream.seek(0)
+    compressed = stream.read(2) == GZIP_MAGIC
+    stream.seek(0)
+    lines: BinaryIO | gzip.GzipFile = gzip.GzipFile(fileobj=stream) if compressed else stream
     number = 0
     try:
-        while line := stream.readline(max_bytes + 1):
+        while line := lines.readline(max_bytes + 1):
             number += 1
             if len(line) > max_bytes and not line.endswith(b"\n"):
-                _skip_rest_of_line(stream)
+                _skip_rest_of_line(lines)
                 yield Unreadable(f"{source}:{number}", too_large(len(line), max_bytes))
             elif line.strip():
                 yield _read_line(line, f"{source}:{number}")
@@ -47,6 +45,6 @@ def _read_line(line: bytes, source: str) -> RawPage | Unreadable:
     return Unreadable(source, "JSON line has no html, text or markdown field")
 
 
-def _skip_rest_of_line(stream: BinaryIO) -> None:
+def _skip_rest_of_line(stream: BinaryIO | gzip.GzipFile) -> None:
     while (chunk := stream.readline(1 << 20)) and not chunk.endswith(b"\n"):
         pass

@@ -95,7 +95,7 @@ def place_segments(segments: list[Segment], condition: bool = False) -> Placemen
             if name:
                 taken.add(name)
         index = end
-    recovered = (s.name for s in nameless if s.name != UNPLACED)
+    recovered = (s.name for s in nameless if s.name is not None and s.name != UNPLACED)
     return Placement(segments, tuple(dict.fromkeys(recovered)), unplaced)
 
 

@@ -343,7 +343,7 @@ def _read_file(source: str, max_bytes: int) -> bytes:
             raise InputUnreadableError(f"cannot read: {err.strerror or err}") from err
 
 
-def open_regular(source: str) -> BinaryIO:
+def open_regular(source: str) -> io.BufferedReader:
     """Open an input file for reading, refusing anything but a regular file.
 
     O_NONBLOCK: opening a FIFO that was put in place of a page must not wait for a writer.

@@ -310,8 +310,10 @@ class Searcher:
             own_candidate = by_key.get(key)
             inherited = own_candidate.inherited if own_candidate else self._inherited(page)
             first_stage = own_candidate.first_stage if own_candidate else 0.0
-            found = own_candidate.found if own_candidate else frozenset()
-            candidate = Candidate(page, names_text(page), first_stage, "\n".join([inherited, *sites]), found)
+            found_terms = own_candidate.found if own_candidate else frozenset()
+            candidate = Candidate(
+                page, names_text(page), first_stage, "\n".join([inherited, *sites]), found_terms
+            )
             extra[key] = (_Ranked({KEY: key, SYSTEM: page.system}, (), 0.0, 0.0, docnum=docnum), candidate)
         return extra
 
@@ -513,9 +515,9 @@ def _best_snippet(page: CodePage, matched: dict[str, set[str]]) -> tuple[str, Sn
             return "", Snippet("", ())
         return fallback.name, make_snippet(fallback.text, frozenset(matched.get(TITLE, ())))
     _, name, terms = best
-    section = page.section(name)
-    assert section is not None
-    return name, make_snippet(section.text, terms)
+    chosen = page.section(name)
+    assert chosen is not None
+    return name, make_snippet(chosen.text, terms)
 
 
 __all__ = ["CODE", "DEFAULT_LIMIT", "SECTION_FIELDS", "Hit", "SearchResult", "Searcher", "search"]

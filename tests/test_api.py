@@ -1,23 +1,31 @@
 """`import medcodes` is the public API: its names, one error hierarchy, one status vocabulary,
-index paths as str or PathLike, and search_many's batch contract."""
+index paths as str or PathLike, search_many's batch contract, and what the CLI only prints: a
+reindex run's record, the check report, the one page of a code, the --every loop."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
+import pickle
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
 import pytest
-from conftest import EXAMPLES, ROOT, hit_codes
+from click.testing import CliRunner
+from conftest import EXAMPLES, ROOT, age_files, hit_codes, write_lock_holder
 
 import medcodes
+from medcodes.cli import cli
 from medcodes.index.store import current_generation
 from medcodes.index.sync import InputStatus
+from medcodes.schedule import parse_interval, run_every
 
 PACKAGES = ("pipeline", "index", "queries")
 
@@ -42,22 +50,27 @@ def test_import_medcodes_loads_neither_side() -> None:
 
 
 def _core_error_classes() -> list[type]:
-    """Every class named *Error defined in pipeline/, index/ and queries/, found in the source."""
+    """Every class named *Error defined in pipeline/, index/, queries/ and the modules of
+    medcodes/ beside the CLI (schedule, run_record), found in the source."""
+    modules = {
+        "medcodes." + ".".join(path.relative_to(ROOT).with_suffix("").parts): path
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    modules |= {f"medcodes.{p.stem}": p for p in sorted((ROOT / "medcodes").glob("*.py")) if p.stem != "cli"}
     found = []
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            names = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Error")]
-            if names:
-                dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
-                module = importlib.import_module(f"medcodes.{dotted}")
-                found += [getattr(module, name) for name in names]
+    for dotted, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [n.name for n in tree.body if isinstance(n, ast.ClassDef) and n.name.endswith("Error")]
+        module = importlib.import_module(dotted) if names else None
+        found += [getattr(module, name) for name in names]
     return found
 
 
 def test_every_core_error_is_a_medcodes_error() -> None:
     errors = _core_error_classes()
     assert len(errors) >= 15
+    assert {medcodes.IntervalError, medcodes.AmbiguousCodeError, medcodes.PageNotFoundError} <= set(errors)
     outside = [error.__qualname__ for error in errors if not issubclass(error, medcodes.MedcodesError)]
     assert outside == []
     for name in medcodes.__all__:
@@ -148,3 +161,193 @@ def test_runs_report_page_statuses_from_one_vocabulary(pages_dir: Path, tmp_path
     } <= statuses
     assert report.counts[medcodes.PageStatus.INDEXED] == report.counts["indexed"] == 26
     assert json.loads(json.dumps(seen[0].to_dict()))["status"] == "indexed"
+
+
+# --- what the CLI only prints ----------------------------------------------------------------
+
+
+def test_run_record_says_how_each_run_ended(pages_dir: Path, tmp_path: Path) -> None:
+    """Worst first: a failure, a run a dry run says would stop, an unreadable input, a rejected page."""
+    root, other = tmp_path / "ix", tmp_path / "other"
+    other.mkdir()
+    shutil.move(pages_dir / "hcpcs-C9028.txt", other)
+    medcodes.ingest([str(pages_dir), str(other)], root, workers=1)
+
+    def run(dry_run: bool = False, limit: medcodes.DeleteLimit | None = None) -> medcodes.RunRecord:
+        started = datetime.now(UTC)
+        try:
+            report = medcodes.reindex(
+                root, workers=1, dry_run=dry_run, max_delete=limit or medcodes.DeleteLimit()
+            )
+            return medcodes.RunRecord.of_report(started, report)
+        except medcodes.MedcodesError as err:
+            return medcodes.RunRecord.of_error(root, started, err)
+
+    endings = [run()]
+    (pages_dir / "broken.html").write_text("")
+    endings.append(run())
+    (other / "hcpcs-C9028.txt").unlink()  # the folder found empty: unreadable, its page kept
+    endings.append(run())
+    for path in sorted(pages_dir.glob("hcpcs-*"))[:5]:
+        path.unlink()
+    two = medcodes.DeleteLimit(pages=2, share=None)
+    endings.append(run(dry_run=True, limit=two))
+    endings.append(run(limit=two))
+    assert [(record.status, record.exit_code) for record in endings] == [
+        (medcodes.RunStatus.OK, 0),
+        (medcodes.RunStatus.REJECTED, 3),
+        (medcodes.RunStatus.UNREADABLE, 1),
+        (medcodes.RunStatus.WOULD_STOP, 1),
+        (medcodes.RunStatus.ERROR, 1),
+    ]
+    assert endings[3].report is not None and endings[3].report.stop_reason.startswith("would delete 5 of")
+    failed = endings[4]
+    assert failed.report is None and failed.error.startswith("reindex would delete 5 of")
+
+
+def test_run_record_to_dict_is_the_log_json_line(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    started = datetime.now(UTC)
+    report = medcodes.reindex(root, workers=1)
+    line = json.loads(json.dumps(medcodes.RunRecord.of_report(started, report).to_dict()))
+    assert list(line)[:4] == ["started", "index", "status", "exit_code"] and list(line)[-1] == "finished"
+    finished = line.pop("finished")
+    assert line == {
+        "started": started.isoformat(timespec="seconds"),
+        "status": "ok",
+        "exit_code": 0,
+        **report.to_dict(),
+    }
+    assert line["started"] <= finished and line["index"] == str(root) and line["unchanged"] == 26
+    # A failed run: the error's line instead of the counts, in the caller's words when given.
+    missing = medcodes.RunRecord.of_error(tmp_path / "none", started, medcodes.IndexMissingError("no index"))
+    assert {k: v for k, v in missing.to_dict().items() if k not in ("started", "finished")} == {
+        "index": str(tmp_path / "none"),
+        "status": "error",
+        "exit_code": 1,
+        "error": "no index",
+    }
+    worded = medcodes.RunRecord.of_error(root, started, OSError("disk full"), "disk full: /x")
+    assert (worded.status, worded.error) == (medcodes.RunStatus.ERROR, "disk full: /x")
+
+
+def test_run_record_of_a_busy_index(tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    medcodes.ingest([str(EXAMPLES / "hcpcs-C9028.txt")], root, workers=1)
+    started = datetime.now(UTC)
+    with write_lock_holder(root), pytest.raises(medcodes.IndexBusyError) as caught:
+        medcodes.reindex(root, wait=0.2)
+    record = medcodes.RunRecord.of_error(root, started, caught.value)
+    assert (record.status, record.exit_code, record.error) == (medcodes.RunStatus.BUSY, 75, str(caught.value))
+    assert record.to_dict()["status"] == "busy"
+
+
+def test_check_report_to_dict_is_the_check_json(built_index: Path, runner: CliRunner) -> None:
+    report = medcodes.check_index(built_index)
+    assert report.to_dict() == {
+        "ok": True,
+        "index": str(built_index),
+        "generation": report.generation,
+        "pages": 26,
+        "files": report.files,
+        "bytes": report.bytes_read,
+    }
+    assert report.files > 0 and report.bytes_read > 0 and report.generation
+    result = runner.invoke(cli, ["check", "--index", str(built_index), "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == report.to_dict()
+
+
+@pytest.fixture
+def code_in_two_systems(tmp_path: Path) -> Path:
+    """An index where A0100 is an HCPCS code (a taxi ride) and, undotted, the ICD-10-CM A01.00
+    (typhoid fever); fixture pages written for this test."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "hcpcs-A0100.txt").write_text(
+        "Search all medical codes\nNon-emergency transportation; taxi\nHCPCS code\n"
+        "Name of the Procedure:\nNon-emergency transport of a patient by taxi (A0100).\n"
+        "Summary\nA taxi carries a patient who needs no care on the way to or from a covered visit.\n"
+    )
+    (pages / "icd10cm-A01.00.txt").write_text(
+        "Search all medical codes\nTyphoid fever, unspecified\nICD-10-CM code\n"
+        "Name of the Procedure:\nDiagnosis of typhoid fever with no stated complication (A01.00).\n"
+        "Summary\nTyphoid fever is a bacterial infection spread by food or water: long fever, weakness.\n"
+    )
+    age_files(pages)
+    root = tmp_path / "ix"
+    assert medcodes.ingest([str(pages)], root, workers=1).counts["indexed"] == 2
+    return root
+
+
+def test_find_page_gives_the_one_page_of_a_code(built_index: Path, code_in_two_systems: Path) -> None:
+    assert medcodes.find_page(built_index, "j9229").code == "J9229"
+    assert (
+        medcodes.find_page(built_index, "E119").code,
+        medcodes.find_page(built_index, "E11.9").system,
+    ) == (
+        "E11.9",
+        "icd10cm",
+    )
+    assert medcodes.find_page(code_in_two_systems, "A0100", "icd10cm").code == "A01.00"
+    assert medcodes.find_page(code_in_two_systems, "a0100", "HCPCS").code == "A0100"
+
+
+def test_a_code_in_several_systems_is_ambiguous(code_in_two_systems: Path, runner: CliRunner) -> None:
+    for typed in ("A0100", "A01.00"):
+        with pytest.raises(medcodes.AmbiguousCodeError) as caught:
+            medcodes.find_page(code_in_two_systems, typed)
+        assert (caught.value.code, caught.value.systems) == (typed, ("hcpcs", "icd10cm"))
+        assert str(caught.value) == f"{typed} is a code in hcpcs, icd10cm"
+    assert isinstance(caught.value, medcodes.MedcodesError) and isinstance(caught.value, LookupError)
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert (again.code, again.systems, str(again)) == (
+        caught.value.code,
+        caught.value.systems,
+        str(caught.value),
+    )
+    result = runner.invoke(cli, ["show", "A0100", "--index", str(code_in_two_systems)])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: A0100 is a code in hcpcs, icd10cm: pass --system to choose\n"
+    chosen = runner.invoke(cli, ["show", "A0100", "--system", "icd10cm", "--index", str(code_in_two_systems)])
+    assert chosen.exit_code == 0 and chosen.stdout.startswith("A01.00")
+
+
+def test_a_code_with_no_page_is_not_found(code_in_two_systems: Path, runner: CliRunner) -> None:
+    with pytest.raises(medcodes.PageNotFoundError, match=r"^no page for code Z9999$"):
+        medcodes.find_page(code_in_two_systems, "Z9999")
+    with pytest.raises(medcodes.PageNotFoundError, match=r"^no page for code A0100 in cpt$"):
+        medcodes.find_page(code_in_two_systems, "A0100", "cpt")
+    result = runner.invoke(cli, ["show", "A0100", "--system", "cpt", "--index", str(code_in_two_systems)])
+    assert (result.exit_code, result.stderr) == (1, "Error: no page for code A0100 in cpt\n")
+
+
+def test_the_every_loop_lives_beside_the_api() -> None:
+    """`reindex --every` is not index logic: medcodes.schedule, with its error exported."""
+    assert importlib.util.find_spec("medcodes.index.schedule") is None
+    assert parse_interval("6h") == 21600.0 and parse_interval("90") == 90.0 and parse_interval("1.5m") == 90.0
+    for text in ("soon", "0", "-5m", "6 hours"):
+        with pytest.raises(medcodes.IntervalError, match="not an interval"):
+            parse_interval(text)
+    stop = threading.Event()
+    runs: list[int] = []
+
+    def job() -> None:
+        runs.append(len(runs))
+        if len(runs) == 3:
+            stop.set()
+
+    assert run_every(0.0, job, stop) == 3 and runs == [0, 1, 2]
+    assert run_every(3600.0, job, stop) == 0  # asked to stop before it starts: no run
+    # A stop asked for during a run is honoured when the run ends, without waiting out the interval.
+    stop.clear()
+    assert run_every(3600.0, stop.set, stop) == 1
+
+
+def test_qrels_error_is_exported(tmp_path: Path) -> None:
+    from medcodes.queries.evaluate.judged import load_qrels
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("query\tcode\nfever\tR50.9\n", encoding="utf-8")
+    with pytest.raises(medcodes.QrelsError, match="expected the columns"):
+        load_qrels([bad])

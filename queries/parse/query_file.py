@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 from medcodes.errors import MedcodesError
 from medcodes.pipeline.text_bytes import decode_line, looks_binary, wide_encoding
@@ -22,19 +22,19 @@ class QueryFileError(MedcodesError, ValueError):
     """A file of queries that is not text."""
 
 
-def read_query_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+def read_query_lines(stream: IO[bytes], name: str) -> Iterator[str]:
     """Each line of `stream` without its line ending; QueryFileError for binary input.
 
     >>> list(read_query_lines(io.BytesIO(b"walker\\r\\ncaf\\xe9\\n"), "queries.txt"))
     ['walker', 'café']
     """
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = _peekable(stream)
     head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     if wide := wide_encoding(head):
         codec, bom = wide
         buffered.read(bom)
-        for line in codecs.getreader(codec)(buffered, errors="replace"):
-            yield line.rstrip("\r\n")
+        for text in codecs.getreader(codec)(buffered, "replace"):
+            yield text.rstrip("\r\n")
         return
     if looks_binary(head):
         raise QueryFileError(f"{name} is binary, not a text file of queries")
@@ -44,3 +44,12 @@ def read_query_lines(stream: BinaryIO, name: str) -> Iterator[str]:
         if looks_binary(line):
             raise QueryFileError(f"{name} is binary, not a text file of queries")
         yield decode_line(line).rstrip("\r\n")
+
+
+def _peekable(stream: IO[bytes]) -> io.BufferedReader:
+    """`stream` as a BufferedReader, which can peek at the head without consuming it."""
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    if isinstance(stream, io.RawIOBase | io.BufferedIOBase):  # a BytesIO, a raw file: still read as it comes
+        return io.BufferedReader(stream)
+    return io.BufferedReader(io.BytesIO(stream.read()))  # any other reader of bytes, read whole

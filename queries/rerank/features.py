@@ -215,6 +215,7 @@ def _match(candidate: Candidate, readings: tuple[tuple[_Reading, ...], ...]) -> 
     levels: list[float] = []
     places: list[int | None] = []
     used: set[str] = set()
+    terms: tuple[str, ...]
     for alternatives in readings:
         best, place, terms = 0.0, None, ()
         for alt in alternatives:
