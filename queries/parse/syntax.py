@@ -21,8 +21,7 @@ from medcodes.pipeline.codes import (
     looks_like_code,
     system_from_text,
 )
-from medcodes.queries.parse.routing import route_scope
-from medcodes.queries.parse.scopes import FIELD_ALIASES
+from medcodes.queries.parse.scopes import FIELD_ALIASES, route_scope
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
