@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
     from medcodes.queries.parse.syntax import QuerySyntaxError
+    from medcodes.queries.rerank.features import RankingWeights
     from medcodes.queries.search import Hit, Searcher, SearchResult
 
 # Each public name and the module that defines it.
@@ -48,6 +49,7 @@ _HOMES = {
     "check_index": "medcodes.index.check",
     "Searcher": "medcodes.queries.search",
     # what it returns or takes
+    "RankingWeights": "medcodes.queries.rerank.features",
     "Hit": "medcodes.queries.search",
     "SearchResult": "medcodes.queries.search",
     "CodePage": "medcodes.pipeline.records",
@@ -90,6 +92,7 @@ __all__ = [
     "NotAnIndexError",
     "PageStatus",
     "QuerySyntaxError",
+    "RankingWeights",
     "ReindexReport",
     "SchemaMismatchError",
     "SearchResult",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from medcodes.index.schema import TEXT_MINSIZE, seventh_character
@@ -55,7 +55,8 @@ class RankingWeights:
     switches of the ranking's other parts, a parameter of `Searcher` (bench/ablation.py runs
     each variant as `Searcher(index, weights=…)`).
 
-    >>> no_reranking = RankingWeights(coverage=0, precision=0, adjacency=0, agreement=0, seventh=0, system=0)
+    >>> with Searcher("medcodes-index", weights=RankingWeights(abbreviations=False)) as searcher:
+    ...     result = searcher.search("Inj pembrolizumab")
     """
 
     coverage: float = 1.0  # share of the query's (idf-weighted) words found in the names
@@ -71,11 +72,16 @@ class RankingWeights:
     sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
     seventh: float = 1.0  # lost by a code without the stated 7th character, when a sibling has it
     system: float = 0.2  # a code of a system the query's words make unlikely loses up to this
-    # Which sources may expand a query's words (abbreviations, brands and synonyms, guesses).
-    expansions: Expansions = field(default_factory=Expansions)
-    parent_categories: bool = True  # a parent category's title and names hold for its codes
-    # Words on more than this share of the pages are left to the re-ranker (1.0: none are).
-    common_share: float = COMMON_SHARE
+    # Switches: which sources may expand a query's words (queries/expand/concepts.py) …
+    abbreviations: bool = True  # the abbreviation table, both ways
+    synonyms: bool = True  # brand names and synonyms
+    guesses: bool = True  # truncations, contractions and typos read from the index's words
+    parent_categories: bool = True  # … whether a parent category's names hold for its codes …
+    common_share: float = COMMON_SHARE  # … and above which share of pages a word is left to re-ranking
+
+    @property
+    def expansions(self) -> Expansions:
+        return Expansions(self.abbreviations, self.synonyms, self.guesses)
 
 
 WEIGHTS = RankingWeights()
