@@ -1,7 +1,8 @@
 """What each part of the ranking is worth: nDCG@k with one part switched off at a time.
 
-Every variant runs the same judged queries on the same open index; a part is switched off by
-replacing it in this process only (nothing in the project changes).
+Every variant runs the same judged queries on the same index, each through its own
+`Searcher(index, weights=…)`: a part is switched off by the ranking's own weights and switches
+(medcodes.RankingWeights), nothing in the project is patched.
 
     python bench/ablation.py --index bench/out/ix ../shared/data/eval/*.tsv [--every 3]
 """
@@ -9,57 +10,29 @@ replacing it in this process only (nothing in the project changes).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
-from medcodes.queries import search
+from medcodes import RankingWeights, Searcher
 from medcodes.queries.evaluate.judged import Evaluation, evaluate, load_qrels, searcher_ranker
 from medcodes.queries.evaluate.report import format_comparison
-from medcodes.queries.expand import concepts as expand
-from medcodes.queries.expand import vocabulary
-from medcodes.queries.plan import query_plan as plan
-from medcodes.queries.rerank.features import Features
-from medcodes.queries.search import Searcher
 
+ALL = RankingWeights()
+# Every re-ranking feature weighs nothing but the first-stage score: first-stage order.
+FIRST_STAGE_ONLY = replace(ALL, coverage=0, precision=0, adjacency=0, agreement=0, seventh=0, system=0)
 
-def _first_stage_only(candidates, concepts, vocab, weights=None):
-    return [Features(0.0, 0.0, 0.0, c.first_stage) for c in candidates]
-
-
-@contextmanager
-def _patched(*patches: mock._patch) -> Iterator[None]:  # type: ignore[type-arg]
-    for patch in patches:
-        patch.start()
-    try:
-        yield
-    finally:
-        for patch in reversed(patches):
-            patch.stop()
-
-
-VARIANTS: dict[str, Callable[[], object]] = {
-    "all": lambda: _patched(),
-    "no re-ranking": lambda: _patched(mock.patch.object(search, "features", _first_stage_only)),
-    "no abbreviation table": lambda: _patched(mock.patch.object(expand, "expand_abbreviation", lambda t: ())),
-    "no truncations/contractions/typos": lambda: _patched(
-        mock.patch.object(vocabulary.Vocabulary, "completions", lambda self, t: []),
-        mock.patch.object(vocabulary.Vocabulary, "contractions", lambda self, t: []),
-        mock.patch.object(vocabulary.Vocabulary, "corrections", lambda self, t: []),
-    ),
-    "no brands/synonyms": lambda: _patched(
-        mock.patch.object(expand, "generic_names", lambda w: ()),
-        mock.patch.object(expand, "equivalents", lambda w: ()),
-    ),
-    "no parent categories": lambda: _patched(
-        mock.patch.object(Searcher, "_inherited", lambda self, page: "")
-    ),
-    "common words in first stage": lambda: _patched(mock.patch.object(plan, "COMMON_SHARE", 1.0)),
+VARIANTS: dict[str, RankingWeights] = {
+    "all": ALL,
+    "no re-ranking": FIRST_STAGE_ONLY,
+    "no abbreviation table": replace(ALL, abbreviations=False),
+    "no truncations/contractions/typos": replace(ALL, guesses=False),
+    "no brands/synonyms": replace(ALL, synonyms=False),
+    "no parent categories": replace(ALL, parent_categories=False),
+    "common words in first stage": replace(ALL, common_share=1.0),
 }
 
 
@@ -69,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     judged = load_qrels(args.qrels)[:: args.every]
     runs: dict[str, Evaluation] = {}
-    for name, switch in VARIANTS.items():
+    for name, weights in VARIANTS.items():
         if args.only and name not in args.only and name != "all":
             continue
-        with switch(), Searcher(args.index) as searcher:  # type: ignore[attr-defined]
+        with Searcher(args.index, weights=weights) as searcher:
             runs[name] = evaluate(searcher_ranker(searcher), judged, args.k)
         print(f"{name}: overall nDCG@{args.k} {runs[name].overall.ndcg:.3f}", file=sys.stderr)
     print(format_comparison(runs))

@@ -57,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             for hit in hits:
                 page = decode_record(hit[RECORD])
                 found = frozenset(t.decode() if isinstance(t, bytes) else t for _, t in hit.matched_terms())
-                candidates.append(
-                    Candidate(page, names_text(page), hit.score / top, searcher._inherited(page), found)
-                )
+                inherited = searcher._classification.inherited(page)
+                candidates.append(Candidate(page, names_text(page), hit.score / top, inherited, found))
             keys = [RankedCode(h[KEY].split(":")[0], h[KEY].split(":", 1)[1]).key for h in hits]
             systems = searcher._systems_of(plan)
             cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary, systems))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from medcodes.pipeline.sources import InputError
     from medcodes.queries.evaluate.judged import QrelsError
     from medcodes.queries.parse.syntax import QuerySyntaxError
+    from medcodes.queries.rerank.features import RankingWeights
     from medcodes.queries.search import Hit, Searcher, SearchResult
     from medcodes.run_record import RunRecord
     from medcodes.schedule import IntervalError
@@ -53,6 +54,7 @@ _HOMES = {
     "find_page": "medcodes.index.lookup",
     "Searcher": "medcodes.queries.search",
     # what it returns or takes
+    "RankingWeights": "medcodes.queries.rerank.features",
     "Hit": "medcodes.queries.search",
     "SearchResult": "medcodes.queries.search",
     "CodePage": "medcodes.pipeline.records",
@@ -105,6 +107,7 @@ __all__ = [
     "PageStatus",
     "QrelsError",
     "QuerySyntaxError",
+    "RankingWeights",
     "ReindexReport",
     "RunRecord",
     "RunStatus",

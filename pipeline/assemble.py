@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from medcodes.errors import MedcodesError
+from medcodes.pipeline.codes import CODE_TOKEN
 from medcodes.pipeline.consistency import title_matches_content
 from medcodes.pipeline.identify import Identity, identify, name_capped, url_from_path, url_slug
 from medcodes.pipeline.labels import LabelReader, split_inline_labels
@@ -32,7 +33,7 @@ GAP = "gap"  # a run of blank lines where a heading was dropped (headless pages)
 # "####" inside a line: the mark of a heading the site ran into the line before (issue 12).
 # "(HCPCS Code: J9229)", "(code 45380)": a code written beside a name, labelled as one.
 _CODE_MENTION = re.compile(
-    r"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\)", re.IGNORECASE
+    rf"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*{CODE_TOKEN}\)", re.IGNORECASE
 )
 # A system's name before a code ("HCPCS Code G8730", "CPT 45380").
 _SYSTEM_WORD = r"(?:(?:HCPCS|CPT4?|ICD-?10(?:-?CM)?|ICD)\s+)"

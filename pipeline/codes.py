@@ -44,6 +44,22 @@ _SHAPES = {
     ICD10PCS: re.compile(r"(?=[0-9A-HJ-NP-Z]*\d)[0-9A-HJ-NP-Z]{7}"),
 }
 
+# A word with a code's shape in page text, of any system: 3 to 7 letters and digits, then up
+# to 4 more after a dot ("J9229", "E11.9", "0DTJ4ZZ"). Embedded in the parser's patterns of
+# titles, breadcrumbs and "(HCPCS Code: J9229)" labels, so that every one reads the same codes.
+CODE_TOKEN = r"[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?"
+# A whole string that is a code-shaped token (upper-cased first), and such tokens in text.
+WHOLE_CODE_TOKEN = re.compile(rf"^{CODE_TOKEN}$")
+CODE_TOKENS_IN_TEXT = re.compile(rf"\b{CODE_TOKEN}\b")
+# What a user types for codes in a query (queries/parse/syntax.py): a prefix ending in "*"
+# ("J92*", "E11.*", "J*"); a stem, a letter and a digit then a few more code characters ("J9",
+# "E11.", "A04"); a range, two codes or stems of one shape joined by a dash ("J9000-J9999",
+# "E08-E13", "99201-99215").
+CODE_PREFIX = re.compile(r"^[A-Za-z]?\d[0-9A-Za-z.]*\*$|^[A-Za-z]\*$")
+CODE_STEM = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]{0,5}$|^[A-Za-z]\d[0-9A-Za-z]\.[0-9A-Za-z]{0,4}$")
+_RANGE_END = r"[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5}"
+CODE_RANGE = re.compile(rf"^(?P<low>{_RANGE_END})-(?P<high>{_RANGE_END})$")
+
 # Order matters when a shape fits several systems: J9271 is HCPCS, not ICD J92.71.
 _INFERENCE_ORDER = (HCPCS, CPT, ICD10CM, ICD10PCS)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from medcodes.pipeline.codes import infer_system, system_from_text
+from medcodes.pipeline.codes import WHOLE_CODE_TOKEN, infer_system, system_from_text
 
 SITE_LINES = frozenset({"search all medical codes"})
 # "HCPCS code", "CPT4 code", "ICD-10-CM code": a line that only names the code system.
@@ -18,7 +18,6 @@ _SYSTEM_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 .-]{1,20}?)\s+codes?\s*$", r
 _CATEGORY_LINE = re.compile(r"^(?:HCPCS|CPT4?|ICD10(?:CM|PCS)?)[A-Z0-9]{2,24}$")
 # "Codes / HCPCS / A4253", "Home › CPT › 45380": three or more parts split by a separator.
 _BREADCRUMB_SPLIT = re.compile(r"\s+[/›»>|]\s+|\s*[›»]\s*")
-_CODE_TOKEN = re.compile(r"^[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?$")
 
 
 def is_site_line(line: str) -> bool:
@@ -45,7 +44,7 @@ def read_breadcrumb(line: str) -> tuple[str | None, str] | None:
 def read_breadcrumb_parts(parts: list[str]) -> tuple[str | None, str] | None:
     """The last part is the code; the nearest part naming a system before it names the system."""
     code = parts[-1].split()[0] if parts and parts[-1].split() else ""
-    if not _CODE_TOKEN.match(code.upper()):
+    if not WHOLE_CODE_TOKEN.match(code.upper()):
         return None
     system = next((s for part in reversed(parts[:-1]) if (s := system_from_text(part))), None)
     if system is None and infer_system(code) is None:

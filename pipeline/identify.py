@@ -14,14 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from medcodes.pipeline.codes import fits_system, infer_system, normalize_code, system_from_text
+from medcodes.pipeline.codes import CODE_TOKEN, fits_system, infer_system, normalize_code, system_from_text
 
 # ".../code/<system>/<CODE>-slug" in a URL or a saved file's path.
 _URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-(?P<slug>[^/]*?))?(?:\.[a-z]{2,5})*/?$")
 # "(C9028)", "(HCPCS Code: J9229)", "(ICD-10-CM E11.9)" in running text.
 _PAREN_CODE = re.compile(
     r"\((?:(?P<system>[A-Za-z][A-Za-z0-9-]*)(?:\s+code)?\s*[:#]?\s+)?"
-    r"(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\)",
+    rf"(?P<code>{CODE_TOKEN})\)",
     re.IGNORECASE,
 )
 

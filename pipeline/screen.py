@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 
-from medcodes.pipeline.codes import looks_like_code
+from medcodes.pipeline.codes import CODE_TOKENS_IN_TEXT, looks_like_code
 
 _ERROR_PAGE = re.compile(
     r"\b(?:404|not found|page (?:does not|doesn't) exist|no longer available|server error|access denied)\b",
     re.IGNORECASE,
 )
 _SEARCH_PAGE = re.compile(r"\b(?:search results|results for|no results|did you mean)\b", re.IGNORECASE)
-_TOKEN = re.compile(r"\b[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?\b")
 NO_SECTIONS = "not a code page: none of the code page's sections found"
 # A page listing this many different codes is an index of codes, not one code's page.
 _INDEX_CODES = 5
@@ -28,7 +27,7 @@ def not_a_code_page(title: str, texts: list[str]) -> str:
         return "not a code page: an error page (not found or unavailable)"
     if _SEARCH_PAGE.search(head):
         return "not a code page: a search results page"
-    codes = {token for token in _TOKEN.findall(" ".join(texts)) if looks_like_code(token)}
+    codes = {token for token in CODE_TOKENS_IN_TEXT.findall(" ".join(texts)) if looks_like_code(token)}
     if len(codes) >= _INDEX_CODES:
         return f"not a code page: a list of {len(codes)} codes (site index)"
     if not any(text.strip() for text in texts):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from medcodes.pipeline.codes import infer_system
+from medcodes.pipeline.codes import CODE_TOKEN, infer_system
 
 # "# Walker, folding (E0135)" (markdown rendering) and "... (HCPCS Code: J9229)".
 _TRAILING_CODE = re.compile(
     r"\s*\((?P<label>[A-Za-z][A-Za-z0-9 -]*?(?:\s+code)?\s*:\s*)?"
-    r"(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\)\s*$",
+    rf"(?P<code>{CODE_TOKEN})\)\s*$",
     re.IGNORECASE,
 )
 # "A4253 Blood glucose test strips" (breadcrumb template), "A4253 - Blood glucose ...".
-_LEADING_CODE = re.compile(r"^(?P<code>[A-Z0-9]{3,7}(?:\.[A-Z0-9]{1,4})?)\s*(?:[-–—:|]\s*)?(?=\S)")
+_LEADING_CODE = re.compile(rf"^(?P<code>{CODE_TOKEN})\s*(?:[-–—:|]\s*)?(?=\S)")
 _ELLIPSIS = re.compile(r"\s*(?:\.{3,}|…)\s*$")
 _WORD = re.compile(r"[a-z0-9]+")
 ELLIPSIS = "…"

@@ -28,19 +28,18 @@ from medcodes.index.schema import (
     names_text,
 )
 from medcodes.index.store import IndexPath, current_generation
-from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
-from medcodes.queries.icd10cm.counterparts import AXES, counterpart_keys, site_text
-from medcodes.queries.icd10cm.hierarchy import parent_keys
+from medcodes.queries.icd10cm.classification import Classification
 from medcodes.queries.parse.code_tokens import codes_as_words, unknown_code_notice
-from medcodes.queries.parse.syntax import QuerySyntaxError, parse_query
+from medcodes.queries.parse.syntax import ParsedQuery, QuerySyntaxError, parse_query
 from medcodes.queries.plan.listing import list_codes
 from medcodes.queries.plan.query_plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from medcodes.queries.present.snippets import Snippet, make_snippet
 from medcodes.queries.present.suggest import suggest, unmatched_notices
-from medcodes.queries.rerank.features import DEPTH, WEIGHTS, Candidate, Features, features
+from medcodes.queries.rerank.candidate import Candidate
+from medcodes.queries.rerank.features import DEPTH, WEIGHTS, Features, RankingWeights, features
 from medcodes.queries.rerank.system_evidence import SystemEvidence, query_terms
 from medcodes.queries.score.first_stage import FirstStage, TermAtATime
 
@@ -52,11 +51,8 @@ log = logging.getLogger(__name__)
 Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
-_PARENT_CACHE = 20000
-# Heads and parents' text of candidates: the candidates of related queries overlap.
+# Heads of candidates: the candidates of related queries overlap.
 _CANDIDATE_CACHE = 8192
-# The best re-ranked neoplasm codes whose sites are looked up under the other behaviours.
-COUNTERPART_ANCHORS = 5
 
 
 @dataclass(frozen=True)
@@ -120,10 +116,14 @@ class Searcher:
 
     >>> with Searcher("medcodes-index") as searcher:
     ...     result = searcher.search("leukemia infusion")
+
+    `weights`: the ranking's weights and switches (medcodes.RankingWeights; the defaults are
+    the tuned ones).
     """
 
-    def __init__(self, index_dir: IndexPath) -> None:
+    def __init__(self, index_dir: IndexPath, *, weights: RankingWeights = WEIGHTS) -> None:
         self.index_dir = Path(index_dir)
+        self.weights = weights
         self._open()
 
     def _open(self) -> None:
@@ -132,10 +132,9 @@ class Searcher:
         self._searcher = self._live.ix.searcher()
         self._scorer = TermAtATime(self._searcher)
         self._vocabulary: Vocabulary | None = None
-        self._parents: dict[str, str] = {}  # key -> a category's title and names, for re-ranking
         self._heads: Any = None  # the HEAD column's reader, opened on first need
         self._head_cache: dict[int, CodePage] = {}  # docnum -> head
-        self._inherited_texts: dict[str, str] = {}  # key -> _inherited(page)
+        self._classification = Classification(self._head_of_key, parents=self.weights.parent_categories)
         self._system_evidence: SystemEvidence | None = None  # read on first need
 
     @property
@@ -187,7 +186,7 @@ class Searcher:
             notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
             return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
         # A code listing reads no words: the vocabulary is not even loaded for it.
-        plan = plan_query(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
+        plan = self._plan(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
         listed: dict[str, int] | None = None
         if plan.code_order:
@@ -241,9 +240,18 @@ class Searcher:
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH
     ) -> list[tuple[str, float]]:
         """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
-        plan = plan_query(parse_query(text), systems, self.vocabulary)
+        plan = self._plan(parse_query(text), systems, self.vocabulary)
         stored = self._searcher.stored_fields
         return [(stored(docnum)[KEY], score) for docnum, score in self._first_stage(plan, limit).top]
+
+    def _plan(self, parsed: ParsedQuery, systems: tuple[str, ...], vocabulary: Vocabulary | None) -> Plan:
+        return plan_query(
+            parsed,
+            systems,
+            vocabulary,
+            expansions=self.weights.expansions,
+            common_share=self.weights.common_share,
+        )
 
     def _first_stage(self, plan: Plan, limit: int) -> FirstStage:
         return self._scorer.run(plan.query, plan.filter, limit)
@@ -262,83 +270,54 @@ class Searcher:
         top = max(text_scores) or 1.0
         found = [_found_terms(terms) for terms in stage.matched_terms([docnum for docnum, _ in stage.top])]
         candidates = [
-            Candidate(page, names_text(page), text_score / top, self._inherited(page), terms)
+            Candidate(page, names_text(page), text_score / top, self._classification.inherited(page), terms)
             for page, text_score, terms in zip(heads, text_scores, found, strict=True)
         ]
         systems = self._systems_of(plan)  # once per query: the counterparts' re-ranking reads it too
-        scored = features(candidates, plan.concepts, self.vocabulary, systems=systems)
+        weights = self.weights
+        scored = features(candidates, plan.concepts, self.vocabulary, weights, systems)
         ranked = [
-            replace(hit, score=feats.score() + hit.bm25f - text_score, features=feats)
+            replace(hit, score=feats.score(weights) + hit.bm25f - text_score, features=feats)
             for hit, feats, text_score in zip(hits, scored, text_scores, strict=True)
         ]
         ranked.sort(key=_rank_order)
-        if extra := self._counterparts(ranked, candidates, plan):
+        by_key = {c.page.key: c for c in candidates}
+        # What each candidate names, without the classification axes it agrees with or not.
+        site_fits = [
+            (by_key[entry.fields[KEY]], entry.score - weights.agreement * entry.features.agreement)
+            for entry in ranked
+            if entry.features is not None
+        ]
+        if extra := self._classification.counterparts(site_fits, plan.concepts):
             ranked = self._rerank_with(ranked, candidates, extra, plan, systems)
         return ranked
-
-    def _counterparts(
-        self, ranked: list[_Ranked], candidates: list[Candidate], plan: Plan
-    ) -> dict[str, tuple[_Ranked, Candidate]]:
-        """For a query stating a neoplasm behaviour or an external cause's intent: the codes of
-        that block for the sites or objects of the best candidates of other blocks, each named
-        by the site words of the anchors it stands for (queries/icd10cm/counterparts.py)."""
-        axis = next(((s, block) for stated, block in AXES if (s := stated(plan.concepts))), None)
-        if axis is None:
-            return {}
-        stated, code_block = axis
-        by_key = {c.page.key: c for c in candidates}
-        anchors = []
-        for entry in ranked:
-            page = by_key[entry.fields[KEY]].page
-            own = code_block(page.system, page.code)
-            if own is not None and own != stated and entry.features is not None:
-                site_fit = entry.score - WEIGHTS.agreement * entry.features.agreement
-                anchors.append((site_fit, entry.fields[KEY]))
-        lent: dict[str, list[str]] = {}
-        for _, key in sorted(anchors, key=lambda a: (-a[0], a[1]))[:COUNTERPART_ANCHORS]:
-            anchor = by_key[key]
-            site = site_text(f"{anchor.page.title}\n{anchor.names}\n{anchor.inherited}")
-            for other in counterpart_keys(anchor.page.system, anchor.page.code):
-                if code_block(ICD10CM, other.split(":", 1)[1]) == stated:
-                    lent.setdefault(other, []).append(site)
-        extra: dict[str, tuple[_Ranked, Candidate]] = {}
-        for key, sites in lent.items():
-            found = self._head_of_key(key)
-            if found is None:
-                continue
-            docnum, page = found
-            own_candidate = by_key.get(key)
-            inherited = own_candidate.inherited if own_candidate else self._inherited(page)
-            first_stage = own_candidate.first_stage if own_candidate else 0.0
-            found_terms = own_candidate.found if own_candidate else frozenset()
-            candidate = Candidate(
-                page, names_text(page), first_stage, "\n".join([inherited, *sites]), found_terms
-            )
-            extra[key] = (_Ranked({KEY: key, SYSTEM: page.system}, (), 0.0, 0.0, docnum=docnum), candidate)
-        return extra
 
     def _rerank_with(
         self,
         ranked: list[_Ranked],
         candidates: list[Candidate],
-        extra: dict[str, tuple[_Ranked, Candidate]],
+        extra: dict[str, tuple[int, Candidate]],
         plan: Plan,
         systems: dict[str, float] | None,
     ) -> list[_Ranked]:
-        """Re-rank the candidates with the counterparts added (or re-named)."""
+        """Re-rank the candidates with the classification's counterparts added (or re-named):
+        `extra` by key, each with its document number."""
+        weights = self.weights
         by_key = {entry.fields[KEY]: entry for entry in ranked}
         merged = [extra[c.page.key][1] if c.page.key in extra else c for c in candidates]
         merged += [candidate for key, (_, candidate) in extra.items() if key not in by_key]
-        found = features(merged, plan.concepts, self.vocabulary, systems=systems)
+        found = features(merged, plan.concepts, self.vocabulary, weights, systems)
         result = []
         for candidate, feats in zip(merged, found, strict=True):
             key = candidate.page.key
             if key in by_key:
                 entry = by_key[key]
-                base = entry.score - (entry.features.score() if entry.features else 0.0)
-                result.append(replace(entry, score=base + feats.score(), features=feats))
+                base = entry.score - (entry.features.score(weights) if entry.features else 0.0)
+                result.append(replace(entry, score=base + feats.score(weights), features=feats))
             else:
-                result.append(replace(extra[key][0], score=feats.score(), features=feats))
+                fields = {KEY: key, SYSTEM: candidate.page.system}
+                added = _Ranked(fields, (), 0.0, 0.0, docnum=extra[key][0])
+                result.append(replace(added, score=feats.score(weights), features=feats))
         result.sort(key=_rank_order)
         return result
 
@@ -365,26 +344,6 @@ class Searcher:
     def _facets(self, plan: Plan) -> dict[str, int]:
         results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
         return {system: len(docs) for system, docs in sorted(results.groups(SYSTEM).items())}
-
-    def _inherited(self, page: CodePage) -> str:
-        """Titles and other names of the categories above an ICD-10-CM code (E11.9: E11)."""
-        known = self._inherited_texts.get(page.key)
-        if known is None:
-            if len(self._inherited_texts) > _CANDIDATE_CACHE:
-                self._inherited_texts.clear()
-            known = self._inherited_texts[page.key] = self._parents_text(page)
-        return known
-
-    def _parents_text(self, page: CodePage) -> str:
-        texts = []
-        for key in parent_keys(page.system, page.code):
-            if key not in self._parents:
-                if len(self._parents) > _PARENT_CACHE:
-                    self._parents.clear()
-                found = self._head_of_key(key)
-                self._parents[key] = f"{found[1].title}\n{names_text(found[1])}" if found else ""
-            texts.append(self._parents[key])
-        return "\n".join(t for t in texts if t)
 
     def _systems_of(self, plan: Plan) -> dict[str, float] | None:
         """How likely each code system is, given the query's words; None under a system scope."""

@@ -22,8 +22,8 @@ from medcodes.queries.expand.concepts import (
     TYPO,
     concepts_for,
 )
-from medcodes.queries.expand.typos import allowed_edits, within_edits
-from medcodes.queries.parse.routing import route_scope
+from medcodes.queries.expand.vocabulary import allowed_edits, within_edits
+from medcodes.queries.parse.scopes import route_scope
 from medcodes.queries.parse.syntax import CodeRange, QuerySyntaxError, parse_query
 from medcodes.queries.plan.query_plan import in_capitals, plan_query
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult

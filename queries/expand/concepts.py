@@ -65,6 +65,19 @@ _POSSESSIVE = re.compile(r"(?<=\w)['\u2019]s\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class Expansions:
+    """Which sources may say what a typed word means besides the word itself (all by default;
+    bench/ablation.py switches each off through medcodes.RankingWeights)."""
+
+    abbreviations: bool = True  # the abbreviation table, both ways (queries/data/abbreviations.tsv)
+    synonyms: bool = True  # brand names and synonyms (queries/expand/synonyms.py)
+    guesses: bool = True  # truncations, contractions and typos read from the index's words
+
+
+ALL_EXPANSIONS = Expansions()
+
+
+@dataclass(frozen=True)
 class Alternative:
     terms: tuple[str, ...]  # analyzed terms that must all match
     weight: float
@@ -94,12 +107,12 @@ def analyze(text: str) -> tuple[str, ...]:
     return tuple(token.text for token in TEXT_ANALYZER(text))
 
 
-def surface_tokens(text: str) -> list[str]:
+def surface_tokens(text: str, expansions: Expansions = ALL_EXPANSIONS) -> list[str]:
     """The words of `text` as typed, split where the index splits them, keeping "w/o"-style
     abbreviations whole when the table knows them."""
     tokens: list[str] = []
     for chunk in _POSSESSIVE.sub("", text).split():
-        if expand_abbreviation(chunk):
+        if expansions.abbreviations and expand_abbreviation(chunk):
             tokens.append(chunk)
             continue
         for token in WORD_TOKENIZER(chunk):
@@ -113,20 +126,27 @@ def surface_tokens(text: str) -> list[str]:
     return tokens
 
 
-def concepts_for(text: str, vocabulary: Vocabulary | None, *, capitals_mark: bool = True) -> list[Concept]:
+def concepts_for(
+    text: str,
+    vocabulary: Vocabulary | None,
+    *,
+    capitals_mark: bool = True,
+    expansions: Expansions = ALL_EXPANSIONS,
+) -> list[Concept]:
     """Concepts of the words in `text`, in order; words with nothing to search are dropped.
 
     Without a vocabulary (no index at hand) only exact words, abbreviations and brands are read.
     `capitals_mark`: capitals tell an abbreviation from a word ("ALL" from "all"); False when the
     whole query is in capitals (queries/plan/query_plan.py, in_capitals), where they tell nothing.
+    `expansions`: which sources may expand a word.
     """
-    tokens = surface_tokens(text)
+    tokens = surface_tokens(text, expansions)
     concepts: list[Concept] = []
     index = 0
     while index < len(tokens):
-        concept, used = _known_term(tokens, index, vocabulary)
+        concept, used = _known_term(tokens, index, vocabulary, expansions)
         if concept is None:
-            concept, used = concept_for(tokens[index], vocabulary, capitals_mark), 1
+            concept, used = concept_for(tokens[index], vocabulary, capitals_mark, expansions), 1
         if concept is not None and not any(same_meaning(concept, seen) for seen in concepts):
             concepts.append(concept)
         index += used
@@ -138,7 +158,12 @@ def same_meaning(a: Concept, b: Concept) -> bool:
     return a.best.terms == b.best.terms and a.best.field == b.best.field
 
 
-def concept_for(token: str, vocabulary: Vocabulary | None, capitals_mark: bool = True) -> Concept | None:
+def concept_for(
+    token: str,
+    vocabulary: Vocabulary | None,
+    capitals_mark: bool = True,
+    expansions: Expansions = ALL_EXPANSIONS,
+) -> Concept | None:
     """The alternatives one typed word may mean."""
     if match := _SEVENTH.match(token):
         letter = (match.group(1) or match.group(2)).lower()
@@ -149,27 +174,28 @@ def concept_for(token: str, vocabulary: Vocabulary | None, capitals_mark: bool =
         return None  # "*" (of "*:*"), "&": punctuation is no word to search or to report missing
     alternatives: list[Alternative] = []
     terms = analyze(token)
-    expansions = expand_abbreviation(token)
-    if not terms and token.lower() in STOP_WORDS and not expansions:
+    table = expand_abbreviation if expansions.abbreviations else _nothing
+    meanings = table(token)
+    if not terms and token.lower() in STOP_WORDS and not meanings:
         return None  # "the", "of": nothing to guess from
-    if expansions and not any(analyze(e) for e in expansions):
+    if meanings and not any(analyze(e) for e in meanings):
         return None  # "w" is "with": a common word, nothing to search for
     # "ALL" in capitals is the leukemia, not the word "all" (abbreviations that are also words
     # are read as such only when typed in capitals) - unless the whole query is in capitals, as
     # remittance lines are ("EMERGENCY TRANSPORT, ALL INCLUSIVE"): there "ALL" is the word.
-    capitals_only = bool(expansions) and not expand_abbreviation(token.lower())
+    capitals_only = bool(meanings) and not table(token.lower())
     if capitals_only and not capitals_mark:
-        expansions, capitals_only = (), False
+        meanings, capitals_only = (), False
     if terms and not capitals_only and (vocabulary is None or all(vocabulary.known_term(t) for t in terms)):
         alternatives.append(Alternative(terms, WEIGHTS[EXACT], EXACT, token))
-    for expansion in expansions:
+    for expansion in meanings:
         expanded = analyze(expansion)
         if expanded and (vocabulary is None or all(vocabulary.known_term(t) for t in expanded)):
             alternatives.append(Alternative(expanded, WEIGHTS[ABBREVIATION], ABBREVIATION, expansion))
     for form in _number_forms(token):
         if vocabulary is None or vocabulary.known_term(form):
             alternatives.append(Alternative((form,), WEIGHTS[SYNONYM], SYNONYM, form))
-    if vocabulary is not None and token.isalpha():
+    if vocabulary is not None and token.isalpha() and expansions.guesses:
         guessed = not alternatives or len(token) <= SHORT_WORD or not vocabulary.is_word(token)
         if guessed and not any(a.kind == ABBREVIATION for a in alternatives):
             own = vocabulary.word_frequency(token)
@@ -182,8 +208,8 @@ def concept_for(token: str, vocabulary: Vocabulary | None, capitals_mark: bool =
             alternatives.extend(found)
     if not alternatives and capitals_only:
         # An abbreviation whose meaning no page holds: searched as meant, so that nothing matches.
-        meant = analyze(expansions[0])
-        return Concept(token, (Alternative(meant, WEIGHTS[ABBREVIATION], ABBREVIATION, expansions[0]),))
+        meant = analyze(meanings[0])
+        return Concept(token, (Alternative(meant, WEIGHTS[ABBREVIATION], ABBREVIATION, meanings[0]),))
     if not alternatives:
         # Nowhere in the index: searched as typed, so that the query says "no pages match".
         return Concept(token, (Alternative(terms, WEIGHTS[EXACT], EXACT, token),)) if terms else None
@@ -233,20 +259,24 @@ def _split(vocabulary: Vocabulary, token: str) -> list[Alternative]:
     return []
 
 
-def _known_term(tokens: list[str], start: int, vocabulary: Vocabulary | None) -> tuple[Concept | None, int]:
+def _known_term(
+    tokens: list[str], start: int, vocabulary: Vocabulary | None, expansions: Expansions
+) -> tuple[Concept | None, int]:
     """A brand, a term with synonyms or a term with abbreviations, of up to MAX_TERM_WORDS
     words starting at `start`."""
+    brands, synonyms = (generic_names, equivalents) if expansions.synonyms else (_nothing, _nothing)
+    shortened = abbreviations_of if expansions.abbreviations else _nothing
     for length in range(min(MAX_TERM_WORDS, len(tokens) - start), 0, -1):
         words = tuple(tokens[start : start + length])
         typed = " ".join(words)
-        others = [(BRAND, g, WEIGHTS[BRAND]) for g in generic_names(words)]
-        others += [(SYNONYM, e, WEIGHTS[SYNONYM]) for e in equivalents(words)]
+        others = [(BRAND, g, WEIGHTS[BRAND]) for g in brands(words)]
+        others += [(SYNONYM, e, WEIGHTS[SYNONYM]) for e in synonyms(words)]
         # Abbreviations of the term, or of what it means (a step further: weighing less).
         others += [
             (ABBREVIATION, short, weight * WEIGHTS[ABBREVIATION])
             for text, weight in ((typed, WEIGHTS[EXACT]), *((text, w) for _, text, w in others))
             if analyze(text)
-            for short in abbreviations_of(text)
+            for short in shortened(text)
             if vocabulary is None or all(vocabulary.known_term(t) for t in analyze(short))
         ]
         if not others:
@@ -257,6 +287,11 @@ def _known_term(tokens: list[str], start: int, vocabulary: Vocabulary | None) ->
         ]
         return Concept(typed, tuple(_dedupe(alternatives))), length
     return None, 0
+
+
+def _nothing(_: object) -> tuple[str, ...]:
+    """A switched-off source: it knows no meaning."""
+    return ()
 
 
 def _dedupe(alternatives: list[Alternative]) -> list[Alternative]:

@@ -4,7 +4,9 @@ Claims shorten words in two ways: by cutting them ("ozogam" for ozogamicin, "pum
 and by dropping letters ("encntr" for encounter, "whelchr" for wheelchair). Both keep the first
 letter and the order of the rest, so candidates are the words that name codes (the WORDS
 field's lexicon) starting with the same letter; they are ranked by how often codes use them,
-since a common word is the likelier meaning of a short form.
+since a common word is the likelier meaning of a short form. A mistyped word is corrected to
+the words within a few edits of it, as Meilisearch allows: none below 5 letters, one from 5, two
+from 9; codes are never corrected.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from functools import lru_cache
 from whoosh.reading import IndexReader
 
 from medcodes.index.schema import TEXT_FIELDS, WORDS
-from medcodes.queries.expand.typos import allowed_edits, within_edits
 
 # A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
 MIN_TRUNCATION = 3
 # Letter-dropping needs a little more to go on: "ntrm" yes, "ab" no.
 MIN_CONTRACTION = 3
 MAX_CANDIDATES = 8
+# How long a word must be to be corrected with one typing mistake, and with two.
+ONE_EDIT_FROM = 5
+TWO_EDITS_FROM = 9
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,40 @@ def _subsequence_pattern(short: str) -> re.Pattern[str]:
     """Matches the words that start with the first letter of `short` and hold the others in
     order ("encntr": e…n…c…n…t…r)."""
     return re.compile(re.escape(short[0]) + "".join(f".*?{re.escape(letter)}" for letter in short[1:]))
+
+
+def allowed_edits(word: str) -> int:
+    if len(word) >= TWO_EDITS_FROM:
+        return 2
+    return 1 if len(word) >= ONE_EDIT_FROM else 0
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """True when `a` becomes `b` by at most `limit` insertions, deletions, substitutions or
+    swaps of neighbouring letters (optimal string alignment). Only the diagonal band of
+    cells within `limit` of it is computed: a cell off the band costs more than `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    if a == b:
+        return True
+    over = limit + 1  # any cost above the limit: the value of every cell off the band
+    width = len(b)
+    previous2: list[int] = []
+    previous = [j if j <= limit else over for j in range(width + 1)]
+    for i in range(1, len(a) + 1):
+        first, last = max(1, i - limit), min(width, i + limit)
+        current = [over] * (width + 1)
+        if i <= limit:
+            current[0] = i
+        low = current[0]
+        for j in range(first, last + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = min(value, over)
+            low = min(low, current[j])
+        if low > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit

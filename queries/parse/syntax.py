@@ -13,9 +13,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from medcodes.errors import MedcodesError
-from medcodes.pipeline.codes import SYSTEMS, looks_like_code, system_from_text
-from medcodes.queries.parse.routing import route_scope
-from medcodes.queries.parse.scopes import FIELD_ALIASES
+from medcodes.pipeline.codes import (
+    CODE_PREFIX,
+    CODE_RANGE,
+    CODE_STEM,
+    SYSTEMS,
+    looks_like_code,
+    system_from_text,
+)
+from medcodes.queries.parse.scopes import FIELD_ALIASES, route_scope
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
@@ -99,13 +105,6 @@ _TOKEN = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _EDGE_PUNCT = re.compile(r"^[^\w*]+|[^\w*]+$")
-_CODE_PREFIX = re.compile(r"^[A-Za-z]?\d[0-9A-Za-z.]*\*$|^[A-Za-z]\*$")
-# A code stem: a letter and a digit, then a few more code characters ("J9", "E11.", "A04").
-_CODE_STEM = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]{0,5}$|^[A-Za-z]\d[0-9A-Za-z]\.[0-9A-Za-z]{0,4}$")
-# "J9000-J9999", "E08-E13", "99201-99215": two codes or stems of one shape joined by a dash.
-_CODE_RANGE = re.compile(
-    r"^(?P<low>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})-(?P<high>[A-Za-z]\d[0-9A-Za-z.]{1,6}|\d{5})$"
-)
 
 
 @dataclass
@@ -206,11 +205,11 @@ def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Toke
 
 def _atom(word: str, fieldname: str | None) -> Node:
     if fieldname in (None, "code"):
-        if _CODE_PREFIX.match(word):
+        if CODE_PREFIX.match(word):
             return CodePrefix(word.rstrip("*"))
-        if (match := _CODE_RANGE.match(word)) and _is_range(match.group("low"), match.group("high")):
+        if (match := CODE_RANGE.match(word)) and _is_range(match.group("low"), match.group("high")):
             return CodeRange(match.group("low"), match.group("high"))
-    if fieldname == "code" or (fieldname is None and (looks_like_code(word) or _CODE_STEM.match(word))):
+    if fieldname == "code" or (fieldname is None and (looks_like_code(word) or CODE_STEM.match(word))):
         return Code(word)
     return Word(word.rstrip("*"), fieldname)
 
@@ -224,7 +223,7 @@ def _is_range(low: str, high: str) -> bool:
 
 def is_code_stem(text: str) -> bool:
     """True when `text` has the shape of the beginning of a code (J92, E11, C90)."""
-    return bool(_CODE_STEM.match(text)) or looks_like_code(text)
+    return bool(CODE_STEM.match(text)) or looks_like_code(text)
 
 
 def _field(scope: str | None, notices: list[str]) -> str | None:

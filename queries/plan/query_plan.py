@@ -15,11 +15,13 @@ from medcodes.index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TE
 from medcodes.pipeline.codes import code_forms, infer_system, normalize_code
 from medcodes.queries.expand.concepts import (
     ABBREVIATION,
+    ALL_EXPANSIONS,
     BRAND,
     EXACT,
     SYNONYM,
     Alternative,
     Concept,
+    Expansions,
     analyze,
     concepts_for,
     same_meaning,
@@ -75,10 +77,17 @@ class Plan:
 
 
 def plan_query(
-    parsed: ParsedQuery, systems: tuple[str, ...] = (), vocabulary: Vocabulary | None = None
+    parsed: ParsedQuery,
+    systems: tuple[str, ...] = (),
+    vocabulary: Vocabulary | None = None,
+    *,
+    expansions: Expansions = ALL_EXPANSIONS,
+    common_share: float = COMMON_SHARE,
 ) -> Plan:
-    """Compile a parsed query; `systems` (from --system) narrows like a system: scope."""
-    compiler = _Compiler(vocabulary, capitals_mark=not in_capitals(parsed.root))
+    """Compile a parsed query; `systems` (from --system) narrows like a system: scope.
+    `expansions`: which sources may expand its words; `common_share`: words on more than this
+    share of the pages are left to the re-ranker (medcodes.RankingWeights sets both)."""
+    compiler = _Compiler(vocabulary, not in_capitals(parsed.root), expansions, common_share)
     wanted = tuple(dict.fromkeys((*parsed.systems, *systems)))
     flt = wq.Or([wq.Term(SYSTEM, s) for s in wanted]) if wanted else None
     spans = _listing_spans(parsed.root, wanted)
@@ -136,15 +145,23 @@ def concept_frequency(concept: Concept, vocabulary: Vocabulary) -> int:
 
 
 class _Compiler:
-    def __init__(self, vocabulary: Vocabulary | None, capitals_mark: bool = True) -> None:
+    def __init__(
+        self,
+        vocabulary: Vocabulary | None,
+        capitals_mark: bool = True,
+        expansions: Expansions = ALL_EXPANSIONS,
+        common_share: float = COMMON_SHARE,
+    ) -> None:
         self.vocabulary = vocabulary
         self.capitals_mark = capitals_mark
+        self.expansions = expansions
+        self.common_share = common_share
         self.concepts: list[Concept] = []
         self._cache: dict[tuple[str, bool], list[Concept]] = {}
         self.common: set[Concept] = set()
 
     def find_common(self, root: Node) -> None:
-        """Mark the unscoped ranked words left to the re-ranker: those on more than COMMON_SHARE
+        """Mark the unscoped ranked words left to the re-ranker: those on more than common_share
         of the pages, then the commonest others until the first stage's estimated work (pages
         matched, added up over words) fits FIRST_STAGE_BUDGET; the rarest KEEP_RAREST stays."""
         if self.vocabulary is None:
@@ -153,7 +170,7 @@ class _Compiler:
             dict.fromkeys(c for word in _ranked_words(root) for c in self._concepts(word.text, False))
         )
         frequency = {c: concept_frequency(c, self.vocabulary) for c in concepts}
-        limit = max(COMMON_SHARE * self.vocabulary.doc_count, COMMON_MIN_PAGES)
+        limit = max(self.common_share * self.vocabulary.doc_count, COMMON_MIN_PAGES)
         budget = max(FIRST_STAGE_BUDGET, COMMON_MIN_PAGES)
         kept = sorted(concepts, key=lambda c: frequency[c])
         while len(kept) > KEEP_RAREST and (
@@ -166,7 +183,10 @@ class _Compiler:
         key = (text, negated)
         if key not in self._cache:
             self._cache[key] = concepts_for(
-                text, None if negated else self.vocabulary, capitals_mark=self.capitals_mark
+                text,
+                None if negated else self.vocabulary,
+                capitals_mark=self.capitals_mark,
+                expansions=self.expansions,
             )
         return self._cache[key]
 
@@ -231,7 +251,9 @@ class _Compiler:
     def _code(self, raw: str, negated: bool) -> wq.Query | None:
         """An exact code in any form; also searched as a word, for pages that mention it."""
         exact = _exact(raw) if not negated or is_code_stem(raw) else None
-        mention = _combine(wq.Or, [concept_query(c) for c in concepts_for(raw, None)])
+        mention = _combine(
+            wq.Or, [concept_query(c) for c in concepts_for(raw, None, expansions=self.expansions)]
+        )
         return _combine(wq.Or, [q for q in (exact, mention) if q is not None])
 
 

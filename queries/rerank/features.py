@@ -25,12 +25,11 @@ from functools import lru_cache
 from medcodes.index.schema import TEXT_MINSIZE, seventh_character
 from medcodes.index.text_fields import stems
 from medcodes.pipeline.codes import ICD10CM
-from medcodes.pipeline.records import CodePage
-from medcodes.queries.expand.concepts import SEVENTH_CHARACTER, Concept
+from medcodes.queries.expand.concepts import SEVENTH_CHARACTER, Concept, Expansions
 from medcodes.queries.expand.vocabulary import Vocabulary
-from medcodes.queries.icd10cm.behaviour import code_behaviour, stated_behaviour
-from medcodes.queries.icd10cm.intent import code_intent, stated_intent
-from medcodes.queries.icd10cm.traffic import stated_traffic, traffic_agreement
+from medcodes.queries.icd10cm.classification import stated_axes
+from medcodes.queries.plan.query_plan import COMMON_SHARE
+from medcodes.queries.rerank.candidate import Candidate
 from medcodes.queries.rerank.seventh import seventh_agreement, stated_seventh
 from medcodes.queries.rerank.system_evidence import system_fit
 
@@ -51,8 +50,14 @@ _ANALYSIS_CACHE = 8192
 
 
 @dataclass(frozen=True)
-class RankWeights:
-    """Weights of the re-ranking features (tuned coarsely on the dev sets, see README)."""
+class RankingWeights:
+    """Weights of the re-ranking features (tuned coarsely on the dev sets, see README) and the
+    switches of the ranking's other parts, a parameter of `Searcher` (bench/ablation.py runs
+    each variant as `Searcher(index, weights=…)`).
+
+    >>> with Searcher("medcodes-index", weights=RankingWeights(abbreviations=False)) as searcher:
+    ...     result = searcher.search("Inj pembrolizumab")
+    """
 
     coverage: float = 1.0  # share of the query's (idf-weighted) words found in the names
     precision: float = 0.15  # share of the title's words that the query accounts for
@@ -67,18 +72,19 @@ class RankWeights:
     sections: float = 0.6  # a word found only in the page's sections (its body) counts this much
     seventh: float = 1.0  # lost by a code without the stated 7th character, when a sibling has it
     system: float = 0.2  # a code of a system the query's words make unlikely loses up to this
+    # Switches: which sources may expand a query's words (queries/expand/concepts.py) …
+    abbreviations: bool = True  # the abbreviation table, both ways
+    synonyms: bool = True  # brand names and synonyms
+    guesses: bool = True  # truncations, contractions and typos read from the index's words
+    parent_categories: bool = True  # … whether a parent category's names hold for its codes …
+    common_share: float = COMMON_SHARE  # … and above which share of pages a word is left to re-ranking
+
+    @property
+    def expansions(self) -> Expansions:
+        return Expansions(self.abbreviations, self.synonyms, self.guesses)
 
 
-WEIGHTS = RankWeights()
-
-
-@dataclass(frozen=True)
-class Candidate:
-    page: CodePage
-    names: str  # the page's other names, as indexed
-    first_stage: float  # its first-stage score relative to the best candidate's
-    inherited: str = ""  # titles and other names of the categories the code belongs to
-    found: frozenset[str] = frozenset()  # query terms the first stage found anywhere on the page
+WEIGHTS = RankingWeights()
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,7 @@ class Features:
     seventh: float = 0.0  # -1 when the code lacks the 7th character the query states (and a sibling has it)
     system: float = 0.0  # down to -1 for a code of a system the query's words make unlikely
 
-    def score(self, weights: RankWeights = WEIGHTS) -> float:
+    def score(self, weights: RankingWeights = WEIGHTS) -> float:
         return (
             weights.coverage * self.coverage
             + weights.precision * self.precision
@@ -118,7 +124,7 @@ def features(
     candidates: list[Candidate],
     concepts: tuple[Concept, ...],
     vocabulary: Vocabulary | None,
-    weights: RankWeights = WEIGHTS,
+    weights: RankingWeights = WEIGHTS,
     systems: dict[str, float] | None = None,
 ) -> list[Features]:
     """The re-ranking features of each candidate, in order; `systems`: how likely each code
@@ -128,7 +134,7 @@ def features(
     readings = _readings(concepts, weights)
     matches = [_match(candidate, readings) for candidate in candidates]
     named = [any(m.levels[i] > 0 for m in matches) for i in range(len(concepts))]
-    behaviour, traffic, intent = stated_behaviour(concepts), stated_traffic(concepts), stated_intent(concepts)
+    axes = stated_axes(concepts)
     sevenths = seventh_agreement(
         stated_seventh(concepts), [seventh_character(c.page.system, c.page.code) for c in candidates]
     )
@@ -146,8 +152,7 @@ def features(
                 precision=match.precision,
                 adjacency=adjacent / len(pairs) if pairs else 0.0,
                 first_stage=candidate.first_stage,
-                agreement=_disagreement(behaviour, intent, candidate.page)
-                + traffic_agreement(traffic, match.title_terms),
+                agreement=axes.agreement(candidate.page, match.title_terms),
                 seventh=seventh,
                 system=system_fit(systems, candidate.page.system) if systems else 0.0,
             )
@@ -155,20 +160,7 @@ def features(
     return found
 
 
-def _disagreement(behaviour: str | None, intent: str | None, page: CodePage) -> float:
-    """-1 for a neoplasm code of another behaviour than the query states, or an external cause
-    of another intent: the classification's first axis, which no wealth of site or object
-    words makes up for."""
-    for stated, own in (
-        (behaviour, code_behaviour(page.system, page.code)),
-        (intent, code_intent(page.system, page.code)),
-    ):
-        if stated is not None and own is not None and own != stated:
-            return -1.0
-    return 0.0
-
-
-def _residual_credit(named_elsewhere: bool, weights: RankWeights) -> float:
+def _residual_credit(named_elsewhere: bool, weights: RankingWeights) -> float:
     """What a word missing from an "other …" code's title still counts for it."""
     return weights.residual_named if named_elsewhere else weights.residual
 
@@ -187,7 +179,7 @@ class _Reading:
     as_section: float  # found in the page's body
 
 
-def _readings(concepts: tuple[Concept, ...], weights: RankWeights) -> tuple[tuple[_Reading, ...], ...]:
+def _readings(concepts: tuple[Concept, ...], weights: RankingWeights) -> tuple[tuple[_Reading, ...], ...]:
     return tuple(
         tuple(
             _Reading(
