@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
     from medcodes.queries.evaluate.judged import QrelsError
+    from medcodes.queries.parse.query_file import QueryFileError
     from medcodes.queries.parse.syntax import QuerySyntaxError
     from medcodes.queries.rerank.features import RankingWeights
     from medcodes.queries.search import Hit, Searcher, SearchResult
@@ -79,6 +80,7 @@ _HOMES = {
     "IndexBusyError": "medcodes.index.lock",
     "MassDeleteError": "medcodes.index.guard",
     "QuerySyntaxError": "medcodes.queries.parse.syntax",
+    "QueryFileError": "medcodes.queries.parse.query_file",
     "PageNotFoundError": "medcodes.index.lookup",
     "AmbiguousCodeError": "medcodes.index.lookup",
     "IntervalError": "medcodes.schedule",
@@ -106,6 +108,7 @@ __all__ = [
     "PageNotFoundError",
     "PageStatus",
     "QrelsError",
+    "QueryFileError",
     "QuerySyntaxError",
     "RankingWeights",
     "ReindexReport",
