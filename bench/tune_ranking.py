@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
+from medcodes.index.fields import KEY, RECORD, names_text
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import KEY, RECORD, names_text
 from medcodes.queries.evaluate.judged import RankedCode, load_qrels, ndcg
 from medcodes.queries.parse.syntax import parse_query
 from medcodes.queries.plan.query_plan import plan_query

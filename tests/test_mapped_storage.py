@@ -13,7 +13,7 @@ from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Or, Term
 
-from medcodes.index.mapped_storage import MappedPart
+from medcodes.index.engine.mapped_storage import MappedPart
 from medcodes.index.reader import open_live
 from medcodes.index.store import current_generation
 

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, hit_codes, live_pages
 
 from medcodes.cli import cli
-from medcodes.index.block_codec import Protocol4Codec
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
+from medcodes.index.engine.block_codec import Protocol4Codec
+from medcodes.index.engine.text_fields import CompactPositions, StemmedText
 from medcodes.index.reindex import reindex
 from medcodes.index.store import current_generation
-from medcodes.index.text_fields import CompactPositions, StemmedText
 from medcodes.queries.search import Searcher
 
 OLD_INDEX = Path(__file__).resolve().parent / "old_index" / "34b9464.tar.gz"
@@ -45,7 +45,7 @@ def _toc(root: Path) -> bytes:
 
 
 def _without_module_path(data: bytes, path: bytes) -> bool:
-    """True when no pickled global names `path` as its module (`medcodes.index.text_fields`
+    """True when no pickled global names `path` as its module (`medcodes.index.engine.text_fields`
     contains `index.text_fields`, so a bare substring test would not do)."""
     return all(data[at - 9 : at] == b"medcodes." for at in _find_all(data, path))
 
