@@ -99,6 +99,16 @@ def test_a_code_span_scores_as_the_union_of_its_codes(built_index: Path, text: s
     assert_first_stage_is_exhaustive(built_index, text)
 
 
+@pytest.mark.parametrize("text", CODE_SPAN_QUERIES)
+def test_facets_count_every_page_a_code_span_query_matches(built_index: Path, text: str) -> None:
+    """Facets and the total count the same pages (both from the term-at-a-time scorer, which
+    scores the code span's pages like the words' and filters nothing by score)."""
+    with Searcher(built_index) as searcher:
+        result = searcher.search(text, facets=True, limit=1)
+    assert result.total > 0 and result.facets is not None
+    assert sum(result.facets.values()) == result.total
+
+
 def _nodes(query: wq.Query) -> list[wq.Query]:
     return [query, *(node for child in query.children() for node in _nodes(child))]
 
