@@ -4,8 +4,9 @@ Whoosh analyzes by chaining generators (tokenizer, lower-case, stop and stem fil
 handing one Token object down per word; for pages of a few thousand words that chain is a large
 share of indexing time. `StemmedText.index` produces the same terms, frequencies, weights and
 positions as its Whoosh analyzer (tests/test_text_fields.py checks it on every sample page) with
-one regular expression pass, a stop-word set and a stem cache. Queries, snippets and highlights
-keep using the Whoosh analyzer, so the two can never disagree on what a word indexes as.
+one regular expression pass, a stop-word set and a stem cache (analysis.stems). Queries,
+snippets and highlights keep using the Whoosh analyzer (analysis.text_terms, term_spans), so the
+two can never disagree on what a word indexes as.
 """
 
 from __future__ import annotations
