@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import accumulate, chain
 from typing import Any
@@ -287,7 +287,7 @@ class TermAtATime:
         fieldname = phrase.field
         schema = self._searcher.schema
         if fieldname not in schema or not schema[fieldname].format.supports("positions"):
-            self._add_matcher(to_whoosh(phrase), scale / phrase.boost, into, leaves)
+            self._add_matcher(to_whoosh(replace(phrase, boost=1.0)), scale, into, leaves)  # boost in scale
             return
         fieldtype = schema[fieldname]
         try:
