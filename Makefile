@@ -20,6 +20,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy -p medcodes
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -31,4 +32,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) $(INDEX) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(INDEX) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 
 from medcodes.index.build import ingest  # noqa: E402
 from medcodes.index.check import check_index  # noqa: E402
+from medcodes.index.fields import KEY  # noqa: E402
 from medcodes.index.lock import LOCK_FILE  # noqa: E402
 from medcodes.index.reader import open_live  # noqa: E402
 from medcodes.index.reindex import reindex  # noqa: E402
-from medcodes.index.schema import KEY  # noqa: E402
 from medcodes.queries.search import Searcher  # noqa: E402
 
 COMMANDS = {

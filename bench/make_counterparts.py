@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from medcodes.index.schema import TEXT_ANALYZER
+from medcodes.index.engine.analysis import text_terms
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.queries.icd10cm.behaviour import PRIMARY, code_behaviour
 from medcodes.queries.icd10cm.intent import code_intent
@@ -62,7 +62,7 @@ PARTIAL_SHARE = 0.6
 
 
 def analyze(text: str) -> frozenset[str]:
-    return frozenset(t.text for t in TEXT_ANALYZER(text))
+    return frozenset(text_terms(text))
 
 
 NOT_SITE_TERMS = analyze(_NOT_SITE_TEXT)

@@ -36,8 +36,8 @@ import querymix  # noqa: E402
 import references  # noqa: E402
 from whoosh import index as whoosh_index  # noqa: E402
 
-from medcodes.index.schema import build_schema, page_to_document  # noqa: E402
-from medcodes.index.segment_writer import open_segment_writer  # noqa: E402
+from medcodes.index.engine.schema import build_schema, page_to_document  # noqa: E402
+from medcodes.index.engine.segment_writer import open_segment_writer  # noqa: E402
 from medcodes.index.store import current_generation, directory_size  # noqa: E402
 from medcodes.pipeline.batch import parse_inputs  # noqa: E402
 from medcodes.pipeline.parse import parse_page  # noqa: E402

@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from judged_args import judged_query_parser
 
+from medcodes.index.fields import names_text
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import KEY, RECORD, names_text
 from medcodes.queries.evaluate.judged import RankedCode, load_qrels, ndcg
 from medcodes.queries.parse.syntax import parse_query
 from medcodes.queries.plan.query_plan import plan_query
@@ -51,15 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     with Searcher(args.index) as searcher:
         for query in judged:
             plan = plan_query(parse_query(query.query), (), searcher.vocabulary)
-            hits = list(searcher._searcher.search(plan.query, filter=plan.filter, limit=DEPTH, terms=True))
-            top = max((h.score for h in hits), default=1.0) or 1.0
+            stage = searcher._first_stage(plan, DEPTH)
+            docs = [docnum for docnum, _ in stage.top]
+            top = max((score for _, score in stage.top), default=1.0) or 1.0
             candidates = []
-            for hit in hits:
-                page = decode_record(hit[RECORD])
-                found = frozenset(t.decode() if isinstance(t, bytes) else t for _, t in hit.matched_terms())
-                inherited = searcher._classification.inherited(page)
-                candidates.append(Candidate(page, names_text(page), hit.score / top, inherited, found))
-            keys = [RankedCode(h[KEY].split(":")[0], h[KEY].split(":", 1)[1]).key for h in hits]
+            for (docnum, score), terms in zip(stage.top, stage.matched_terms(docs), strict=True):
+                page = decode_record(searcher._searcher.record(docnum))
+                found = frozenset(t.decode() if isinstance(t, bytes) else t for _, t in terms)
+                candidates.append(
+                    Candidate(
+                        page, names_text(page), score / top, searcher._classification.inherited(page), found
+                    )
+                )
+            keys = [RankedCode(*searcher._searcher.key(docnum).split(":", 1)).key for docnum in docs]
             systems = searcher._systems_of(plan)
             cached.append((query, plan.concepts, candidates, keys, searcher.vocabulary, systems))
         results = []

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from medcodes.index.fields import check_schema_version
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
-from medcodes.index.schema import check_schema_version
 from medcodes.index.status import DELETED, INGEST_STATUSES, as_ingest_status
 from medcodes.index.store import (
     Generation,

@@ -1,7 +1,7 @@
 """Verify a published index end to end: `medcodes check`.
 
 Every file's bytes are read and compared with the SHA-256 recorded at publish (Whoosh files
-never change once written, so any difference is damage), then Whoosh reads every segment:
+never change once written, so any difference is damage), then the engine reads every segment:
 each stored record decodes and carries the key it is indexed under, each key names exactly one
 live document, each field's term dictionary reads through. Counts must agree with the metadata
 and with the manifest.
@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh.reading import IndexReader
-
+from medcodes.index.engine.contents import count_pages, key_documents, read_every_term, stored_documents
+from medcodes.index.engine.opening import Index, open_generation
+from medcodes.index.fields import RECORD, check_schema_version
 from medcodes.index.manifest import load_manifest, owners
-from medcodes.index.opening import open_generation
-from medcodes.index.reader import count_pages
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import KEY, RECORD, check_schema_version
 from medcodes.index.store import (
     META_FILE,
     Generation,
@@ -98,8 +96,7 @@ def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]
         try:
             ix = open_generation(generation.path)
             try:
-                with ix.reader() as reader:
-                    keys = _verify_documents(reader)
+                keys = _verify_documents(ix)
                 counts = count_pages(ix)
             finally:
                 ix.close()
@@ -142,21 +139,21 @@ def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]]
     return len(present), size
 
 
-def _verify_documents(reader: IndexReader) -> set[str]:
+def _verify_documents(ix: Index) -> set[str]:
     """Every stored record decodes, every key names exactly one live document; returns the keys."""
     stored_keys: dict[int, str] = {}
-    for docnum, fields in reader.iter_docs():
+    for docnum, stored_key, record in stored_documents(ix):
         try:
-            page = decode_record(fields[RECORD])
+            if record is None:
+                raise KeyError(RECORD)
+            page = decode_record(record)
         except (KeyError, ValueError, zlib.error) as err:
             raise IndexCheckError(f"document {docnum}: unreadable record ({err})") from err
-        if page.key != fields.get(KEY):
-            raise IndexCheckError(f"document {docnum}: record of {page.key} stored under {fields.get(KEY)}")
+        if page.key != stored_key:
+            raise IndexCheckError(f"document {docnum}: record of {page.key} stored under {stored_key}")
         stored_keys[docnum] = page.key
     keys: set[str] = set()
-    for term in reader.lexicon(KEY):
-        key = term.decode("utf-8")
-        live = [d for d in reader.postings(KEY, term).all_ids() if not reader.is_deleted(d)]
+    for key, live in key_documents(ix):
         if len(live) > 1:
             raise IndexCheckError(f"key {key} names {len(live)} documents")
         if live:
@@ -165,7 +162,5 @@ def _verify_documents(reader: IndexReader) -> set[str]:
             keys.add(key)
     if len(keys) != len(stored_keys):
         raise IndexCheckError(f"{len(stored_keys)} documents but {len(keys)} keys")
-    for fieldname in reader.indexed_field_names():
-        for _ in reader.lexicon(fieldname):
-            pass
+    read_every_term(ix)
     return keys

@@ -7,13 +7,13 @@ importable from here wherever it is defined: code can move without breaking any 
 rename this module or a name in it; a class that leaves the format stays here for old indexes.
 
 OLD_NAMES are the paths that indexes written before this module (up to 34b9464, when the
-packages were top-level `index`, `queries`, `pipeline`) name; index/opening.py reads them.
+packages were top-level `index`, `queries`, `pipeline`) name; index/engine/opening.py reads them.
 """
 
 from __future__ import annotations
 
-from medcodes.index.block_codec import Protocol4Codec
-from medcodes.index.text_fields import CompactPositions, StemmedText
+from medcodes.index.engine.block_codec import Protocol4Codec
+from medcodes.index.engine.text_fields import CompactPositions, StemmedText
 
 OLD_NAMES: dict[tuple[str, str], type] = {
     ("index.text_fields", "StemmedText"): StemmedText,

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from medcodes.index.build import absolute_inputs, skip_index_folders
+from medcodes.index.fields import SCHEMA_VERSION
 from medcodes.index.guard import DeleteLimit
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import Manifest, load_manifest, manifest_sources
-from medcodes.index.schema import SCHEMA_VERSION
 from medcodes.index.status import (
     ADDED,
     DELETED,

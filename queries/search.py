@@ -1,4 +1,4 @@
-"""Run queries against the live index and turn Whoosh hits into Hit records with snippets."""
+"""Run queries against the live index and turn the pages found into Hit records with snippets."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh.query import Or
-
-from medcodes.index.naming_words import read_naming_words
-from medcodes.index.reader import LiveIndex, open_live
-from medcodes.index.record_codec import decode_head, decode_record
-from medcodes.index.schema import (
+from medcodes.index.engine.scoring import FirstStage
+from medcodes.index.engine.searcher import IndexSearcher
+from medcodes.index.fields import (
     CODE,
     FIELD_WEIGHTS,
-    HEAD,
     KEY,
     RECORD,
     SECTION_FIELDS,
@@ -27,6 +23,8 @@ from medcodes.index.schema import (
     field_for_section,
     names_text,
 )
+from medcodes.index.reader import LiveIndex, open_live
+from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.expand.concepts import EXACT
@@ -34,21 +32,14 @@ from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
 from medcodes.queries.parse.code_tokens import codes_as_words, unknown_code_notice
 from medcodes.queries.parse.syntax import ParsedQuery, QuerySyntaxError, parse_query
-from medcodes.queries.plan.listing import list_codes
 from medcodes.queries.plan.query_plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from medcodes.queries.present.snippets import Snippet, make_snippet
 from medcodes.queries.present.suggest import suggest, unmatched_notices
 from medcodes.queries.rerank.candidate import Candidate
 from medcodes.queries.rerank.features import DEPTH, WEIGHTS, Features, RankingWeights, features
 from medcodes.queries.rerank.system_evidence import SystemEvidence, query_terms
-from medcodes.queries.score.first_stage import FirstStage, TermAtATime
 
 log = logging.getLogger(__name__)
-
-# Whoosh 2.7 picks ArrayUnionMatcher for Or on indexes of <= 5,000 documents, which scores a
-# code range or stem (`J9000-J9999 injection`) as 0 beside the words; text is scored term at a
-# time and no longer depends on this (tests/test_ranking.py: a code span scores as the union of its codes).
-Or.matcher_type = Or.DEFAULT_MATCHER
 
 DEFAULT_LIMIT = 10
 # Heads of candidates: the candidates of related queries overlap.
@@ -129,10 +120,8 @@ class Searcher:
     def _open(self) -> None:
         """Open the published generation, with nothing read from it yet."""
         self._live: LiveIndex = open_live(self.index_dir)
-        self._searcher = self._live.ix.searcher()
-        self._scorer = TermAtATime(self._searcher)
+        self._searcher = IndexSearcher(self._live.ix)
         self._vocabulary: Vocabulary | None = None
-        self._heads: Any = None  # the HEAD column's reader, opened on first need
         self._head_cache: dict[int, CodePage] = {}  # docnum -> head
         self._classification = Classification(self._head_of_key, parents=self.weights.parent_categories)
         self._system_evidence: SystemEvidence | None = None  # read on first need
@@ -141,8 +130,8 @@ class Searcher:
     def vocabulary(self) -> Vocabulary:
         """The index's words, read on first need (a code lookup never needs them)."""
         if self._vocabulary is None:
-            reader = self._searcher.reader()
-            self._vocabulary = Vocabulary(reader, read_naming_words(self._live.generation.path, reader))
+            words = self._searcher.naming_words(self._live.generation.path)
+            self._vocabulary = Vocabulary(self._searcher, words)
         return self._vocabulary
 
     def __enter__(self) -> Searcher:
@@ -182,7 +171,7 @@ class Searcher:
         """
         started = time.perf_counter()
         parsed, not_codes = codes_as_words(parse_query(text), self._first_code)
-        if self._searcher.doc_count() == 0:  # Whoosh's idf is undefined without documents
+        if self._searcher.doc_count() == 0:  # idf is undefined without documents
             notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
             return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
         # A code listing reads no words: the vocabulary is not even loaded for it.
@@ -241,8 +230,8 @@ class Searcher:
     ) -> list[tuple[str, float]]:
         """The first stage alone: (key, BM25F score) of the best `limit` pages, best first."""
         plan = self._plan(parse_query(text), systems, self.vocabulary)
-        stored = self._searcher.stored_fields
-        return [(stored(docnum)[KEY], score) for docnum, score in self._first_stage(plan, limit).top]
+        key = self._searcher.key
+        return [(key(docnum), score) for docnum, score in self._first_stage(plan, limit).top]
 
     def _plan(self, parsed: ParsedQuery, systems: tuple[str, ...], vocabulary: Vocabulary | None) -> Plan:
         return plan_query(
@@ -254,7 +243,7 @@ class Searcher:
         )
 
     def _first_stage(self, plan: Plan, limit: int) -> FirstStage:
-        return self._scorer.run(plan.query, plan.filter, limit)
+        return self._searcher.run(plan.query, plan.filter, limit)
 
     def _ranked(self, plan: Plan, stage: FirstStage) -> list[_Ranked]:
         """BM25F over the fields, then the top DEPTH re-ranked by how well their names fit."""
@@ -327,14 +316,12 @@ class Searcher:
         first = []
         if plan.exact_codes is not None:
             first = [
-                _Ranked(hit.fields(), (), 0.0, 0.0)  # sorted by key: a hit's "score" is its sort key
-                for hit in self._searcher.search(
-                    plan.exact_codes, filter=plan.filter, limit=wanted, sortedby=KEY
-                )
+                _Ranked(self._searcher.stored(docnum), (), 0.0, 0.0)
+                for docnum in self._searcher.in_key_order(plan.exact_codes, plan.filter, wanted)
             ]
         seen = frozenset(entry.fields[KEY] for entry in first)
-        docs, counts = list_codes(self._searcher.reader(), list(plan.spans), wanted, seen)
-        listed = first + [_Ranked(self._searcher.stored_fields(docnum), (), 0.0, 0.0) for docnum in docs]
+        docs, counts = self._searcher.list_keys(list(plan.spans), wanted, seen)
+        listed = first + [_Ranked(self._searcher.stored(docnum), (), 0.0, 0.0) for docnum in docs]
         for entry in first:  # a code typed in full outside every span still counts
             system = entry.fields[SYSTEM]
             if not any(span.low <= entry.fields[KEY] < span.high for span in plan.spans):
@@ -342,8 +329,7 @@ class Searcher:
         return listed, counts
 
     def _facets(self, plan: Plan) -> dict[str, int]:
-        results = self._searcher.search(plan.query, filter=plan.filter, limit=1, groupedby=SYSTEM)
-        return {system: len(docs) for system, docs in sorted(results.groups(SYSTEM).items())}
+        return self._searcher.count_by_system(plan.query, plan.filter)
 
     def _systems_of(self, plan: Plan) -> dict[str, float] | None:
         """How likely each code system is, given the query's words; None under a system scope."""
@@ -355,32 +341,29 @@ class Searcher:
 
     def _first_code(self, form: str) -> str | None:
         """The first code of the index, in sorted order, that is or begins with `form` (lower case)."""
-        found = next(iter(self._searcher.reader().expand_prefix(CODE, form)), None)
-        return found.decode("utf-8") if isinstance(found, bytes) else found
+        return next(self._searcher.terms_with_prefix(CODE, form), None)
 
     def page(self, key: str) -> CodePage | None:
         """The page of a document key ("icd10cm:E11.9"), or None."""
-        fields = self._searcher.document(**{KEY: key})
-        return decode_record(fields[RECORD]) if fields else None
+        docnum = self._searcher.docnum(key)
+        return decode_record(self._searcher.record(docnum)) if docnum is not None else None
 
     def _head(self, docnum: int) -> CodePage:
         """What re-ranking reads of a page (record_codec.encode_head), from its column."""
         page = self._head_cache.get(docnum)
         if page is None:
-            if self._heads is None:
-                self._heads = self._searcher.reader().column_reader(HEAD)
             if len(self._head_cache) > _CANDIDATE_CACHE:
                 self._head_cache.clear()
-            page = self._head_cache[docnum] = decode_head(self._heads[docnum])
+            page = self._head_cache[docnum] = decode_head(self._searcher.head(docnum))
         return page
 
     def _head_of_key(self, key: str) -> tuple[int, CodePage] | None:
         """The document number and head of a document key, or None."""
-        docnum = self._searcher.document_number(**{KEY: key})
+        docnum = self._searcher.docnum(key)
         return (docnum, self._head(docnum)) if docnum is not None else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
-        fields = entry.fields if RECORD in entry.fields else self._searcher.stored_fields(entry.docnum)
+        fields = entry.fields if RECORD in entry.fields else self._searcher.stored(entry.docnum)
         page = decode_record(fields[RECORD])
         matched: dict[str, set[str]] = {}
         for fieldname, term in entry.matched:

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from medcodes.index.build import ingest
+from medcodes.index.fields import RECORD
 from medcodes.index.reader import open_live
 from medcodes.index.record_codec import decode_record
-from medcodes.index.schema import RECORD
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.search import Searcher, SearchResult
 

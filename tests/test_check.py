@@ -15,8 +15,8 @@ from whoosh import index as whoosh_index
 from medcodes.cli import cli
 from medcodes.index.build import ingest
 from medcodes.index.check import IndexCheckError, check_index
-from medcodes.index.schema import page_to_document
-from medcodes.index.segment_writer import open_segment_writer
+from medcodes.index.engine.schema import page_to_document
+from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.index.store import (
     CURRENT_FILE,
     MANIFEST_FILE,

@@ -12,17 +12,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as wq
 
+from medcodes.index import search_plan as sp
 from medcodes.index.build import ingest
-from medcodes.index.naming_words import read_naming_words
-from medcodes.index.reader import open_live
+from medcodes.index.engine.compile import to_whoosh
+from medcodes.index.engine.scoring import TermAtATime, _in_a_row, _in_a_row_each, term_docs
+from medcodes.index.engine.searcher import IndexSearcher
+from medcodes.index.engine.text_fields import CompactPositions
+from medcodes.index.fields import CODE, SYSTEM
+from medcodes.index.reader import LiveIndex, open_live
 from medcodes.index.reindex import reindex
-from medcodes.index.schema import SYSTEM
-from medcodes.index.text_fields import CompactPositions
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.parse.syntax import parse_query
 from medcodes.queries.plan.query_plan import is_code_listing, plan_query
-from medcodes.queries.score.dismax import MaxOf
-from medcodes.queries.score.first_stage import TermAtATime, _in_a_row, _in_a_row_each, term_docs
 
 QUERIES = [
     "leukemia antibody infusion",
@@ -67,6 +68,11 @@ def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _vocabulary(live: LiveIndex) -> Vocabulary:
+    engine = IndexSearcher(live.ix)
+    return Vocabulary(engine, engine.naming_words(live.generation.path))
+
+
 def test_the_index_under_test_has_segments_and_deletions(segmented_index: Path) -> None:
     live = open_live(segmented_index)
     with live.ix.searcher() as searcher:
@@ -84,9 +90,9 @@ def test_scores_ties_and_totals_are_whooshs(
     with live.ix.searcher() as searcher:
         parsed = parse_query(text)
         assert not is_code_listing(parsed)
-        words = read_naming_words(live.generation.path, searcher.reader())
-        plan = plan_query(parsed, systems, Vocabulary(searcher.reader(), words))
-        expected = searcher.search(plan.query, filter=plan.filter, limit=None)
+        plan = plan_query(parsed, systems, _vocabulary(live))
+        flt = to_whoosh(plan.filter) if plan.filter is not None else None
+        expected = searcher.search(to_whoosh(plan.query), filter=flt, limit=None)
         got = TermAtATime(searcher).run(plan.query, plan.filter, 10)
         assert got.total == len(expected)
         assert [doc for doc, _ in got.top] == [hit.docnum for hit in expected[:10]]
@@ -98,18 +104,23 @@ def test_scores_ties_and_totals_are_whooshs(
 def test_compound_boosts_nesting_and_one_child_compounds(segmented_index: Path) -> None:
     live = open_live(segmented_index)
     with live.ix.searcher() as searcher:
-        term = wq.Term("summary", "infus", boost=2.0)
-        risks = wq.Or([wq.Term("risks", "fever"), wq.Term("risks", "pain")])
+        term = sp.Term("summary", "inject", boost=2.0)
+        risks = sp.AnyOf((sp.Term("risks", "fever"), sp.Term("risks", "pain")))
         queries = [
-            wq.Or([term, wq.Term("title", "infus")], boost=3.0),
-            wq.Or([term], boost=5.0),  # Whoosh ignores a one-child compound's boost
-            MaxOf([wq.Term("summary", "infus"), wq.Term("title", "infus", boost=4.0)], boost=0.5),
-            wq.And([wq.Term("summary", "infus"), risks]),
-            wq.AndNot(wq.Term("summary", "infus"), wq.Term(SYSTEM, "icd10cm")),
+            sp.AnyOf((term, sp.Term("title", "inject")), boost=3.0),
+            sp.AnyOf((term,), boost=5.0),  # Whoosh ignores a one-child compound's boost
+            sp.BestOf((sp.Term("summary", "inject"), sp.Term("title", "inject", boost=4.0)), boost=0.5),
+            sp.AllOf((sp.Term("summary", "inject"), risks)),
+            sp.Excluding(sp.Term("summary", "inject"), sp.Term(SYSTEM, "icd10cm")),
+            sp.Fixed(sp.AnyOf((sp.Term(CODE, "c9028"), sp.Term(CODE, "j9229"))), 1000.0),
+            sp.AnyOf((sp.Term("title", "inject"), sp.Fixed(sp.Term(CODE, "c9028"), 1000.0))),
+            sp.AnyOf((sp.Term("title", "inject"), sp.Prefix(CODE, "j92"))),  # two code terms
+            sp.Everything(),
         ]
         scorer = TermAtATime(searcher)
         for query in queries:
-            expected = searcher.search(query, limit=None)
+            expected = searcher.search(to_whoosh(query), limit=None)
+            assert len(expected) > 0, query
             got = scorer.run(query, None, 5)
             assert got.total == len(expected), query
             assert [doc for doc, _ in got.top] == [hit.docnum for hit in expected[:5]], query
@@ -120,9 +131,10 @@ def test_compound_boosts_nesting_and_one_child_compounds(segmented_index: Path) 
 def test_matched_terms_name_the_fields_a_shown_page_matched(segmented_index: Path) -> None:
     live = open_live(segmented_index)
     with live.ix.searcher() as searcher:
-        phrase = wq.Phrase("summary", ["blood", "test"])
-        query = wq.Or([wq.Term("title", "infus"), wq.Term("risks", "fever"), phrase])
-        expected = searcher.search(query, limit=None, terms=True)
+        phrase = sp.Phrase("summary", ("blood", "pressur"))
+        query = sp.AnyOf((sp.Term("title", "inject"), sp.Term("risks", "fever"), phrase))
+        expected = searcher.search(to_whoosh(query), limit=None, terms=True)
+        assert any(("summary", b"pressur") in hit.matched_terms() for hit in expected)
         got = TermAtATime(searcher).run(query, None, len(expected))
         matched = got.matched_terms([hit.docnum for hit in expected])
         for hit, terms in zip(expected, matched, strict=True):
@@ -134,8 +146,7 @@ def test_one_scorer_scores_each_query_as_a_fresh_one(segmented_index: Path) -> N
     """Arrays reused between disjunction-max nodes and queries carry nothing over."""
     live = open_live(segmented_index)
     with live.ix.searcher() as searcher:
-        vocabulary = Vocabulary(searcher.reader(), read_naming_words(live.generation.path, searcher.reader()))
-        plans = [plan_query(parse_query(text), (), vocabulary) for text in QUERIES]
+        plans = [plan_query(parse_query(text), (), _vocabulary(live)) for text in QUERIES]
         shared = TermAtATime(searcher)
         for _ in range(2):
             for plan in plans:
@@ -148,7 +159,7 @@ def test_one_scorer_scores_each_query_as_a_fresh_one(segmented_index: Path) -> N
 def test_matched_terms_asked_again_or_in_parts_are_the_same(segmented_index: Path) -> None:
     live = open_live(segmented_index)
     with live.ix.searcher() as searcher:
-        query = wq.Or([wq.Term("title", "infus"), wq.Term("risks", "fever"), wq.Term("summary", "blood")])
+        query = sp.AnyOf((sp.Term("title", "inject"), sp.Term("risks", "fever"), sp.Term("summary", "blood")))
         docs = [doc for doc, _ in TermAtATime(searcher).run(query, None, 20).top]
         assert len(docs) > 3
         whole = TermAtATime(searcher).run(query, None, 20).matched_terms(docs)

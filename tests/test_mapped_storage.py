@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 import tracemalloc
 from io import BytesIO
 from pathlib import Path
@@ -13,7 +15,7 @@ from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
 from whoosh.query import Or, Term
 
-from medcodes.index.mapped_storage import MappedPart
+from medcodes.index.engine.mapped_storage import MappedPart
 from medcodes.index.reader import open_live
 from medcodes.index.store import current_generation
 
@@ -65,3 +67,27 @@ def test_search_results_are_the_same_through_the_map(built_index: Path) -> None:
         compound.BufferFile = MappedPart
     assert len(mapped) > 3
     assert mapped == copied
+
+
+# What a fresh process sees: Whoosh as shipped until an index is opened.
+_PATCHES_ON_OPEN = """
+import sys
+from whoosh.filedb import compound, structfile
+from whoosh.query import Or
+shipped = (compound.BufferFile, structfile.load_pickle, Or.matcher_type)
+import medcodes, medcodes.cli, medcodes.index.build, medcodes.index.check, medcodes.index.reindex
+from medcodes.queries.search import Searcher
+assert (compound.BufferFile, structfile.load_pickle, Or.matcher_type) == shipped, "patched on import"
+with Searcher(sys.argv[1]) as searcher:
+    assert searcher.search("J0000-J9999 injection").hits
+from medcodes.index.engine.mapped_storage import MappedPart
+assert compound.BufferFile is MappedPart and structfile.load_pickle is not shipped[1]
+assert Or.matcher_type == Or.AUTO_MATCHER, "Or's matcher is Whoosh's own choice"
+"""
+
+
+def test_whoosh_is_patched_when_an_index_is_opened_not_on_import(built_index: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _PATCHES_ON_OPEN, str(built_index)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr

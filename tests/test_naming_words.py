@@ -8,7 +8,7 @@ from conftest import age_files
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
-from medcodes.index.naming_words import WORDS_FILE, _lexicon, read_naming_words
+from medcodes.index.engine.naming_words import WORDS_FILE, _lexicon, read_naming_words
 from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
 from medcodes.queries.search import Searcher

@@ -112,7 +112,7 @@ def test_an_unreadable_file_keeps_its_pages(user_dir: Path) -> None:
 
 
 def test_an_unreadable_file_in_a_parallel_build_is_reported(user_dir: Path, generated_corpus: Path) -> None:
-    """A fresh build of many inputs is parsed and indexed by a pool of workers (medcodes.index.shards):
+    """A fresh build of many inputs is parsed and indexed by a pool of workers (medcodes.index.engine.shards):
     an input a worker cannot read is reported the same way."""
     pages, index = user_dir / "many", user_dir / "ix"
     for copy in ("a", "b"):

@@ -1,7 +1,11 @@
-"""An index written by 34b9464 (top-level `index` package, classes pickled by those paths)
-is searched, checked and reindexed by today's code; new indexes pickle only stable names.
+"""Indexes written by earlier commits are searched, checked and reindexed by today's code; new
+indexes pickle only stable names.
 
-tests/old_index/34b9464.tar.gz was built by tests/make_old_index.py from six example pages.
+- 34b9464: top-level `index` package, classes pickled by those paths;
+- 39ac0ee: main before Whoosh moved behind medcodes.index.engine (issue 13 §2), classes pickled
+  by the stable names of medcodes.index.pickled, which that move must keep readable.
+
+tests/old_index/<commit>.tar.gz were built by tests/make_old_index.py from six example pages.
 """
 
 from __future__ import annotations
@@ -16,27 +20,33 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, hit_codes, live_pages
 
 from medcodes.cli import cli
-from medcodes.index.block_codec import Protocol4Codec
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
+from medcodes.index.engine.block_codec import Protocol4Codec
+from medcodes.index.engine.text_fields import CompactPositions, StemmedText
 from medcodes.index.reindex import reindex
 from medcodes.index.store import current_generation
-from medcodes.index.text_fields import CompactPositions, StemmedText
 from medcodes.queries.search import Searcher
 
-OLD_INDEX = Path(__file__).resolve().parent / "old_index" / "34b9464.tar.gz"
+OLD_INDEXES = Path(__file__).resolve().parent / "old_index"
+# Per commit: whether its TOC names classes by the old module paths (else by the stable ones).
+COMMITS = {"34b9464": True, "39ac0ee": False}
 OLD_PAGES = ["hcpcs-C9028.txt", "hcpcs-J9229.txt", "icd10cm-E11.9.txt", "cpt4-93000.html"]
 OLD_PAGES += ["icd10cm-I10.html", "hcpcs-E0601.txt"]
 OLD_PATHS = (b"index.text_fields", b"index.block_codec")
 STABLE = b"medcodes.index.pickled"
 
 
-@pytest.fixture
-def old_index(tmp_path: Path) -> Path:
-    root = tmp_path / "old-index"
-    with tarfile.open(OLD_INDEX) as tar:
+@pytest.fixture(params=sorted(COMMITS))
+def old_index(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    root = tmp_path / f"index-{request.param}"
+    with tarfile.open(OLD_INDEXES / f"{request.param}.tar.gz") as tar:
         tar.extractall(root, filter="data")
     return root
+
+
+def _commit(root: Path) -> str:
+    return root.name.removeprefix("index-")
 
 
 def _toc(root: Path) -> bytes:
@@ -45,7 +55,7 @@ def _toc(root: Path) -> bytes:
 
 
 def _without_module_path(data: bytes, path: bytes) -> bool:
-    """True when no pickled global names `path` as its module (`medcodes.index.text_fields`
+    """True when no pickled global names `path` as its module (`medcodes.index.engine.text_fields`
     contains `index.text_fields`, so a bare substring test would not do)."""
     return all(data[at - 9 : at] == b"medcodes." for at in _find_all(data, path))
 
@@ -58,11 +68,12 @@ def _find_all(data: bytes, part: bytes) -> list[int]:
     return found
 
 
-def test_the_old_index_names_classes_by_the_old_module_paths(old_index: Path) -> None:
+def test_each_old_index_names_classes_as_its_commit_did(old_index: Path) -> None:
     data = _toc(old_index)
-    assert not _without_module_path(data, b"index.text_fields")
-    assert not _without_module_path(data, b"index.block_codec")
-    assert STABLE not in data
+    old_paths = COMMITS[_commit(old_index)]
+    assert _without_module_path(data, b"index.text_fields") is not old_paths
+    assert _without_module_path(data, b"index.block_codec") is not old_paths
+    assert (STABLE in data) is not old_paths
 
 
 def test_an_old_index_is_searched_and_shown(old_index: Path, runner: CliRunner) -> None:

@@ -5,11 +5,12 @@ matcher each, no union involved), combining them as the query tree says (sum for
 maximum for a disjunction-max, boosts multiplied; a code range or stem is the OR of the code
 terms it covers), and compare with medcodes.
 
-Text is scored term at a time (medcodes.queries.score.first_stage); a code range or stem is scored by its own
-Whoosh matcher, an Or of its code terms. On indexes of <= 5,000 documents Whoosh's Or picks
-ArrayUnionMatcher there, which scores a constant-score range 0; medcodes.queries.search pins the
-union-tree matcher (Or.matcher_type), under which a page in the span scores its code term.
-test_a_code_span_scores_as_the_union_of_its_codes fails without that pin.
+Every plan is scored term at a time (medcodes.index.engine.scoring), a code range or stem as the
+sum of the code terms it covers. Whoosh's own matcher for such a span, an Or of its code terms,
+picks ArrayUnionMatcher on indexes of <= 5,000 documents, which scores a constant-score range 0
+unless `Or.matcher_type` is pinned to the union tree; medcodes no longer runs that matcher nor
+pins it, and test_a_code_span_scores_as_the_union_of_its_codes checks that a page in the span
+scores its code term (on the example index, where Whoosh would pick the array matcher).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
+from medcodes.index.engine.compile import to_whoosh
+from medcodes.index.fields import KEY, TEXT_FIELDS
 from medcodes.index.reader import open_live
-from medcodes.index.schema import KEY, TEXT_FIELDS
 from medcodes.queries.parse.syntax import parse_query
 from medcodes.queries.plan.query_plan import plan_query
 from medcodes.queries.search import Searcher
@@ -89,12 +91,22 @@ def test_a_code_span_scores_as_the_union_of_its_codes(built_index: Path, text: s
     what its code term scores, however many code terms the span covers."""
     with Searcher(built_index) as searcher:
         plan = plan_query(parse_query(text), (), searcher.vocabulary)
-    spans = [q for q in _nodes(plan.query) if isinstance(q, wq.TermRange | wq.Prefix)]
+    spans = [q for q in _nodes(to_whoosh(plan.query)) if isinstance(q, wq.TermRange | wq.Prefix)]
     live = open_live(built_index)
     with live.ix.reader() as reader:
         assert spans and all(len(list(span.expanded_terms(reader))) > 2 for span in spans)
     live.ix.close()
     assert_first_stage_is_exhaustive(built_index, text)
+
+
+@pytest.mark.parametrize("text", CODE_SPAN_QUERIES)
+def test_facets_count_every_page_a_code_span_query_matches(built_index: Path, text: str) -> None:
+    """Facets and the total count the same pages (both from the term-at-a-time scorer, which
+    scores the code span's pages like the words' and filters nothing by score)."""
+    with Searcher(built_index) as searcher:
+        result = searcher.search(text, facets=True, limit=1)
+    assert result.total > 0 and result.facets is not None
+    assert sum(result.facets.values()) == result.total
 
 
 def _nodes(query: wq.Query) -> list[wq.Query]:
@@ -106,7 +118,9 @@ def assert_first_stage_is_exhaustive(built_index: Path, text: str) -> None:
     with Searcher(built_index) as searcher:
         plan = plan_query(parse_query(text), (), searcher.vocabulary)
         with live.ix.searcher() as raw:
-            expected = sorted(_exhaustive(raw, plan.query).items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+            expected = sorted(
+                _exhaustive(raw, to_whoosh(plan.query)).items(), key=lambda kv: (-kv[1], kv[0])
+            )[:10]
         got = searcher.candidates(text, limit=10)
     live.ix.close()
     assert expected, "the query should match something"
@@ -128,7 +142,6 @@ def test_hits_are_reranked_candidates_in_score_order(built_index: Path, text: st
 
 def test_every_text_field_is_searched(built_index: Path) -> None:
     plan = plan_query(parse_query("fever"))
-    leaves = (
-        [q for q in plan.query.leaves() if isinstance(q, wq.Term)] if plan.query.is_leaf() is False else []
-    )
+    query = to_whoosh(plan.query)
+    leaves = [q for q in query.leaves() if isinstance(q, wq.Term)] if query.is_leaf() is False else []
     assert {term.fieldname for term in leaves} == set(TEXT_FIELDS)

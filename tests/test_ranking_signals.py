@@ -16,6 +16,7 @@ from conftest import hit_codes as codes
 
 from medcodes.cli import cli
 from medcodes.index.build import ingest
+from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.reader import open_live
 from medcodes.pipeline.records import CodePage, Section
 from medcodes.queries.expand.abbreviations import read_table
@@ -152,7 +153,7 @@ def test_dose_words_point_to_procedures_and_encounter_words_to_diagnoses(
     index_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     live = open_live(index_root)
-    with live.ix.searcher() as raw:
+    with IndexSearcher(live.ix) as raw:
         # The fixture index is small: every word is in fewer than MIN_TITLES titles of a kind.
         assert SystemEvidence(raw).probabilities(analyze("injection mg")) == {DIAGNOSIS: 0.5, PROCEDURE: 0.5}
         monkeypatch.setattr(system_evidence, "MIN_TITLES", 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from medcodes.index.fields import names_text
 from medcodes.index.record_codec import decode_head, decode_record, encode_head, encode_record
-from medcodes.index.schema import names_text
 from medcodes.pipeline.batch import parse_input
 from medcodes.pipeline.records import CodePage, Label, Section
 from medcodes.pipeline.sections import is_names_section

@@ -12,11 +12,12 @@ from conftest import age_files, live_pages, remove_pages
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
+from medcodes.index.engine.writer import MERGE_FACTOR
+from medcodes.index.fields import RECORD
 from medcodes.index.manifest import load_manifest
 from medcodes.index.reader import open_live
 from medcodes.index.record_codec import decode_record
 from medcodes.index.reindex import reindex
-from medcodes.index.schema import RECORD
 from medcodes.index.store import (
     META_FILE,
     IndexMissingError,
@@ -25,7 +26,6 @@ from medcodes.index.store import (
     current_generation,
 )
 from medcodes.index.sync import group_by_input
-from medcodes.index.writing import MERGE_FACTOR
 from medcodes.pipeline.batch import Outcome
 from medcodes.pipeline.sources import InputError
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from medcodes.index.block_codec import BLOCK_POSTINGS
-from medcodes.index.schema import build_schema, page_to_document
-from medcodes.index.segment_writer import open_segment_writer
+from medcodes.index.engine.block_codec import BLOCK_POSTINGS
+from medcodes.index.engine.schema import build_schema, page_to_document
+from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.pipeline.batch import parse_input
 from medcodes.pipeline.sources import expand_inputs
 

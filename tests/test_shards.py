@@ -1,4 +1,4 @@
-"""A large fresh build parses and indexes on every core into shards (medcodes.index.shards)."""
+"""A large fresh build parses and indexes on every core into shards (medcodes.index.engine.shards)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from conftest import generate_pages, live_pages
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
+from medcodes.index.fields import KEY
 from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
-from medcodes.index.schema import KEY
 from medcodes.index.store import current_generation
 from medcodes.index.writing import SHARDED_MIN_INPUTS
 from medcodes.queries.search import Searcher

@@ -9,7 +9,7 @@ import pytest
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import TEXT
 
-from medcodes.index.text_fields import CompactPositions, StemmedText
+from medcodes.index.engine.text_fields import CompactPositions, StemmedText
 from medcodes.pipeline.batch import parse_input
 from medcodes.pipeline.sources import expand_inputs
 

@@ -30,7 +30,7 @@ def warm_up() -> None:
     """One ingest, reindex and search: every module and codec they use is imported."""
     for codec in ("ascii", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "utf-32"):
         "x".encode(codec)
-    # A parallel build's pool and barrier (medcodes.index.shards) import their parts when first made.
+    # A parallel build's pool and barrier (medcodes.index.engine.shards) import their parts when first made.
     context = process_context()
     context.Barrier(1)
     with ProcessPoolExecutor(1, mp_context=context) as pool:

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.analysis import STOP_WORDS
-
-from medcodes.index.schema import SEVENTH, TEXT_ANALYZER, WORD_TOKENIZER
+from medcodes.index.engine.analysis import STOP_WORDS, text_terms
+from medcodes.index.engine.analysis import words as split_words
+from medcodes.index.fields import SEVENTH
 from medcodes.queries.expand.abbreviations import abbreviations_of, expand_abbreviation
 from medcodes.queries.expand.synonyms import MAX_TERM_WORDS, equivalents, generic_names
 from medcodes.queries.expand.vocabulary import Candidate, Vocabulary
@@ -104,7 +104,7 @@ class Concept:
 def analyze(text: str) -> tuple[str, ...]:
     """The index terms of `text` (lower-cased, stop words dropped, stemmed); remembered, as a
     query analyzes the same typed words and table entries several times."""
-    return tuple(token.text for token in TEXT_ANALYZER(text))
+    return text_terms(text)
 
 
 def surface_tokens(text: str, expansions: Expansions = ALL_EXPANSIONS) -> list[str]:
@@ -115,8 +115,7 @@ def surface_tokens(text: str, expansions: Expansions = ALL_EXPANSIONS) -> list[s
         if expansions.abbreviations and expand_abbreviation(chunk):
             tokens.append(chunk)
             continue
-        for token in WORD_TOKENIZER(chunk):
-            word = token.text
+        for word in split_words(chunk):
             if (match := _NUMBER_UNIT.match(word)) and not _SEVENTH.match(word):
                 tokens.extend(match.groups())
             elif word.lower() in _SYMBOL_WORDS and tokens and _NUMBER.match(tokens[-1]):

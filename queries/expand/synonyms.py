@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from whoosh.lang.porter import stem
-
-from medcodes.index.schema import WORD_TOKENIZER
+from medcodes.index.engine.analysis import stem
+from medcodes.index.engine.analysis import words as split_words
 from medcodes.queries.expand.abbreviations import read_table
 
 BRANDS_FILE = "drug_brands.tsv"
@@ -81,13 +80,13 @@ def lay_table() -> dict[str, tuple[str, ...]]:
 
 def _key(words: tuple[str, ...]) -> str:
     """Words as the query tokenizer splits them ("hanger-on" is "hanger on"), lower case."""
-    return " ".join(token.text.lower() for word in words for token in WORD_TOKENIZER(word))
+    return " ".join(token.lower() for word in words for token in split_words(word))
 
 
 def stemmed_key(words: tuple[str, ...]) -> str:
     """Words split as the query tokenizer splits them, each stemmed ("bed sores" is "bed sore"),
     stop words kept: without them "can't sleep" would be every "sleep"."""
-    return " ".join(stem(token.text.lower()) for word in words for token in WORD_TOKENIZER(word))
+    return " ".join(stem(token.lower()) for word in words for token in split_words(word))
 
 
 def _one_way(name: str) -> dict[str, tuple[str, ...]]:

@@ -18,9 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.reading import IndexReader
-
-from medcodes.index.schema import TEXT_FIELDS, WORDS
+from medcodes.index.engine.searcher import IndexSearcher
+from medcodes.index.fields import TEXT_FIELDS, WORDS
 
 # A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
 MIN_TRUNCATION = 3
@@ -45,16 +44,16 @@ class Vocabulary:
     are one bisection away); how many codes use a word is looked up when a word is a candidate.
     """
 
-    def __init__(self, reader: IndexReader, words: Iterable[str]) -> None:
-        """`words`: the reader's WORDS lexicon, in its order (index/naming_words.py)."""
-        self._reader = reader
+    def __init__(self, searcher: IndexSearcher, words: Iterable[str]) -> None:
+        """`words`: the searcher's WORDS lexicon, in its order (index/engine/naming_words.py)."""
+        self._searcher = searcher
         by_letter: dict[str, list[str]] = defaultdict(list)
         for word in words:
             if word[:1].isalpha():
                 by_letter[word[0]].append(word)  # the lexicon is sorted, so each list is too
         self._by_letter = dict(by_letter)
         self._surface = frozenset(w for group in by_letter.values() for w in group)
-        self.doc_count = reader.doc_count_all()
+        self.doc_count = searcher.doc_count_all()
         self.known_term = lru_cache(maxsize=65536)(self._known_term)
         self.word_frequency = lru_cache(maxsize=65536)(self._word_frequency)
 
@@ -65,11 +64,11 @@ class Vocabulary:
     def _word_frequency(self, word: str) -> int:
         """How many codes are named with `word`, as written."""
         word = word.lower()
-        return self._reader.doc_frequency(WORDS, word) if word in self._surface else 0
+        return self._searcher.doc_freq(WORDS, word) if word in self._surface else 0
 
     def _known_term(self, term: str) -> int:
         """How many documents hold the analyzed term in some text field (the largest count)."""
-        return max(self._reader.doc_frequency(field, term) for field in TEXT_FIELDS)
+        return max(self._searcher.doc_freq(field, term) for field in TEXT_FIELDS)
 
     def completions(self, token: str) -> list[Candidate]:
         """Words that `token` is a cut-off beginning of, commonest first."""

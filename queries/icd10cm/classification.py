@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from medcodes.index.schema import names_text
+from medcodes.index.fields import names_text
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.expand.concepts import Concept

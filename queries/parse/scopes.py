@@ -1,6 +1,6 @@
 """Scopes: the field names a user may type (`risks:`, `prep:` …) and sections named in words.
 
-Every field of the index (medcodes.index.schema) is a scope by its own name; a few other words
+Every field of the index (medcodes.index.fields) is a scope by its own name; a few other words
 users type stand for one of them. A coder may also name a section in words instead of typing
 `risks:`: when a query names a known section and then says what it should contain ("whose
 risks include …", "with indications of …", "complications such as …"), the words after that
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from medcodes.index.schema import CODE, NAMES, NAMING_FIELDS, OTHER, SECTION_FIELDS, SYSTEM, TEXT_FIELDS
+from medcodes.index.fields import CODE, NAMES, NAMING_FIELDS, OTHER, SECTION_FIELDS, SYSTEM, TEXT_FIELDS
 
 _FIELDS = frozenset((*TEXT_FIELDS, CODE, SYSTEM))
 

@@ -1,33 +1,17 @@
-"""Code listings (stems, prefixes, ranges) read straight off the sorted lexicon of page keys.
+"""The stretches of page keys a code listing (stems, prefixes, ranges) covers.
 
 A key is `system:CODE`, and keys sort in code order within a system, so "every code from S00 to
-T88" is a stretch of that lexicon: listing its first page walks a few hundred terms, and counting
-it walks the terms alone. The same listing as a Whoosh Prefix or TermRange query unions one
-posting list per code, which took minutes for `S*` or `S00-T88` on the 106k-page eval index.
+T88" is a stretch of the key lexicon, which the engine lists straight off it
+(medcodes.index.engine.listing) rather than as a union of one posting list per code.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from whoosh.reading import IndexReader
-
-from medcodes.index.schema import KEY
+from medcodes.index.search_plan import KeySpan
 from medcodes.pipeline.codes import SYSTEMS, infer_system, normalize_code
 
 # Sorts after every character a code may hold: the end of a stretch includes its subcodes.
 _AFTER = "\uffff"
-
-
-@dataclass(frozen=True, order=True)
-class KeySpan:
-    """Keys from `low` (inclusive) to `high` (exclusive)."""
-
-    low: str
-    high: str
 
 
 def prefix_spans(stem: str, systems: tuple[str, ...] = ()) -> list[KeySpan]:
@@ -51,40 +35,3 @@ def range_spans(low: str, high: str, systems: tuple[str, ...] = ()) -> list[KeyS
         ends = sorted((normalize_code(low, name), normalize_code(high, name)))
         spans.append(KeySpan(f"{name}:{ends[0]}", f"{name}:{ends[1]}{_AFTER}"))
     return spans
-
-
-def list_codes(reader: IndexReader, spans: list[KeySpan], limit: int, skip: frozenset[str] = frozenset()):
-    """The document numbers of the first `limit` live pages in the spans, in key order (keys in
-    `skip` left out), and the number of pages in the spans per code system."""
-    deletions = reader.has_deletions()
-    docs: list[int] = []
-    counts: Counter[str] = Counter()
-    last = None
-    for key in heapq.merge(*(_keys(reader, span) for span in spans)):
-        if key == last:
-            continue
-        last = key
-        docnum = _live_doc(reader, key) if deletions or len(docs) < limit else None
-        if deletions and docnum is None:
-            continue
-        counts[key.partition(":")[0]] += 1
-        if key not in skip and len(docs) < limit and docnum is not None:
-            docs.append(docnum)
-    return docs, dict(sorted(counts.items()))
-
-
-def _keys(reader: IndexReader, span: KeySpan) -> Iterator[str]:
-    for fieldname, text in reader.terms_from(KEY, span.low):
-        key = text.decode("utf-8") if isinstance(text, bytes) else text
-        if fieldname != KEY or key >= span.high:
-            return
-        yield key
-
-
-def _live_doc(reader: IndexReader, key: str) -> int | None:
-    postings = reader.postings(KEY, key)
-    while postings.is_active():
-        if not reader.is_deleted(postings.id()):
-            return postings.id()
-        postings.next()
-    return None

@@ -1,17 +1,18 @@
-"""Query tree -> Whoosh query: which fields each part searches, and with what weight.
+"""Query tree -> search plan: which fields each part searches, and with what weight.
 
 A word becomes a concept (queries/expand/concepts.py): the disjunction-max of its alternatives, each an
 OR over the text fields weighted per field, so a word counts once however many of its
-meanings or fields match. Codes match the `code` field with a weight no text can reach.
+meanings or fields match. Codes match the `code` field with a weight no text can reach. The
+plan is engine-neutral (medcodes.index.search_plan); the engine scores it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
-from medcodes.index.schema import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
+from medcodes.index import search_plan as sp
+from medcodes.index.fields import CODE, FIELD_WEIGHTS, NAMING_FIELDS, SYSTEM, TEXT_FIELDS
 from medcodes.pipeline.codes import code_forms, infer_system, normalize_code
 from medcodes.queries.expand.concepts import (
     ABBREVIATION,
@@ -42,7 +43,6 @@ from medcodes.queries.parse.syntax import (
     is_code_stem,
 )
 from medcodes.queries.plan.listing import KeySpan, prefix_spans, range_spans
-from medcodes.queries.score.dismax import MaxOf
 
 # An exact code match outranks any text match: BM25 scores of text stay far below this.
 CODE_BOOST = 1000.0
@@ -56,7 +56,7 @@ COMMON_SHARE = 0.04
 COMMON_MIN_PAGES = 2000
 # When every word is that common, the rarest still picks the candidates.
 KEEP_RAREST = 1
-# Pages the first stage may expect to score, added up over its words: Whoosh scores about
+# Pages the first stage may expect to score, added up over its words: Whoosh scored about
 # 20,000 postings a second through a deep query tree here, so this keeps a query well under 1 s.
 FIRST_STAGE_BUDGET = 8000
 # Alternatives that are written in the query or known names search every text field; guessed
@@ -66,13 +66,13 @@ _EVERYWHERE = frozenset({EXACT, ABBREVIATION, BRAND, SYNONYM})
 
 @dataclass(frozen=True)
 class Plan:
-    """The Whoosh query to run, its filter, and how to order the results."""
+    """The query to run, its filter, and how to order the results."""
 
-    query: wq.Query
-    filter: wq.Query | None
+    query: sp.Node
+    filter: sp.Node | None
     code_order: bool  # only codes, stems, prefixes or ranges: list in code order, not by score
     concepts: tuple[Concept, ...] = ()  # the unscoped words, for re-ranking and explaining
-    exact_codes: wq.Query | None = None  # in a code listing, the codes typed in full come first
+    exact_codes: sp.Node | None = None  # in a code listing, the codes typed in full come first
     spans: tuple[KeySpan, ...] = ()  # in a code listing, the stretches of page keys to list
 
 
@@ -89,17 +89,17 @@ def plan_query(
     share of the pages are left to the re-ranker (medcodes.RankingWeights sets both)."""
     compiler = _Compiler(vocabulary, not in_capitals(parsed.root), expansions, common_share)
     wanted = tuple(dict.fromkeys((*parsed.systems, *systems)))
-    flt = wq.Or([wq.Term(SYSTEM, s) for s in wanted]) if wanted else None
+    flt = sp.AnyOf(tuple(sp.Term(SYSTEM, s) for s in wanted)) if wanted else None
     spans = _listing_spans(parsed.root, wanted)
     if spans is not None:
         exact = _exact_codes(parsed.root)
-        return Plan(exact or wq.NullQuery, flt, True, (), exact, tuple(spans))
+        return Plan(exact or sp.Nothing(), flt, True, (), exact, tuple(spans))
     compiler.find_common(parsed.root)
     query = compiler.compile(parsed.root)
     if query is None:
         if flt is None:
             raise QuerySyntaxError("nothing to search for: the query has only common words")
-        query = wq.Every()
+        query = sp.Everything()
     return Plan(query, flt, False, tuple(compiler.concepts))
 
 
@@ -128,13 +128,13 @@ def is_code_listing(parsed: ParsedQuery) -> bool:
     return _listing_spans(parsed.root, ()) is not None
 
 
-def concept_query(concept: Concept, fields: tuple[str, ...] = TEXT_FIELDS) -> wq.Query:
+def concept_query(concept: Concept, fields: tuple[str, ...] = TEXT_FIELDS) -> sp.Node:
     """The disjunction-max of a concept's alternatives: a word counts once."""
     queries = [
         _alternative(alt, fields if alt.kind in _EVERYWHERE or fields != TEXT_FIELDS else NAMING_FIELDS)
         for alt in concept.alternatives
     ]
-    return queries[0] if len(queries) == 1 else MaxOf(queries)
+    return queries[0] if len(queries) == 1 else sp.BestOf(tuple(queries))
 
 
 def concept_frequency(concept: Concept, vocabulary: Vocabulary) -> int:
@@ -190,7 +190,7 @@ class _Compiler:
             )
         return self._cache[key]
 
-    def compile(self, node: Node, negated: bool = False, ranked: bool = True) -> wq.Query | None:
+    def compile(self, node: Node, negated: bool = False, ranked: bool = True) -> sp.Node | None:
         """`ranked`: the node only adds to the score (not required by AND), so common words may
         be left to the re-ranker."""
         if isinstance(node, Word):
@@ -205,15 +205,15 @@ class _Compiler:
             return _range(node.low, node.high)
         if isinstance(node, Not):
             child = self.compile(node.child, negated=True, ranked=False)
-            return wq.Not(child) if child is not None else None
+            return sp.NoneOf(child) if child is not None else None
         if isinstance(node, All):
             parts = [q for child in node.children if (q := self.compile(child, negated, False)) is not None]
-            return _combine(wq.And, parts)
+            return _combine(sp.AllOf, parts)
         if isinstance(node, Any_):
             return self._ranked_or(_word_runs(node.children), negated, ranked)
         raise TypeError(f"unknown query node {node!r}")
 
-    def _ranked_or(self, children: tuple[Node, ...], negated: bool, ranked: bool) -> wq.Query | None:
+    def _ranked_or(self, children: tuple[Node, ...], negated: bool, ranked: bool) -> sp.Node | None:
         """Words side by side: any may match, scores add up, NOT-ed ones exclude."""
         positive = [
             q
@@ -225,13 +225,13 @@ class _Compiler:
             for c in children
             if isinstance(c, Not) and (q := self.compile(c.child, True, False)) is not None
         ]
-        query = _combine(wq.Or, positive)
+        query = _combine(sp.AnyOf, positive)
         if negative:
-            excluded = _combine(wq.Or, negative)
-            query = wq.AndNot(query, excluded) if query is not None else wq.Not(excluded)
+            excluded = negative[0] if len(negative) == 1 else sp.AnyOf(tuple(negative))
+            query = sp.Excluding(query, excluded) if query is not None else sp.NoneOf(excluded)
         return query
 
-    def _words(self, text: str, fieldname: str | None, negated: bool, ranked: bool) -> wq.Query | None:
+    def _words(self, text: str, fieldname: str | None, negated: bool, ranked: bool) -> sp.Node | None:
         if fieldname == CODE:
             return self._code(text, negated)
         # A negated word means just that word: guessing what else it might mean would exclude too much.
@@ -246,63 +246,62 @@ class _Compiler:
             return None
         fields = _fields(fieldname)
         kept = [c for c in concepts if not (ranked and fieldname is None and c in self.common)]
-        return _combine(wq.Or, [concept_query(c, fields) for c in kept])
+        return _combine(sp.AnyOf, [concept_query(c, fields) for c in kept])
 
-    def _code(self, raw: str, negated: bool) -> wq.Query | None:
+    def _code(self, raw: str, negated: bool) -> sp.Node | None:
         """An exact code in any form; also searched as a word, for pages that mention it."""
         exact = _exact(raw) if not negated or is_code_stem(raw) else None
         mention = _combine(
-            wq.Or, [concept_query(c) for c in concepts_for(raw, None, expansions=self.expansions)]
+            sp.AnyOf, [concept_query(c) for c in concepts_for(raw, None, expansions=self.expansions)]
         )
-        return _combine(wq.Or, [q for q in (exact, mention) if q is not None])
+        return _combine(sp.AnyOf, [q for q in (exact, mention) if q is not None])
 
 
-def _alternative(alt: Alternative, fields: tuple[str, ...]) -> wq.Query:
+def _alternative(alt: Alternative, fields: tuple[str, ...]) -> sp.Node:
     if alt.field is not None:
-        query: wq.Query = wq.Term(alt.field, alt.terms[0])
+        query: sp.Node = sp.Term(alt.field, alt.terms[0])
     else:
         per_term = [_across(fields, term) for term in alt.terms]
-        query = per_term[0] if len(per_term) == 1 else wq.And(per_term)
-    query.boost = alt.weight
-    return query
+        query = per_term[0] if len(per_term) == 1 else sp.AllOf(tuple(per_term))
+    return sp.with_boost(query, alt.weight)
 
 
-def _across(fields: tuple[str, ...], term: str) -> wq.Query:
-    queries = [wq.Term(f, term, boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
+def _across(fields: tuple[str, ...], term: str) -> sp.Node:
+    queries = [sp.Term(f, term, boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
+    return queries[0] if len(queries) == 1 else sp.AnyOf(tuple(queries))
 
 
-def _phrase(words: tuple[str, ...], fieldname: str | None) -> wq.Query | None:
+def _phrase(words: tuple[str, ...], fieldname: str | None) -> sp.Node | None:
     terms = analyze(" ".join(words))
     if not terms:
         return None
     fields = _fields(fieldname)
     if len(terms) == 1:
         return _across(fields, terms[0])
-    queries = [wq.Phrase(f, list(terms), boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
+    queries = [sp.Phrase(f, tuple(terms), boost=FIELD_WEIGHTS.get(f, 1.0)) for f in fields]
+    return queries[0] if len(queries) == 1 else sp.AnyOf(tuple(queries))
 
 
-def _exact(raw: str) -> wq.Query:
+def _exact(raw: str) -> sp.Node:
     """A code typed in full scores CODE_BOOST flat, whatever its forms or BM25 (a one-form Or
-    would lose its boost in Whoosh, and a boosted BM25 score could not be told from text)."""
+    would lose its boost, and a boosted BM25 score could not be told from text)."""
     forms = code_forms(normalize_code(raw))
-    terms = [wq.Term(CODE, form) for form in forms]
-    return wq.ConstantScoreQuery(terms[0] if len(terms) == 1 else wq.Or(terms), CODE_BOOST)
+    terms = tuple(sp.Term(CODE, form) for form in forms)
+    return sp.Fixed(terms[0] if len(terms) == 1 else sp.AnyOf(terms), CODE_BOOST)
 
 
-def _prefix(stem: str) -> wq.Query:
-    return wq.Prefix(CODE, stem.lower())
+def _prefix(stem: str) -> sp.Node:
+    return sp.Prefix(CODE, stem.lower())
 
 
-def _range(low: str, high: str) -> wq.Query:
+def _range(low: str, high: str) -> sp.Node:
     """Codes from low to high in one system; high's subcodes (E13.9 under E13) included."""
     system = infer_system(low) or infer_system(high)
     low_form, high_form = (code_forms(normalize_code(c, system))[-1] for c in (low, high))
     if low_form > high_form:
         low_form, high_form = high_form, low_form
-    query = wq.TermRange(CODE, low_form, high_form + _RANGE_END, constantscore=True)
-    return wq.And([query, wq.Term(SYSTEM, system)]) if system else query
+    query = sp.TermRange(CODE, low_form, high_form + _RANGE_END)
+    return sp.AllOf((query, sp.Term(SYSTEM, system))) if system else query
 
 
 def _listing_spans(node: Node, systems: tuple[str, ...]) -> list[KeySpan] | None:
@@ -350,11 +349,11 @@ def _plain(node: Node) -> bool:
     return isinstance(node, Word) and node.field is None
 
 
-def _exact_codes(node: Node) -> wq.Query | None:
+def _exact_codes(node: Node) -> sp.Node | None:
     if isinstance(node, Code):
         return _exact(node.code)
     if isinstance(node, Any_):
-        return _combine(wq.Or, [q for c in node.children if (q := _exact_codes(c)) is not None])
+        return _combine(sp.AnyOf, [q for c in node.children if (q := _exact_codes(c)) is not None])
     return None
 
 
@@ -364,10 +363,10 @@ def _fields(fieldname: str | None) -> tuple[str, ...]:
     return (fieldname,)
 
 
-def _combine(kind, parts: list[wq.Query]) -> wq.Query | None:
+def _combine(kind: Callable[[tuple[sp.Node, ...]], sp.Node], parts: Sequence[sp.Node]) -> sp.Node | None:
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else kind(parts)
+    return parts[0] if len(parts) == 1 else kind(tuple(parts))
 
 
 __all__ = ["CODE_BOOST", "Plan", "analyze", "concept_query", "plan_query"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from medcodes.index.schema import TEXT_ANALYZER
+from medcodes.index.engine.analysis import term_spans
 
 SNIPPET_CHARS = 180
 
@@ -31,10 +31,10 @@ def _matches(line: str, terms: frozenset[str]) -> tuple[list[tuple[int, int]], s
     found: set[str] = set()
     if not terms:
         return spans, found
-    for token in TEXT_ANALYZER(line, chars=True, removestops=False):
-        if token.text in terms:
-            spans.append((token.startchar, token.endchar))
-            found.add(token.text)
+    for term, start, end in term_spans(line):
+        if term in terms:
+            spans.append((start, end))
+            found.add(term)
     return spans, found
 
 

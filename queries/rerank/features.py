@@ -22,8 +22,8 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from medcodes.index.schema import TEXT_MINSIZE, seventh_character
-from medcodes.index.text_fields import stems
+from medcodes.index.engine.analysis import stems
+from medcodes.index.fields import TEXT_MINSIZE, seventh_character
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.queries.expand.concepts import SEVENTH_CHARACTER, Concept, Expansions
 from medcodes.queries.expand.vocabulary import Vocabulary
@@ -238,7 +238,7 @@ def _match(candidate: Candidate, readings: tuple[tuple[_Reading, ...], ...]) -> 
 @lru_cache(maxsize=_ANALYSIS_CACHE)
 def _title_terms(title: str) -> tuple[tuple[str, ...], dict[str, int], frozenset[str]]:
     """A title's terms in order, each term's first position, and the distinct terms, as
-    TEXT_ANALYZER makes them (by the one-pass analysis the index is written with). Read only:
+    the text fields index them (by the one-pass analysis the index is written with). Read only:
     the result is shared."""
     first, terms = stems(title, TEXT_MINSIZE)
     positions: dict[str, int] = {}
@@ -249,7 +249,7 @@ def _title_terms(title: str) -> tuple[tuple[str, ...], dict[str, int], frozenset
 
 @lru_cache(maxsize=_ANALYSIS_CACHE)
 def _term_set(text: str) -> frozenset[str]:
-    """The distinct terms TEXT_ANALYZER makes of `text`."""
+    """The distinct terms a text field indexes `text` as."""
     return frozenset(stems(text, TEXT_MINSIZE)[1])
 
 

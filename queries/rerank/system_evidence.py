@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from whoosh.searching import Searcher as WhooshSearcher
 
-from medcodes.index.schema import SYSTEM, TITLE
+from medcodes.index.engine.searcher import IndexSearcher
+from medcodes.index.fields import SYSTEM, TITLE
 from medcodes.pipeline.codes import ICD10CM
 from medcodes.queries.expand.concepts import Concept
-from medcodes.queries.score.first_stage import term_docs
 
 DIAGNOSIS = "diagnosis"
 PROCEDURE = "procedure"  # procedures, services and supplies
@@ -46,12 +45,11 @@ def kind_of(system: str) -> str:
 class SystemEvidence:
     """Per searcher: how many titles of each kind hold a term, read on first need."""
 
-    def __init__(self, searcher: WhooshSearcher) -> None:
+    def __init__(self, searcher: IndexSearcher) -> None:
         self._searcher = searcher
         self._of_doc = np.full(searcher.doc_count_all(), -1, dtype=np.int8)
-        for raw in searcher.reader().lexicon(SYSTEM):
-            system = raw.decode() if isinstance(raw, bytes) else raw
-            self._of_doc[term_docs(searcher, SYSTEM, system)] = KINDS.index(kind_of(system))
+        for system in searcher.lexicon(SYSTEM):
+            self._of_doc[searcher.term_docs(SYSTEM, system)] = KINDS.index(kind_of(system))
         self._sizes = np.array([np.count_nonzero(self._of_doc == i) for i in range(len(KINDS))], float)
         self._counts: dict[str, np.ndarray] = {}
 
@@ -78,7 +76,7 @@ class SystemEvidence:
         if term not in self._counts:
             if len(self._counts) > _TERM_CACHE:
                 self._counts.clear()
-            owners = self._of_doc[term_docs(self._searcher, TITLE, term)]
+            owners = self._of_doc[self._searcher.term_docs(TITLE, term)]
             self._counts[term] = np.bincount(owners[owners >= 0], minlength=len(KINDS)).astype(float)
         return self._counts[term]
 

@@ -9,7 +9,8 @@ buffer; only sequential reads go through the Python reader below).
 
 Whoosh is pinned (2.7.5); the one name replaced is the BufferFile that
 `whoosh.filedb.compound.CompoundStorage.open_file` creates, with a subclass that differs only
-in not copying, installed by `install()` when index/reader.py is imported.
+in not copying, installed by `install()` when the engine opens an index (opening.py), for
+every reader and writer of the process from then on.
 """
 
 from __future__ import annotations

@@ -1,24 +1,18 @@
-"""The one place that names the index's fields, analyzers and weights.
+"""The one place that names the index's fields and their weights (engine-neutral).
 
 Each token is indexed once: a section's words go into that section's field only, and a search
 across all sections ORs the section fields at query time instead of reading a catch-all copy
-(measured in issue 2's note: the copy doubles indexing time for no ranking gain).
+(measured in issue 2's note: the copy doubles indexing time for no ranking gain). How the
+fields are analyzed and stored is the engine's (medcodes.index.engine.schema).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh.analysis import RegexTokenizer
-from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
-
-from medcodes.index.record_codec import encode_head, encode_record
 from medcodes.index.store import SchemaMismatchError
-from medcodes.index.text_fields import StemmedText, stemming_analyzer
-from medcodes.pipeline.codes import ICD10CM, code_forms
+from medcodes.pipeline.codes import ICD10CM
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sections import SECTION_NAMES, is_names_section
 
@@ -68,31 +62,12 @@ FIELD_WEIGHTS: dict[str, float] = {
 
 # Tokens of one character are kept: doses and sizes ("1 mg" vs "2 mg", "type I") tell codes apart.
 TEXT_MINSIZE = 1
-# What a text field's words index as (medcodes.index.text_fields indexes the same terms in one pass), for
-# query planning, snippets and highlights; one object, with an unbounded stem cache.
-TEXT_ANALYZER = stemming_analyzer(TEXT_MINSIZE)
-# Surface words, as written: lower-cased, not stemmed, no stop list.
-WORD_TOKENIZER = RegexTokenizer()
 
 
 def check_schema_version(root: Path, meta: dict[str, Any]) -> None:
     """SchemaMismatchError unless the generation's metadata `meta` records SCHEMA_VERSION."""
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise SchemaMismatchError(root, meta.get("schema_version"), SCHEMA_VERSION)
-
-
-def build_schema() -> Schema:
-    text = {name: StemmedText(minsize=TEXT_MINSIZE, phrase=True) for name in TEXT_FIELDS}
-    return Schema(
-        key=ID(unique=True, stored=True, sortable=True),
-        system=ID(stored=True, sortable=True),
-        code=KEYWORD(lowercase=True, scorable=True),
-        words=KEYWORD(lowercase=True),
-        seventh=ID(),
-        record=STORED(),
-        head=COLUMN(VarBytesColumn()),
-        **text,
-    )
 
 
 def field_for_section(name: str) -> str:
@@ -102,37 +77,10 @@ def field_for_section(name: str) -> str:
     return name if name in SECTION_FIELDS else OTHER
 
 
-def page_to_document(page: CodePage) -> dict[str, Any]:
-    """The Whoosh document of a page: searchable fields plus the compressed record."""
-    doc: dict[str, Any] = {
-        KEY: page.key,
-        SYSTEM: page.system,
-        CODE: " ".join(code_forms(page.code)),
-        TITLE: page.title,
-        RECORD: encode_record(page),
-        HEAD: encode_head(page),
-    }
-    for section in page.sections:
-        fieldname = field_for_section(section.name)
-        if fieldname != NAMES:
-            doc[fieldname] = f"{doc[fieldname]}\n{section.text}" if fieldname in doc else section.text
-    if names := names_text(page):
-        doc[NAMES] = names
-    doc[WORDS] = " ".join(naming_words(doc.get(name, "") for name in NAMING_FIELDS))
-    if seventh := seventh_character(page.system, page.code):
-        doc[SEVENTH] = seventh
-    return doc
-
-
 def names_text(page: CodePage) -> str:
     """A page's other names: its alternative-name labels and any "Also known as" list."""
     lists = [*page.alt_names, *(s.text for s in page.sections if is_names_section(s.name))]
     return "\n".join(lists)
-
-
-def naming_words(texts: Iterable[str]) -> list[str]:
-    """The distinct lower-case words of the texts that name a code, sorted."""
-    return sorted({token.text.lower() for text in texts for token in WORD_TOKENIZER(text)})
 
 
 def seventh_character(system: str, code: str) -> str | None:

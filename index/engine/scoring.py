@@ -10,15 +10,18 @@ was 40% of its time). The field lengths are read once per searcher. The result i
 the same scores (the floats are added in the same order as one at a time), the same ties
 (lower document number first), an exact total.
 
-Term, Or, And, AndNot, Not, disjunction-max and exact-phrase nodes are scored here; any other
-node (prefixes, ranges, sloppy phrases) is scored by its own Whoosh matcher, as before.
+Every node of a plan (medcodes.index.search_plan) is scored here: a code prefix or range as the
+sum of the code terms it covers (as Whoosh's union of their term matchers), a code typed in
+full as its constant; only `Everything` and a phrase in a field without positions are left to a
+Whoosh matcher. So no Whoosh union or disjunction matcher scores a plan, and the choice
+Whoosh's `Or` makes between them (`Or.matcher_type`) does not matter here.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import accumulate, chain
 from typing import Any
@@ -31,8 +34,23 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
-from medcodes.index.field_lengths import field_length_bytes
-from medcodes.index.text_fields import CompactPositions
+from medcodes.index.engine.compile import to_whoosh
+from medcodes.index.engine.field_lengths import field_length_bytes
+from medcodes.index.engine.text_fields import CompactPositions
+from medcodes.index.search_plan import (
+    AllOf,
+    AnyOf,
+    BestOf,
+    Excluding,
+    Fixed,
+    Node,
+    NoneOf,
+    Nothing,
+    Phrase,
+    Prefix,
+    Term,
+    TermRange,
+)
 
 MatchedTerm = tuple[str, bytes]
 
@@ -120,14 +138,15 @@ class TermAtATime:
             raise TypeError(f"term-at-a-time scoring needs BM25F, not {type(weighting).__name__}")
         self._weighting = weighting
         self._size = searcher.doc_count_all()
+        self._reader = searcher.reader()
         self._segments = [(s.reader(), offset) for s, offset in searcher.leaf_searchers()]
         self._norms: dict[tuple[int, str], np.ndarray] = {}  # (segment, field) -> per length byte
         self._lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment, field) -> byte per doc
-        self._filters: dict[wq.Query, np.ndarray] = {}
+        self._filters: dict[Node, np.ndarray] = {}
         self._live_pages: np.ndarray | None = None
         self._spare: list[_Scores] = []  # all-zero scores for reuse (see _add_maximum)
 
-    def run(self, query: wq.Query, filter_query: wq.Query | None, limit: int) -> FirstStage:
+    def run(self, query: Node, filter_query: Node | None, limit: int) -> FirstStage:
         """The top `limit` pages of `query` among those `filter_query` matches."""
         leaves: list[_Leaf] = []
         scores = self._score(query, leaves)
@@ -135,53 +154,76 @@ class TermAtATime:
             scores.hit &= self._allowed(filter_query)
         return FirstStage(_best(scores, limit), int(np.count_nonzero(scores.hit)), tuple(leaves))
 
-    def _allowed(self, filter_query: wq.Query) -> np.ndarray:
+    def matching(self, query: Node) -> np.ndarray:
+        """Which pages of the searcher `query` matches (a filter, a facet count)."""
+        return self._score(query, []).hit
+
+    def _allowed(self, filter_query: Node) -> np.ndarray:
         if filter_query not in self._filters:
             if len(self._filters) > 64:
                 self._filters.clear()
-            allowed = np.zeros(self._size, dtype=bool)
-            allowed[list(self._searcher.docs_for_query(filter_query))] = True
-            self._filters[filter_query] = allowed
+            self._filters[filter_query] = self.matching(filter_query)
         return self._filters[filter_query]
 
-    def _score(self, query: wq.Query, leaves: list[_Leaf]) -> _Scores:
+    def _score(self, query: Node, leaves: list[_Leaf]) -> _Scores:
         scores = _Scores(self._size)
         self._add(query, 1.0, scores, leaves)
         return scores
 
-    def _add(self, query: wq.Query, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
+    def _add(self, query: Node, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         """Add `scale` times the query's scores into `into` (a disjunction sums)."""
-        subs = getattr(query, "subqueries", None)
-        if isinstance(query, wq.Term):
-            self._add_term(query, scale * query.boost, into, leaves)
-        elif _is_plain_compound(query):
-            assert subs is not None
+        if isinstance(query, Term):
+            self._add_term(query.field, query.text, scale * query.boost, into, leaves)
+        elif isinstance(query, AnyOf | AllOf | BestOf):
+            subs = query.parts
             if not subs:
                 return
             if len(subs) == 1:  # Whoosh drops a one-child compound's boost; so do we
                 self._add(subs[0], scale, into, leaves)
                 return
             scale *= query.boost
-            if type(query) is wq.Or:
+            if isinstance(query, AnyOf):
                 for sub in subs:
                     self._add(sub, scale, into, leaves)
-            elif type(query) is wq.And:
+            elif isinstance(query, AllOf):
                 into.add_all(_intersection([self._score(sub, leaves) for sub in subs]), scale)
             else:
                 self._add_maximum(subs, scale, into, leaves)
-        elif type(query) is wq.Phrase and query.slop == 1:
+        elif isinstance(query, Phrase):
             self._add_phrase(query, scale * query.boost, into, leaves)
-        elif type(query) is wq.Not:
+        elif isinstance(query, NoneOf):
             self._add_not(query, scale, into, leaves)
-        elif type(query) is wq.AndNot:
-            excluded = self._score(query.b, []).hit
-            positive = self._score(query.a, leaves)
+        elif isinstance(query, Excluding):
+            excluded = self._score(query.excluded, []).hit
+            positive = self._score(query.part, leaves)
             positive.hit &= ~excluded
-            into.add_all(positive, scale * query.boost)
-        else:
-            self._add_matcher(query, scale, into, leaves)
+            into.add_all(positive, scale)
+        elif isinstance(query, Fixed):
+            self._add_fixed(query, scale, into, leaves)
+        elif isinstance(query, Prefix | TermRange):
+            self._add_expanded(query, scale, into, leaves)
+        elif not isinstance(query, Nothing):
+            self._add_matcher(to_whoosh(query), scale, into, leaves)
 
-    def _add_maximum(self, subs: list[wq.Query], scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
+    def _add_fixed(self, query: Fixed, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
+        """Every page the part matches scores the constant (Whoosh's ConstantScoreQuery); the
+        page matched all the part's terms, as Whoosh's matcher reports them."""
+        docs = np.flatnonzero(self._score(query.part, []).hit)
+        into.add(docs, np.full(len(docs), query.score), scale)
+        leaves.append(_Leaf(_all_terms(query.part), [(0, docs)]))
+
+    def _add_expanded(
+        self, query: Prefix | TermRange, scale: float, into: _Scores, leaves: list[_Leaf]
+    ) -> None:
+        """The code terms a prefix or range covers, each scored as a term and added up: what
+        Whoosh's matcher for it does, one term matcher per covered term in a union."""
+        whoosh_query = to_whoosh(query)
+        terms = [Term(field, _as_text(text)) for field, text in whoosh_query.expanded_terms(self._reader)]
+        scores = self._score(terms[0] if len(terms) == 1 else AnyOf(tuple(terms)), [])
+        into.add_all(scores, scale)
+        leaves.append(_Leaf((), [(0, np.flatnonzero(scores.hit))]))
+
+    def _add_maximum(self, subs: tuple[Node, ...], scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         """Add `scale` times each page's best sub-score (a disjunction-max: one per word's
         meanings). Each sub-score is summed in a reused array and read back at the pages it
         matched, and the best kept there: a fresh array per meaning of every word and
@@ -212,40 +254,40 @@ class TermAtATime:
         scores.hit[docs] = False
         self._spare.append(scores)
 
-    def _add_term(self, term: wq.Term, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
+    def _add_term(self, fieldname: str, term: str, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         schema = self._searcher.schema
-        if term.fieldname not in schema:
+        if fieldname not in schema:
             return
-        fieldtype = schema[term.fieldname]
+        fieldtype = schema[fieldname]
         try:
-            text = fieldtype.to_bytes(term.text)
+            text = fieldtype.to_bytes(term)
         except ValueError:
             return
-        leaf = _Leaf(((term.fieldname, text),))
+        leaf = _Leaf(((fieldname, text),))
         leaves.append(leaf)
         scorable = fieldtype.scorable
         if scorable:
-            idf = self._searcher.idf(term.fieldname, text)
+            idf = self._searcher.idf(fieldname, text)
             lift = self._weighting.K1 + 1
         for number, (reader, offset) in enumerate(self._segments):
-            if (term.fieldname, text) not in reader:
+            if (fieldname, text) not in reader:
                 continue
-            docs, weights = _postings(_posting_blocks(reader.postings(term.fieldname, text)))
+            docs, weights = _postings(_posting_blocks(reader.postings(fieldname, text)))
             leaf.blocks.append((offset, docs))
             if not scorable:  # an ID field (codes): a posting scores its weight
                 into.add(docs + offset, weights, scale)
                 continue
-            norms = self._length_norms(number, term.fieldname, docs)
+            norms = self._length_norms(number, fieldname, docs)
             # whoosh.scoring.bm25, with the length part looked up by length byte
             into.add(docs + offset, idf * ((weights * lift) / (weights + norms)), scale)
 
     def _add_phrase(self, phrase: wq.Phrase, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         """Pages where the words stand one after another; each scores its words' BM25F added
         up, as Whoosh's phrase matcher (an intersection of the terms, filtered by position)."""
-        fieldname = phrase.fieldname
+        fieldname = phrase.field
         schema = self._searcher.schema
         if fieldname not in schema or not schema[fieldname].format.supports("positions"):
-            self._add_matcher(phrase, scale, into, leaves)
+            self._add_matcher(to_whoosh(replace(phrase, boost=1.0)), scale, into, leaves)  # boost in scale
             return
         fieldtype = schema[fieldname]
         try:
@@ -288,10 +330,10 @@ class TermAtATime:
             into.add(found + offset, score, scale)
             leaf.blocks.append((offset, found))
 
-    def _add_not(self, query: wq.Not, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
+    def _add_not(self, query: NoneOf, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         """Every live page the negated query does not match, scoring 1 (Whoosh's InverseMatcher;
         walking it took 0.7 s for "-fracture" at 100,000 pages). Such a page matched no term."""
-        excluded = self._score(query.query, []).hit
+        excluded = self._score(query.part, []).hit
         docs = np.flatnonzero(self._live() & ~excluded)
         into.add(docs, np.ones(len(docs)), scale)
         leaves.append(_Leaf((), [(0, docs)]))
@@ -493,13 +535,13 @@ def _as_bytes(text: object) -> bytes:
     return text if isinstance(text, bytes) else str(text).encode("utf-8")
 
 
-def _is_plain_compound(query: wq.Query) -> bool:
-    """An Or, And or disjunction-max without the options this module does not score."""
-    if type(query) is wq.Or:
-        return not query.minmatch and not query.scale
-    if type(query) is wq.And:
-        return True
-    return isinstance(query, wq.DisjunctionMax) and not query.tiebreak
+def _as_text(text: object) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else str(text)
+
+
+def _all_terms(query: Node) -> tuple[MatchedTerm, ...]:
+    """The (field, term) pairs of a node, in order, as Whoosh's `iter_all_terms` lists them."""
+    return tuple((field, _as_bytes(text)) for field, text in to_whoosh(query).iter_all_terms())
 
 
 def _intersection(parts: list[_Scores]) -> _Scores:

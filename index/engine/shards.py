@@ -26,8 +26,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
-from medcodes.index.schema import build_schema, page_to_document
-from medcodes.index.segment_writer import open_segment_writer
+from medcodes.index.engine.schema import build_schema, page_to_document
+from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.pipeline.batch import (
     CHUNK_SIZE,
     Outcome,

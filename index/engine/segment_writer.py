@@ -8,7 +8,7 @@ issue 6's note), with what this changes; the files it writes are ordinary Whoosh
 - Writing the postings looks up the field length of the posting's document once per posting
   (a column seek each, 25% of commit time); here each field's lengths are read once.
 - Posting blocks are pickled with protocol 2, slow to read back and twice the size; here with
-  protocol 4 (index/block_codec.py), a cost paid by every search rather than by the writer.
+  protocol 4 (index/engine/block_codec.py), a cost paid by every search rather than by the writer.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from medcodes.index.block_codec import Protocol4Codec
-from medcodes.index.field_lengths import field_length_bytes
+from medcodes.index.engine.block_codec import Protocol4Codec
+from medcodes.index.engine.field_lengths import field_length_bytes
 
 # Postings serialized per marshal call in a sort run, each batch behind its byte length.
 RUN_BATCH = 4096
@@ -77,7 +77,7 @@ class _PreloadedLengths:
 
 def open_segment_writer(ix: Index, limitmb: int) -> SegmentWriter:
     """A writer on `ix` with the batched pool, the preloaded field lengths and posting blocks
-    pickled by protocol 4 (index/block_codec.py)."""
+    pickled by protocol 4 (index/engine/block_codec.py)."""
     writer = ix.writer(limitmb=limitmb, codec=Protocol4Codec())
     writer.pool = BatchedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     per_document_reader = writer.per_document_reader

@@ -14,7 +14,7 @@ from pathlib import Path
 from whoosh.index import Index
 from whoosh.reading import IndexReader
 
-from medcodes.index.schema import WORDS
+from medcodes.index.fields import WORDS
 
 WORDS_FILE = "words.txt"
 

@@ -4,28 +4,22 @@ Whoosh analyzes by chaining generators (tokenizer, lower-case, stop and stem fil
 handing one Token object down per word; for pages of a few thousand words that chain is a large
 share of indexing time. `StemmedText.index` produces the same terms, frequencies, weights and
 positions as its Whoosh analyzer (tests/test_text_fields.py checks it on every sample page) with
-one regular expression pass, a stop-word set and a stem cache. Queries, snippets and highlights
-keep using the Whoosh analyzer, so the two can never disagree on what a word indexes as.
+one regular expression pass, a stop-word set and a stem cache (analysis.stems). Queries,
+snippets and highlights keep using the Whoosh analyzer (analysis.text_terms, term_spans), so the
+two can never disagree on what a word indexes as.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
-from whoosh.analysis import StemmingAnalyzer
-from whoosh.analysis.filters import STOP_WORDS
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import TEXT
 from whoosh.formats import Format, Positions
-from whoosh.lang.porter import stem
 from whoosh.system import pack_uint
 
-_WORDS = re.compile(default_pattern.pattern, re.UNICODE)
-_STOP_WORDS = frozenset(STOP_WORDS)
-# Every word ever stemmed in this process: the vocabulary of code pages is small.
-_STEMS: dict[str, str] = {}
+from medcodes.index.engine.analysis import stemming_analyzer, stems
+
 # The encodings of a word that occurs once, at positions up to 127 (one byte each).
 _SINGLE = [bytes([position]) for position in range(0x80)]
 
@@ -96,30 +90,3 @@ class StemmedText(TEXT):
         else:
             for term, count in Counter(terms).items():
                 yield term.encode("utf-8"), count, count * boost, pack_uint(count)
-
-
-def stemming_analyzer(minsize: int) -> StemmingAnalyzer:
-    """The analyzer StemmedText(minsize=…) indexes like; for queries, snippets and highlights."""
-    return StemmingAnalyzer(minsize=minsize, cachesize=-1)
-
-
-def stems(value: str, minsize: int = 2) -> tuple[int, list[str]]:
-    """The terms StemmingAnalyzer(minsize=minsize) makes of `value`, in order, and the position
-    of the first one.
-
-    Whoosh's StopFilter renumbers the words it keeps from the position of the first kept word,
-    which is its place among all words ("The page…" puts "page" at 1), so that is kept too.
-    """
-    out: list[str] = []
-    first = 0
-    for index, match in enumerate(_WORDS.finditer(value)):
-        word = match.group().lower()
-        if len(word) < minsize or word in _STOP_WORDS:
-            continue
-        if not out:
-            first = index
-        term = _STEMS.get(word)
-        if term is None:
-            term = _STEMS[word] = stem(word)
-        out.append(term)
-    return first, out

@@ -1,0 +1,150 @@
+"""The engine-neutral reader API that medcodes.queries searches through.
+
+In the style of tantivy-py's `Searcher`: document frequencies, terms with a prefix, per-page
+column values and stored records, key listings in code order, and a plan
+(medcodes.index.search_plan) scored term at a time. Pages are named by document numbers that
+hold for the searcher's lifetime. Nothing here hands a Whoosh object out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.index import Index
+
+from medcodes.index.engine.listing import list_codes
+from medcodes.index.engine.naming_words import read_naming_words
+from medcodes.index.engine.scoring import FirstStage, TermAtATime, term_docs
+from medcodes.index.fields import HEAD, KEY, RECORD, SYSTEM
+from medcodes.index.search_plan import KeySpan, Node
+
+
+class IndexSearcher:
+    """Reads one opened generation; close it (or use it as a context manager) when done.
+
+    >>> with IndexSearcher(live.ix) as searcher:
+    ...     searcher.doc_freq("title", "infus")
+    """
+
+    def __init__(self, ix: Index) -> None:
+        self._searcher = ix.searcher()
+        self._reader = self._searcher.reader()
+        self._scorer: TermAtATime | None = None
+        self._heads: Any = None  # the HEAD column's reader, opened on first need
+        self._systems: np.ndarray | None = None  # per page, its code system's number
+        self._system_names: list[str] = []
+
+    def __enter__(self) -> IndexSearcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def doc_count(self) -> int:
+        """Live pages (deleted ones left out)."""
+        return self._searcher.doc_count()
+
+    def doc_count_all(self) -> int:
+        """Every page number of the searcher, deleted ones included: the size of per-page arrays."""
+        return self._searcher.doc_count_all()
+
+    def doc_freq(self, field: str, term: str) -> int:
+        """How many pages hold `term` in `field` (deleted ones may be counted until a merge)."""
+        return self._reader.doc_frequency(field, term)
+
+    def terms_with_prefix(self, field: str, prefix: str) -> Iterator[str]:
+        """The terms of `field` that begin with `prefix`, in sorted order."""
+        for term in self._reader.expand_prefix(field, prefix):
+            yield _text(term)
+
+    def lexicon(self, field: str) -> list[str]:
+        """Every term of `field`, in sorted order."""
+        return [_text(term) for term in self._reader.lexicon(field)]
+
+    def naming_words(self, generation_path: Path) -> list[str]:
+        """The naming words of the generation this searcher reads (index/engine/naming_words.py)."""
+        return read_naming_words(generation_path, self._reader)
+
+    def term_docs(self, field: str, term: str) -> np.ndarray:
+        """The live pages that hold `term` in `field`, in page order."""
+        return term_docs(self._searcher, field, term)
+
+    def head(self, docnum: int) -> bytes:
+        """A page's head column value (record_codec.encode_head)."""
+        if self._heads is None:
+            self._heads = self._reader.column_reader(HEAD)
+        return self._heads[docnum]
+
+    def record(self, docnum: int) -> str:
+        """A page's stored record (record_codec.encode_record)."""
+        return self._searcher.stored_fields(docnum)[RECORD]
+
+    def key(self, docnum: int) -> str:
+        return self._searcher.stored_fields(docnum)[KEY]
+
+    def stored(self, docnum: int) -> dict[str, Any]:
+        """A page's stored values by field: its key, system and record."""
+        return self._searcher.stored_fields(docnum)
+
+    def docnum(self, key: str) -> int | None:
+        """The page number of a document key ("icd10cm:E11.9"), or None."""
+        return self._searcher.document_number(**{KEY: key})
+
+    def records_with(self, field: str, term: str) -> list[str]:
+        """The stored records of the live pages that hold `term` in `field`."""
+        return [fields[RECORD] for fields in self._searcher.documents(**{field: term})]
+
+    def run(self, query: Node, filter_query: Node | None, limit: int) -> FirstStage:
+        """The best `limit` pages of `query` among those `filter_query` matches, scored BM25F."""
+        return self._term_at_a_time().run(query, filter_query, limit)
+
+    def in_key_order(self, query: Node, filter_query: Node | None, limit: int) -> list[int]:
+        """The first `limit` pages `query` matches (within `filter_query`), in key order."""
+        matched = self._matching(query, filter_query)
+        keyed = sorted((self.key(docnum), docnum) for docnum in np.flatnonzero(matched).tolist())
+        return [docnum for _, docnum in keyed[:limit]]
+
+    def count_by_system(self, query: Node, filter_query: Node | None) -> dict[str, int]:
+        """How many pages `query` matches (within `filter_query`) per code system, by name."""
+        found = self._system_of_pages()[self._matching(query, filter_query)]
+        counts = np.bincount(found[found >= 0], minlength=len(self._system_names)).tolist()
+        return {name: count for name, count in zip(self._system_names, counts, strict=True) if count}
+
+    def list_keys(
+        self, spans: list[KeySpan], limit: int, skip: frozenset[str]
+    ) -> tuple[list[int], dict[str, int]]:
+        """The first `limit` live pages whose keys fall in the spans, in key order (keys in
+        `skip` left out), and how many pages the spans hold per code system."""
+        return list_codes(self._reader, spans, limit, skip)
+
+    def _matching(self, query: Node, filter_query: Node | None) -> np.ndarray:
+        scorer = self._term_at_a_time()
+        matched = scorer.matching(query)
+        return matched & scorer.matching(filter_query) if filter_query is not None else matched
+
+    def _term_at_a_time(self) -> TermAtATime:
+        if self._scorer is None:
+            self._scorer = TermAtATime(self._searcher)
+        return self._scorer
+
+    def _system_of_pages(self) -> np.ndarray:
+        """Per page, the number of its code system in sorted order (-1: deleted)."""
+        if self._systems is None:
+            self._system_names = self.lexicon(SYSTEM)
+            self._systems = np.full(self.doc_count_all(), -1, dtype=np.int64)
+            for number, system in enumerate(self._system_names):
+                self._systems[self.term_docs(SYSTEM, system)] = number
+        return self._systems
+
+
+def _text(term: object) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else str(term)
+
+
+__all__ = ["IndexSearcher"]
