@@ -295,13 +295,12 @@ class _Sync:
         earlier = self.old.get(STDIN)
         if earlier is None:
             return
-        kept = [
-            page
-            for page in earlier.pages
-            if page.state == INDEXED and page.key and page.key not in self.decided
-        ]
-        for page in kept:
-            self.decided[page.key] = page  # type: ignore[index]
+        kept = []
+        for page in earlier.pages:
+            key = page.key
+            if page.state == INDEXED and key and key not in self.decided:
+                self.decided[key] = page
+                kept.append(page)
         entry = self.parsed[STDIN]
         self.parsed[STDIN] = entry.with_pages((*entry.pages, *kept))
 

@@ -435,12 +435,6 @@ def _text_score(score: float) -> float:
     return score - CODE_BOOST * math.floor(score / CODE_BOOST)
 
 
-def search(index_dir: Path, text: str, **options: object) -> SearchResult:
-    """One-off search: opens the index, runs `text`, closes it."""
-    with Searcher(index_dir) as searcher:
-        return searcher.search(text, **options)  # type: ignore[arg-type]
-
-
 def _best_snippet(page: CodePage, matched: dict[str, set[str]]) -> tuple[str, Snippet]:
     """The section with the most distinct matched terms (ties: the heavier field) and its passage."""
     best: tuple[tuple[int, float], str, frozenset[str]] | None = None
@@ -462,4 +456,4 @@ def _best_snippet(page: CodePage, matched: dict[str, set[str]]) -> tuple[str, Sn
     return name, make_snippet(chosen.text, terms)
 
 
-__all__ = ["CODE", "DEFAULT_LIMIT", "SECTION_FIELDS", "Hit", "SearchResult", "Searcher", "search"]
+__all__ = ["CODE", "DEFAULT_LIMIT", "SECTION_FIELDS", "Hit", "SearchResult", "Searcher"]

@@ -304,18 +304,19 @@ class TermAtATime:
             # The rarest word's pages first; of the others, only the blocks that may hold one
             # of the pages still in the running are read (as Whoosh's intersection skips).
             order = sorted(range(len(texts)), key=lambda i: reader.doc_frequency(fieldname, texts[i]))
-            words: list[tuple[np.ndarray, np.ndarray, list[bytes]]] = [None] * len(texts)  # type: ignore[list-item]
+            read: dict[int, tuple[np.ndarray, np.ndarray, list[bytes]]] = {}
             shared: np.ndarray | None = None
             for i in order:
                 within = shared.tolist() if shared is not None else None
                 blocks = list(_posting_blocks(reader.postings(fieldname, texts[i]), True, within))
                 docs, weights = _postings(blocks)
-                words[i] = (docs, weights, list(chain.from_iterable(block[2] for block in blocks)))
+                read[i] = (docs, weights, list(chain.from_iterable(block[2] for block in blocks)))
                 shared = docs if shared is None else shared[_contains(docs, shared)]
                 if not len(shared):
                     break
             if shared is None or not len(shared):
                 continue
+            words = [read[i] for i in range(len(texts))]
             rows = [np.searchsorted(docs, shared) for docs, _, _ in words]
             values = [[word[2][row] for row in at.tolist()] for word, at in zip(words, rows, strict=True)]
             in_a_row = _in_a_row_each(values, positions_of, compact)
