@@ -150,7 +150,7 @@ def test_full_rebuild_summary(runner: CliRunner, index_dir: Path) -> None:
     result = run(runner, "reindex", "--index", str(index_dir), "--full", "--workers", "1")
     assert result.exit_code == 0
     assert result.stderr.startswith(
-        "full rebuild (asked for (--full)): added 0, updated 0, deleted 0, unchanged 26"
+        "full rebuild (asked for): added 0, updated 0, deleted 0, unchanged 26"
     )
 
 
