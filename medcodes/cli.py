@@ -281,7 +281,8 @@ class _Problems:
         if self.count > len(self.first):
             click.echo(f"  … and {self.count - len(self.first)} more", err=True)
         if self.count and not told_of_all:
-            click.echo("hint: -v lists every rejected input, --report FILE writes them all", err=True)
+            hint = "hint: -v lists them all as they come; --report FILE writes the status of every input"
+            click.echo(hint, err=True)
 
 
 def _ingest_summary(result: Any, root: Path) -> str:

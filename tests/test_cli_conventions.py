@@ -355,7 +355,7 @@ def test_rejected_inputs_are_named_after_the_summary(
     named = [line for line in lines if line.startswith("  rejected: ")]
     assert len(named) == 5 and all(line.endswith(": empty file") for line in named)
     assert "  … and 2 more" in lines
-    assert lines[-1] == "hint: -v lists every rejected input, --report FILE writes them all"
+    assert lines[-1] == "hint: -v lists them all as they come; --report FILE writes the status of every input"
     reported = run(
         runner, "ingest", str(pages_dir), "--index", str(tmp_path / "ix2"), "--report", str(tmp_path / "r")
     )
