@@ -29,6 +29,7 @@ from medcodes.index.store import (
 from medcodes.index.sync import (
     INGEST,
     InputStatus,
+    ReadProgress,
     RunReport,
     sync_index,
 )
@@ -56,11 +57,13 @@ def ingest(
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
     on_input_count: Callable[[int], None] | None = None,
+    on_progress: Callable[[ReadProgress], None] | None = None,
 ) -> IngestReport:
     """Parse every page under `paths` and add it to the index at `index_dir` (created if new).
 
     A page whose code is already indexed replaces it. Every page is accounted for through
-    `on_status`; nothing is live until the whole run has committed.
+    `on_status`; `on_progress` hears how far reading has come (inputs and pages read); nothing
+    is live until the whole run has committed.
 
     >>> report = ingest(["examples/pages"], "/tmp/medcodes-index")
     >>> report.counts["indexed"] > 0
@@ -97,6 +100,7 @@ def ingest(
             workers=workers,
             max_bytes=max_bytes,
             on_status=account,
+            on_progress=on_progress,
         )
     report.seconds = time.monotonic() - started
     report.doc_count = result.meta["doc_count"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from medcodes.errors import MedcodesError
 from medcodes.index.reader import find_pages, open_live
 from medcodes.index.store import IndexPath
+from medcodes.pipeline.codes import parse_systems
 from medcodes.pipeline.records import CodePage
 
 
@@ -32,11 +33,14 @@ def find_page(index_dir: IndexPath, code: str, system: str | None = None) -> Cod
     >>> find_page("medcodes-index", "j9229").title
     'Injection, inotuzumab ozogamicin, 0.1 mg'
     """
+    systems = parse_systems(system) if system else ()  # "cpt4", or several: "hcpcs,cpt"
     live = open_live(index_dir)
     try:
-        pages = find_pages(live.ix, code, system.lower() if system else None)
+        pages = find_pages(live.ix, code, systems[0] if len(systems) == 1 else None)
     finally:
         live.ix.close()
+    if len(systems) > 1:
+        pages = [page for page in pages if page.system in systems]
     if not pages:
         raise PageNotFoundError(f"no page for code {code}" + (f" in {system}" if system else ""))
     if len(pages) > 1:

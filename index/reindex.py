@@ -47,6 +47,7 @@ from medcodes.index.store import (
 from medcodes.index.sync import (
     REINDEX,
     InputStatus,
+    ReadProgress,
     RunReport,
     sync_index,
 )
@@ -102,6 +103,7 @@ def reindex(
     on_status: Callable[[InputStatus], None] | None = None,
     max_delete: DeleteLimit | None = DeleteLimit(),  # noqa: B008 (frozen, so shared safely)
     dry_run: bool = False,
+    on_progress: Callable[[ReadProgress], None] | None = None,
 ) -> ReindexReport:
     """Make the index at `index_dir` mirror `paths` (default: its recorded sources).
 
@@ -148,6 +150,7 @@ def reindex(
             on_status=on_status,
             max_delete=max_delete,
             dry_run=dry_run,
+            on_progress=on_progress,
         )
         report.counts = result.counts
         report.published = result.published
@@ -188,13 +191,13 @@ def _recorded_sources(root: Path, live: Generation | None) -> list[str]:
 def _old_manifest(live: Generation | None, meta: dict[str, Any], asked: bool) -> tuple[Manifest | None, str]:
     """The live manifest (None if unusable) and why a full rebuild must run ("" if it need not)."""
     if live is None:
-        return None, "asked for (--full)" if asked else "new index"
+        return None, "asked for" if asked else "new index"
     try:
         old = load_manifest(live)
     except IndexCorruptError as err:
         return None, f"unreadable manifest ({err})"
     if asked:
-        return old, "asked for (--full)"
+        return old, "asked for"
     if meta.get("schema_version") != SCHEMA_VERSION:
         return old, f"schema version {meta.get('schema_version')} -> {SCHEMA_VERSION}"
     if old is None:

@@ -125,6 +125,7 @@ def sync_index(
     on_status: Callable[[InputStatus], None] | None = None,
     max_delete: DeleteLimit | None = None,
     dry_run: bool = False,
+    on_progress: Callable[[ReadProgress], None] | None = None,
 ) -> SyncResult:
     """Make the index at `root` match the inputs of `listing` and publish it if anything changed.
 
@@ -138,7 +139,7 @@ def sync_index(
     writer: GenerationWriter | DryRunWriter
     writer = DryRunWriter(live, fresh=fresh) if dry_run else GenerationWriter(root, live, fresh=fresh)
     with writer:
-        sync = _Sync(listing, old, writer, rules, workers, max_bytes, on_status)
+        sync = _Sync(listing, old, writer, rules, workers, max_bytes, on_status, on_progress)
         result = sync.run()
         before = _page_count(live, old_meta, old)
         if before is None:
@@ -173,6 +174,16 @@ def _page_count(live: Generation | None, meta: dict[str, Any], old: Manifest | N
     return stored_page_count(live)
 
 
+@dataclass(frozen=True)
+class ReadProgress:
+    """How far a run's reading has come: inputs read of the inputs it reads (unchanged ones are
+    not read), and the pages they held so far — each member of an archive, each JSONL line."""
+
+    inputs_read: int
+    inputs_total: int
+    pages: int
+
+
 class _Sync:
     def __init__(
         self,
@@ -183,6 +194,7 @@ class _Sync:
         workers: int | None,
         max_bytes: int,
         on_status: Callable[[InputStatus], None] | None,
+        on_progress: Callable[[ReadProgress], None] | None = None,
     ) -> None:
         self.listing = listing
         self.inputs = listing.files
@@ -198,6 +210,8 @@ class _Sync:
         self.workers = workers
         self.max_bytes = max_bytes
         self.on_status = on_status
+        self.on_progress = on_progress
+        self.progress = ReadProgress(0, 0, 0)
         self.result = SyncResult()
         self.old_owner = owners(self.old)
         self.carried: dict[str, FileEntry] = {}  # inputs kept as the manifest has them
@@ -309,7 +323,9 @@ class _Sync:
         self.to_read.update(by_path)
         paths = list(by_path)
         parsed = self.writer.parse(paths, self.workers, self.max_bytes)
+        self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
+            self._advance(1, 0, len(outcomes))
             if len(outcomes) == 1 and outcomes[0].unreadable and outcomes[0].source == path:
                 self._unreadable_input(path, outcomes[0].reason)
                 continue
@@ -318,6 +334,14 @@ class _Sync:
                 self._place(path, outcome, entries)
             self.parsed[path] = by_path[path].entry(entries)
             self._settle(path)
+
+    def _advance(self, inputs_read: int, inputs_total: int, pages: int) -> None:
+        done = self.progress
+        self.progress = ReadProgress(
+            done.inputs_read + inputs_read, done.inputs_total + inputs_total, done.pages + pages
+        )
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
 
     def _unreadable_input(self, path: str, reason: str) -> None:
         self._emit(path, UNREADABLE, reason)
@@ -483,6 +507,7 @@ __all__ = [
     "INGEST",
     "REINDEX",
     "InputStatus",
+    "ReadProgress",
     "SyncResult",
     "SyncRules",
     "UnreadableSourcesError",

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
         SchemaMismatchError,
         UnreadableSourcesError,
     )
-    from medcodes.index.sync import InputStatus
+    from medcodes.index.sync import InputStatus, ReadProgress
+    from medcodes.pipeline.codes import UnknownSystemError, parse_systems
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
     from medcodes.queries.evaluate.judged import QrelsError
@@ -53,6 +54,7 @@ _HOMES = {
     "reindex": "medcodes.index.reindex",
     "check_index": "medcodes.index.check",
     "find_page": "medcodes.index.lookup",
+    "parse_systems": "medcodes.pipeline.codes",
     "Searcher": "medcodes.queries.search",
     # what it returns or takes
     "RankingWeights": "medcodes.queries.rerank.features",
@@ -65,6 +67,7 @@ _HOMES = {
     "RunRecord": "medcodes.run_record",
     "RunStatus": "medcodes.index.status",
     "InputStatus": "medcodes.index.sync",
+    "ReadProgress": "medcodes.index.sync",
     "PageStatus": "medcodes.index.status",
     "DeleteLimit": "medcodes.index.guard",
     # what it raises: every one a MedcodesError
@@ -84,6 +87,7 @@ _HOMES = {
     "PageNotFoundError": "medcodes.index.lookup",
     "AmbiguousCodeError": "medcodes.index.lookup",
     "IntervalError": "medcodes.schedule",
+    "UnknownSystemError": "medcodes.pipeline.codes",
     "QrelsError": "medcodes.queries.evaluate.judged",
 }
 
@@ -111,16 +115,19 @@ __all__ = [
     "QueryFileError",
     "QuerySyntaxError",
     "RankingWeights",
+    "ReadProgress",
     "ReindexReport",
     "RunRecord",
     "RunStatus",
     "SchemaMismatchError",
     "SearchResult",
     "Searcher",
+    "UnknownSystemError",
     "UnreadableSourcesError",
     "check_index",
     "find_page",
     "ingest",
+    "parse_systems",
     "reindex",
 ]
 

@@ -1,8 +1,8 @@
 """The `medcodes` command: a thin click shell over the pipeline, index and queries APIs.
 
-Exit codes: 0 success; 1 error; 2 usage error or unusable query; 3 finished, but some inputs
-were rejected (see --report); 75 the index is locked by another writer; 141 standard output
-was closed by its reader.
+Exit codes: 0 success; 1 error (or, with `search --fail-on-empty`, no hits); 2 usage error or
+unusable query; 3 finished, but some inputs were rejected (see --report); 75 the index is
+locked by another writer; 130 interrupted (Ctrl-C); 141 standard output was closed by its reader.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
@@ -41,11 +42,12 @@ from medcodes.index.status import (
     UPDATED,
 )
 from medcodes.index.store import IndexMissingError, resolve_index_dir
-from medcodes.pipeline.codes import SYSTEMS
+from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
 from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
 from medcodes.queries.parse.query_file import read_query_lines
+from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
 from medcodes.queries.present.text import (
     FORMATS,
@@ -57,13 +59,18 @@ from medcodes.queries.present.text import (
 )
 from medcodes.queries.search import Searcher
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
-from medcodes.schedule import IntervalError, parse_interval, run_every
+from medcodes.schedule import IntervalError, describe_interval, parse_interval, run_every
+from medcodes.terminal import COLOR_CHOICES, ProgressBar, color_wanted, plural
 
 if TYPE_CHECKING:
     from medcodes.index.reindex import ReindexReport
 # Standard output was closed by its reader (`| head`): the status a shell gives a process that
 # SIGPIPE ended, 128 + 13, so that `set -o pipefail` scripts see what other Unix tools report.
 EXIT_CLOSED_STDOUT = 141
+# Ctrl-C: 128 + SIGINT, what a shell reports for a command the user interrupted.
+EXIT_INTERRUPTED = 130
+# How many rejected or unreadable inputs a summary names (all of them: -v or --report).
+SHOWN_PROBLEMS = 5
 
 
 class QueryError(click.ClickException):
@@ -79,9 +86,58 @@ index_option = click.option(
     "index_dir",
     envvar="MEDCODES_INDEX",
     type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
     help="Index directory [default: $MEDCODES_INDEX or ./medcodes-index].",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def _set_color(ctx: click.Context, _param: click.Parameter, choice: str | None) -> None:
+    """--color on the group or a command; the group's (default auto) holds unless a command sets it."""
+    if choice is not None or ctx.parent is None:
+        ctx.color = color_wanted(choice or "auto", sys.stdout)
+
+
+color_option = click.option(
+    "--color",
+    type=click.Choice(COLOR_CHOICES, case_sensitive=False),
+    callback=_set_color,
+    expose_value=False,
+    help="Bold codes and matches: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always, never.",
+)
+
+
+def _systems(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """--system, repeatable and comma-separated, under any name of a system (cpt4 is cpt)."""
+    try:
+        return parse_systems(values)
+    except UnknownSystemError as err:
+        raise click.BadParameter(str(err)) from err
+
+
+system_option = click.option(
+    "--system",
+    "systems",
+    multiple=True,
+    metavar="SYSTEM[,SYSTEM…]",
+    callback=_systems,
+    help=f"Only codes of these systems ({', '.join(SYSTEMS)}; cpt4 is cpt); repeatable.",
+)
+
+
+def _refuse_together(ctx: click.Context, *names: str) -> None:
+    """A usage error when the options `names` (parameter names) were all given: conflicting
+    flags are refused, not resolved silently."""
+    given = [
+        name
+        for name in names
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+    ]
+    if len(given) == len(names):
+        flags = [next(p.opts[-1] for p in ctx.command.params if p.name == name) for name in names]
+        raise click.UsageError(f"{' and '.join(flags)} conflict: give one of them")
+
+
 wait_option = click.option(
     "--wait",
     type=click.FloatRange(0),
@@ -98,7 +154,8 @@ def parse_options(command: Callable[..., None]) -> Callable[..., None]:
         type=click.IntRange(1),
         default=DEFAULT_MAX_BYTES,
         show_default=True,
-        help="Reject inputs larger than this.",
+        metavar="BYTES",
+        help="Reject inputs larger than this many bytes (each page of a container too).",
     )(command)
     return click.option(
         "--workers", type=click.IntRange(1), help="Parser processes [default: one per core]."
@@ -113,6 +170,9 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             _end_on_closed_stdout()
+        except KeyboardInterrupt:
+            click.echo("", err=True)  # end the line ^C was echoed on
+            sys.exit(EXIT_INTERRUPTED)
 
 
 def _end_on_closed_stdout() -> None:
@@ -127,20 +187,29 @@ def _end_on_closed_stdout() -> None:
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="medcodes")
+@click.version_option(None, "-V", "--version", package_name="medcodes")
+@color_option
 def cli() -> None:
-    """Full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10)."""
+    """Full-text search over scraped medical-code pages (HCPCS, CPT, ICD-10).
+
+    Shell completion: eval "$(_MEDCODES_COMPLETE=bash_source medcodes)" in ~/.bashrc
+    (zsh_source, fish_source for zsh and fish).
+    """
 
 
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
 @index_option
-@click.option("--report", type=click.File("w"), help="Write one JSON line per input to this file.")
+@click.option(
+    "--report", type=click.File("w"), metavar="FILE", help="Write one JSON line per input to this file."
+)
 @parse_options
 @wait_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each rejected page to stderr.")
+@click.pass_context
 def ingest_command(
+    ctx: click.Context,
     paths: tuple[str, ...],
     index_dir: Path | None,
     report: IO[str] | None,
@@ -157,12 +226,14 @@ def ingest_command(
     """
     from medcodes.index.build import ingest  # the writing side's imports cost a search 0.1 s: here only
 
+    _refuse_together(ctx, "quiet", "verbose")
     _configure_logging(verbose)
     root = resolve_index_dir(index_dir)
-    with _progress(quiet) as progress, _errors():
+    problems = _Problems()
+    with _progress_bar("ingest", quiet) as bar, _errors():
 
         def on_status(status: Any) -> None:
-            progress.advance()
+            problems.note(status)
             if report:
                 report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
             if verbose and status.status != INDEXED:
@@ -175,17 +246,43 @@ def ingest_command(
             max_bytes=max_bytes,
             wait=wait,
             on_status=on_status,
-            on_input_count=progress.start,
+            on_progress=bar.update,
         )
     counts = result.counts
     if not quiet:
         click.echo(_ingest_summary(result, root), err=True)
+        if not verbose:
+            problems.show(told_of_all=report is not None)
         if not counts[INDEXED]:
             click.echo(f"warning: nothing was indexed from {' '.join(paths)}", err=True)
     if counts[UNREADABLE]:
         sys.exit(EXIT_ERROR)
     if counts[REJECTED]:
         sys.exit(EXIT_REJECTED)
+
+
+class _Problems:
+    """The first rejected and unreadable inputs of a run, named after its summary with their
+    reasons, so that a run that exits 3 or 1 says why without -v or --report."""
+
+    def __init__(self) -> None:
+        self.first: list[Any] = []
+        self.count = 0
+
+    def note(self, status: Any) -> None:
+        if status.status in (REJECTED, UNREADABLE):
+            self.count += 1
+            if len(self.first) < SHOWN_PROBLEMS:
+                self.first.append(status)
+
+    def show(self, told_of_all: bool) -> None:
+        for status in self.first:
+            click.echo(f"  {status.status}: {status.source}: {status.reason}", err=True)
+        if self.count > len(self.first):
+            click.echo(f"  … and {self.count - len(self.first)} more", err=True)
+        if self.count and not told_of_all:
+            hint = "hint: -v lists them all as they come; --report FILE writes the status of every input"
+            click.echo(hint, err=True)
 
 
 def _ingest_summary(result: Any, root: Path) -> str:
@@ -199,9 +296,10 @@ def _ingest_summary(result: Any, root: Path) -> str:
     ]
     parts += [f"{status} {counts[status]}" for status in (UNREADABLE, SKIPPED) if counts[status]]
     deleted = f", deleted {counts[DELETED]}" if counts[DELETED] else ""
+    # The counts are this run's; the index's total is said apart, not to be read as one of them.
     return (
-        f"{', '.join(parts)} of {result.inputs} inputs{deleted} in {result.seconds:.1f} s "
-        f"({result.doc_count} pages in {root})"
+        f"{', '.join(parts)} of {plural(result.inputs, 'input')}{deleted} in {result.seconds:.1f} s; "
+        f"{root} holds {plural(result.doc_count, 'page')}"
     )
 
 
@@ -215,15 +313,20 @@ def _ingest_summary(result: Any, root: Path) -> str:
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     help="Write one JSON line per page (and deleted key) with its status to this file.",
 )
 @click.option(
-    "--every", "every", metavar="INTERVAL", help="Run again every INTERVAL (90s, 15m, 6h, 1d) until SIGTERM."
+    "--every",
+    "every",
+    metavar="INTERVAL",
+    help="Run again every INTERVAL (90 seconds, 90s, 15m, 6h, 1d, 1h30m) until SIGTERM or Ctrl-C.",
 )
 @click.option(
     "--log-json",
     "log_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
     help="Append one JSON line per run to this file.",
 )
 @click.option(
@@ -243,9 +346,11 @@ def _ingest_summary(result: Any, root: Path) -> str:
     help="Print what would be added, updated and deleted; write nothing (exit 1 when a real run would stop).",
 )
 @parse_options
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar, summary or next-run line.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each change and rejected page to stderr.")
+@click.pass_context
 def reindex_command(
+    ctx: click.Context,
     paths: tuple[str, ...],
     index_dir: Path | None,
     full: bool,
@@ -270,6 +375,8 @@ def reindex_command(
     atomically. Exit status: 0 done, 3 done but some pages were rejected, 75 another writer
     holds the index, 1 failure (or an input that could not be read).
     """
+    _refuse_together(ctx, "quiet", "verbose")
+    _refuse_together(ctx, "max_delete", "allow_mass_delete")
     _configure_logging(verbose)
     root = resolve_index_dir(index_dir)
     try:
@@ -293,8 +400,14 @@ def reindex_command(
         sys.exit(run_once())
     stop = threading.Event()
     _stop_on_signals(stop)
-    run_every(interval, run_once, stop)
+    run_every(interval, run_once, stop, on_wait=None if quiet else _say_next_run)
     click.echo("reindex: stopped", err=True)
+
+
+def _say_next_run(seconds: float) -> None:
+    due = datetime.now(UTC) + timedelta(seconds=seconds)
+    when = due.strftime("%Y-%m-%d %H:%M:%S UTC")
+    click.echo(f"reindex: next run at {when} (in {describe_interval(seconds)})", err=True)
 
 
 def _delete_limit(text: str | None) -> DeleteLimit:
@@ -321,16 +434,19 @@ def _reindex_once(
     from medcodes.index.reindex import reindex  # as ingest: not imported by the reading commands
 
     started = datetime.now(UTC)
+    problems = _Problems()
+    label = "rebuild" if options["full"] else "reindex"
     try:
-        with _errors(), _open_report(report_path) as report:
+        with _errors(), _open_report(report_path) as report, _progress_bar(label, quiet) as bar:
 
             def on_status(status: Any) -> None:
+                problems.note(status)
                 if report:
                     report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
                 if verbose and status.status not in (UNCHANGED, DUPLICATE):
                     click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
 
-            result = reindex(root, paths, on_status=on_status, **options)
+            result = reindex(root, paths, on_status=on_status, on_progress=bar.update, **options)
     except click.ClickException as err:
         err.show()
         failed = RunRecord.of_error(root, started, err.__cause__ or err, err.format_message())
@@ -341,6 +457,8 @@ def _reindex_once(
         click.echo(json.dumps(result.to_dict()))
     if not quiet:
         click.echo(_reindex_summary(result), err=True)
+        if not verbose:
+            problems.show(told_of_all=report_path is not None)
     if result.stop_reason:
         click.echo(f"note: a real run would stop: {result.stop_reason}", err=True)
     return record.exit_code or log_failed
@@ -351,7 +469,7 @@ def _reindex_summary(result: ReindexReport) -> str:
     how = f"full rebuild ({result.full_reason})" if result.full_reason else "reindex"
     unread = "".join(f", {status} {n[status]}" for status in (UNREADABLE, SKIPPED) if n[status])
     seconds = f"{result.seconds:.1f} s"
-    where = f"({result.doc_count} pages in {result.index_dir}, {result.generation})"
+    where = f"({plural(result.doc_count, 'page')} in {result.index_dir}, {result.generation})"
     if result.dry_run:
         return (
             f"{how} (dry run): would add {n[ADDED]}, update {n[UPDATED]}, delete {n[DELETED]}; "
@@ -360,7 +478,7 @@ def _reindex_summary(result: ReindexReport) -> str:
         )
     if not result.changed and not result.full_reason and not unread:
         return (
-            f"{how}: nothing changed in {seconds}: {n[UNCHANGED]} pages up to date, "
+            f"{how}: nothing changed in {seconds}: {plural(n[UNCHANGED], 'page')} up to date, "
             f"{n[REJECTED]} rejected ({result.index_dir}, {result.generation})"
         )
     return (
@@ -425,22 +543,79 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
         )
 
 
-@cli.command("search")
-@click.argument("query", required=False)
+def _scopes_help() -> str:
+    """Every scope a query may name, each field with the other words for it: "risks (risk, complications)"."""
+    others: dict[str, list[str]] = {}
+    for word, field in FIELD_ALIASES.items():
+        if word != field:
+            others.setdefault(field, []).append(word)
+    fields = sorted(set(FIELD_ALIASES.values()))
+    return ", ".join(f"{f} ({', '.join(others[f])})" if f in others else f for f in fields)
+
+
+_SEARCH_HELP = f"""Search pages: words, "phrases", codes (C9028, E11.9), prefixes (J92*), ranges
+(J9000-J9999), field:term, AND/OR/NOT. Several words need no quotes. A query that starts with
+"-" (-term excludes a word) goes after "--", with options before it.
+
+\b
+Examples:
+  medcodes search leukemia antibody infusion
+  medcodes search 'risks:fever indications:relapsed' --system hcpcs,cpt -n 5
+  medcodes search --json -- -leukemia walker
+
+\b
+Scopes (scope:word, scope:(a OR b)):
+{chr(10).join(textwrap.wrap(_scopes_help(), 76, initial_indent="  ", subsequent_indent="  "))}
+
+With --queries, one query per line (JSON Lines with --json). Exit status: 0 done; 1 an error,
+or nothing found with --fail-on-empty (for a batch: no line found anything); 2 a usage error or
+a query with nothing to search for; 130 interrupted (Ctrl-C).
+"""
+
+
+class _QueryCommand(click.Command):
+    """`search`: a query word starting with "-" read as an unknown option gets a hint about "--"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes `args`
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as err:
+            word = next((a for a in given if a.startswith(err.option_name)), None)
+            if err.option_name.startswith("--") or word is None:
+                raise
+            raise click.NoSuchOption(
+                err.option_name,
+                message=f"No such option: {err.option_name} (a query word that starts with - goes "
+                f"after --: medcodes search [OPTIONS] -- {word} …)",
+                ctx=ctx,
+            ) from err
+
+
+@cli.command("search", cls=_QueryCommand, help=_SEARCH_HELP)
+@click.argument("words", nargs=-1, metavar="[QUERY]...")
 @index_option
+@system_option
 @click.option(
-    "--system",
-    "systems",
-    multiple=True,
-    type=click.Choice(SYSTEMS, case_sensitive=False),
-    help="Only codes of this system (repeatable).",
+    "-n",
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Show at most this many hits.",
 )
-@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option(
+    "--offset",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Skip this many hits first (--offset 10 -n 10 is the second page).",
+)
 @click.option(
     "--queries",
     "queries_file",
     type=click.File("rb"),
+    metavar="FILE",
     help="Answer every line of this file (- for stdin) with one index open.",
 )
 @click.option(
@@ -452,8 +627,12 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 @json_option
 @click.option("--facets", is_flag=True, help="Also count matching pages per code system.")
 @click.option("--explain", is_flag=True, help="Show matched fields and score parts of each hit.")
+@click.option(
+    "--fail-on-empty", is_flag=True, help="Exit 1 when nothing was found (as grep does), for scripts."
+)
+@color_option
 def search_command(
-    query: str | None,
+    words: tuple[str, ...],
     index_dir: Path | None,
     systems: tuple[str, ...],
     limit: int,
@@ -463,18 +642,15 @@ def search_command(
     as_json: bool,
     facets: bool,
     explain: bool,
+    fail_on_empty: bool,
 ) -> None:
-    """Search pages: words, "phrases", codes (C9028, E11.9), prefixes (J92*), ranges
-    (J9000-J9999), field:term. With --queries, one query per line: JSON Lines with --json."""
+    query = " ".join(words) if words else None
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries FILE (not both)")
-    if fmt is None:
-        fmt = "json" if as_json else "table"
-    if queries_file is not None and fmt == "json":
-        fmt = "jsonl"  # a batch streams one JSON object per input line
+    fmt = _output_format(as_json, fmt, "jsonl" if queries_file is not None else "json", "table")
     root = resolve_index_dir(index_dir)
     options: dict[str, Any] = {
-        "systems": tuple(s.lower() for s in systems),
+        "systems": systems,
         "limit": limit,
         "offset": offset,
         "facets": facets,
@@ -482,25 +658,41 @@ def search_command(
     }
     with _errors(), Searcher(root) as searcher:
         if queries_file is not None:
-            _search_batch(searcher, queries_file, fmt, options)
-            return
-        assert query is not None
-        result = searcher.search(query, **options)
-    for notice in result.notices:
-        click.echo(f"note: {notice}", err=True)
-    if fmt == "table":
-        click.echo(format_result(result, _bold))
-    else:
-        click.echo(format_results([result], fmt), nl=False)
+            found = _search_batch(searcher, queries_file, fmt, options)
+        else:
+            assert query is not None
+            result = searcher.search(query, **options)
+            found = result.total > 0
+    if queries_file is None:
+        for notice in result.notices:
+            click.echo(f"note: {notice}", err=True)
+        if fmt == "table":
+            click.echo(format_result(result, _bold))
+        else:
+            click.echo(format_results([result], fmt), nl=False)
+    if fail_on_empty and not found:
+        sys.exit(EXIT_ERROR)
 
 
-def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> None:
-    """Searcher.search_many over the lines of `queries`, each answer written as it comes."""
+def _output_format(as_json: bool, fmt: str | None, json_format: str, default: str) -> str:
+    """--format, or what --json means here; both at once only when they agree."""
+    if as_json and fmt is not None and fmt.lower() not in ("json", json_format):
+        raise click.UsageError(f"--json and --format {fmt} conflict: give one of them")
+    if as_json:
+        return json_format
+    return fmt.lower() if fmt is not None else default
+
+
+def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> bool:
+    """Searcher.search_many over the lines of `queries`, each answer written as it comes;
+    True when some line found something."""
     header = True
+    found = False
     name = getattr(queries, "name", "<stdin>")
     name = "standard input" if name == "<stdin>" else name
     results = searcher.search_many(read_query_lines(queries, name), **options)
     for number, result in enumerate(results, 1):
+        found |= result.total > 0
         if fmt == "table":
             if result.error is not None:
                 click.echo(f"line {number}: {result.error}", err=True)
@@ -509,8 +701,9 @@ def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dic
             click.echo(f"== {result.query}")
             click.echo(format_result(result, _bold))
         else:
-            click.echo(format_results([result], fmt, header=header), nl=False)
+            click.echo(format_results([result], "jsonl" if fmt == "json" else fmt, header=header), nl=False)
         header = False
+    return found
 
 
 @cli.command("eval")
@@ -541,17 +734,54 @@ def eval_command(qrels: tuple[Path, ...], index_dir: Path | None, k: int, worst:
         click.echo(format_worst(run, worst))
 
 
+SHOW_FORMATS = ("text", "json", "jsonl")
+
+
 @cli.command("show")
-@click.argument("code")
+@click.argument("codes", nargs=-1, required=True, metavar="CODE...")
 @index_option
-@click.option("--system", type=click.Choice(SYSTEMS, case_sensitive=False), help="The code's system.")
+@click.option(
+    "--system",
+    metavar="SYSTEM[,SYSTEM…]",
+    help=f"The codes' system, for a code that several systems have ({', '.join(SYSTEMS)}; cpt4 is cpt).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(SHOW_FORMATS, case_sensitive=False),
+    help="Output format [default: text; --json means json, or jsonl for several codes].",
+)
 @json_option
-def show_command(code: str, index_dir: Path | None, system: str | None, as_json: bool) -> None:
-    """Print the page of one code: every section, in page order."""
+@color_option
+def show_command(
+    codes: tuple[str, ...], index_dir: Path | None, system: str | None, fmt: str | None, as_json: bool
+) -> None:
+    """Print the page of each CODE: every section, in page order.
+
+    A code that is not found is an Error: line (exit 1); the others are still printed.
+    """
+    fmt = _output_format(as_json, fmt, "json" if len(codes) == 1 else "jsonl", "text")
+    if fmt == "json" and len(codes) > 1:
+        raise click.UsageError("--format json prints one page: use --format jsonl for several codes")
     root = resolve_index_dir(index_dir)
-    with _errors():
-        page = find_page(root, code, system)
-    click.echo(page_to_json(page) if as_json else format_page(page, _bold))
+    failed = False
+    for number, code in enumerate(codes):
+        try:
+            with _errors():
+                page = find_page(root, code, system)
+        except click.ClickException as err:
+            if len(codes) == 1 or isinstance(err.__cause__, IndexMissingError | UnknownSystemError):
+                raise
+            err.show()
+            failed = True
+            continue
+        if fmt == "text":
+            click.echo(("\n" if number else "") + format_page(page, _bold))
+        else:
+            text = page_to_json(page)
+            click.echo(text if fmt == "json" else json.dumps(json.loads(text), ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_ERROR)
 
 
 @cli.command("stats")
@@ -566,7 +796,9 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
 
 
 def _bold(text: str) -> str:
-    return click.style(text, bold=True)
+    """Bold when this run has colour (--color, NO_COLOR, TERM=dumb, a terminal: _set_color)."""
+    ctx = click.get_current_context(silent=True)
+    return click.style(text, bold=True) if ctx is not None and ctx.color else text
 
 
 @contextmanager
@@ -584,40 +816,22 @@ def _errors() -> Iterator[None]:
         raise BusyError(f"{err}; try again later or raise --wait") from err
     except AmbiguousCodeError as err:
         raise click.ClickException(f"{err}: pass --system to choose") from err
+    except UnknownSystemError as err:
+        raise click.BadParameter(str(err), param_hint="--system") from err
     except MedcodesError as err:  # every other error the core names: its message is the line
         raise click.ClickException(str(err)) from err
     except OSError as err:
         raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err
 
 
-class _Progress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-
-    def start(self, total: int) -> None:
-        if self.enabled:
-            self.bar = click.progressbar(length=total, label="ingest", file=sys.stderr)
-            self.bar.__enter__()
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
 @contextmanager
-def _progress(quiet: bool) -> Iterator[_Progress]:
-    progress = _Progress(enabled=not quiet and sys.stderr.isatty())
+def _progress_bar(label: str, quiet: bool) -> Iterator[ProgressBar]:
+    """A progress bar for a run that reads inputs, closed however the run ends."""
+    bar = ProgressBar(label, enabled=not quiet)
     try:
-        yield progress
+        yield bar
     finally:
-        progress.finish()
+        bar.close()
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -6,6 +6,9 @@ Stdlib only: the query side uses the same rules, so that `E119`, `e11.9` and `E1
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from medcodes.errors import MedcodesError
 
 HCPCS = "hcpcs"
 CPT = "cpt"
@@ -69,6 +72,29 @@ def system_from_text(text: str) -> str | None:
     folded = re.sub(r"[\s.\-_]", "", text.lower())
     folded = folded.removesuffix("codes").removesuffix("code")
     return _SYSTEM_ALIASES.get(folded)
+
+
+class UnknownSystemError(MedcodesError, ValueError):
+    """A code system name that is none of SYSTEMS nor another name of one."""
+
+
+def parse_systems(names: str | Iterable[str]) -> tuple[str, ...]:
+    """The canonical systems `names` asks for, in order, once each: every name may list several,
+    comma-separated, under any of their spellings ("hcpcs,CPT4" or ["ICD-10-CM"]).
+
+    >>> parse_systems(["hcpcs,cpt4", "cpt"])
+    ('hcpcs', 'cpt')
+    """
+    found: list[str] = []
+    for name in [names] if isinstance(names, str) else names:
+        for part in filter(None, (p.strip() for p in name.split(","))):
+            system = system_from_text(part)
+            if system is None:
+                known = ", ".join(SYSTEMS)
+                raise UnknownSystemError(f"unknown code system {part!r} (one of {known}; cpt4 is cpt)")
+            if system not in found:
+                found.append(system)
+    return tuple(found)
 
 
 def fits_system(code: str, system: str) -> bool:

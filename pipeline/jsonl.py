@@ -34,7 +34,11 @@ def read_jsonl(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPag
 def _read_line(line: bytes, source: str) -> RawPage | Unreadable:
     try:
         item = json.loads(line)
-    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+    except json.JSONDecodeError as err:
+        # Its own "line 2 column 1" counts lines within this one line (a line cut after a
+        # newline inside it); the file's line number is in `source`, so say the column only.
+        return Unreadable(source, f"invalid JSON line: column {err.pos + 1}: {err.msg.removesuffix(' at')}")
+    except ValueError as err:  # UnicodeDecodeError
         return Unreadable(source, f"invalid JSON line: {err}")
     if not isinstance(item, dict):
         return Unreadable(source, "invalid JSON line: not an object")

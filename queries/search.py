@@ -26,6 +26,7 @@ from medcodes.index.fields import (
 from medcodes.index.reader import LiveIndex, open_live
 from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
+from medcodes.pipeline.codes import parse_systems
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
@@ -86,14 +87,18 @@ class SearchResult:
     suggestion: str | None = None  # "Did you mean …", when words were corrected or little was found
     facets: dict[str, int] | None = None  # with facets=True: matching pages per code system
     error: str | None = None  # in a batch, why this line could not be searched
+    offset: int = 0  # hits[0] is the (offset + 1)-th match of `total`
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON Lines object of one query: {"query", "hits", "took_ms", …}."""
+        """The one JSON shape of a query's answer: {"query", "hits", "took_ms", "total", "offset"}
+        and, when present, "notices", "did_you_mean", "facets", "error" (`search --json`, each
+        line of `search --queries --json`, and any other front end)."""
         data: dict[str, object] = {
             "query": self.query,
             "hits": [hit.to_dict() for hit in self.hits],
             "took_ms": round(self.took_ms, 2),
             "total": self.total,
+            "offset": self.offset,
         }
         optional = {"notices": list(self.notices), "did_you_mean": self.suggestion, "facets": self.facets}
         data.update({key: value for key, value in optional.items() if value})
@@ -158,7 +163,7 @@ class Searcher:
         self,
         text: str,
         *,
-        systems: tuple[str, ...] = (),
+        systems: str | Iterable[str] = (),
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         explain: bool = False,
@@ -170,10 +175,11 @@ class Searcher:
         pages per code system (a full count, so it costs a scan of every match).
         """
         started = time.perf_counter()
+        systems = parse_systems(systems)  # "cpt4", "hcpcs,cpt": any name a user types
         parsed, not_codes = codes_as_words(parse_query(text), self._first_code)
         if self._searcher.doc_count() == 0:  # idf is undefined without documents
             notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
-            return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices)
+            return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices, offset=offset)
         # A code listing reads no words: the vocabulary is not even loaded for it.
         plan = self._plan(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
@@ -197,13 +203,13 @@ class Searcher:
             *(unknown_code_notice(token) for token in not_codes),
             *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
         )
-        return SearchResult(text, hits, total, took, notices, suggestion, counts)
+        return SearchResult(text, hits, total, took, notices, suggestion, counts, offset=offset)
 
     def search_many(
         self,
         texts: Iterable[str],
         *,
-        systems: tuple[str, ...] = (),
+        systems: str | Iterable[str] = (),
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         explain: bool = False,
@@ -223,7 +229,7 @@ class Searcher:
                     text, systems=systems, limit=limit, offset=offset, explain=explain, facets=facets
                 )
             except QuerySyntaxError as err:
-                yield SearchResult(text, (), 0, 0.0, error=str(err))
+                yield SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH

@@ -76,7 +76,7 @@ def test_an_unreadable_subfolder_is_reported_by_ingest_and_kept_by_reindex(user_
     assert f"unreadable: {locked}: cannot list folder: Permission denied" in result.stderr
     assert [line["path"] for line in report_lines(report) if line["status"] == "unreadable"] == [str(locked)]
     lone = as_user("ingest", str(locked), "--index", str(index))
-    assert lone.returncode == 1 and "unreadable 1 of 1 inputs" in lone.stderr
+    assert lone.returncode == 1 and "unreadable 1 of 1 input in" in lone.stderr
 
     locked.chmod(0o755)
     assert as_user("reindex", "--index", str(index), "-q").returncode == 0
@@ -328,7 +328,7 @@ def test_special_files_are_skipped_with_a_reason(runner: CliRunner, pages_dir: P
         "sock.html": "a socket, not a regular file",
         "zero.txt": "a character device, not a regular file",
     }
-    assert named.returncode == 0 and "skipped 1 of 1 inputs" in named.stderr
+    assert named.returncode == 0 and "skipped 1 of 1 input in" in named.stderr
     stats = run(runner, "reindex", "--index", str(index), "--json")
     assert stats.exit_code == 0 and json.loads(stats.stdout)["skipped"] == 3  # still there, still skipped
 
@@ -429,7 +429,7 @@ def test_a_folder_holding_an_index_is_skipped_and_keeps_its_pages(tmp_path: Path
     [line] = [line for line in report_lines(report) if line["status"] == "skipped"]
     assert line == {"path": str(src / "b"), "status": "skipped", "reason": "a medcodes index", "code": None}
     named = medcodes("ingest", str(src / "b"), "--index", str(index))
-    assert named.returncode == 0 and "skipped 1 of 1 inputs" in named.stderr  # indexed + … + skipped
+    assert named.returncode == 0 and "skipped 1 of 1 input in" in named.stderr  # indexed + … + skipped
     assert len(keys(index)) == 4
 
 

@@ -28,10 +28,8 @@ CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "
 
 
 def result_to_json(result: SearchResult) -> str:
-    """One query as JSON: the list of hits, or an object when facets were asked for."""
-    if result.facets is not None:
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-    return json.dumps([hit.to_dict() for hit in result.hits], ensure_ascii=False, indent=2)
+    """One query as JSON: SearchResult.to_dict, the one shape of an answer."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
 def format_results(results: list[SearchResult], fmt: str, header: bool = True) -> str:
@@ -71,7 +69,8 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     if result.facets is not None:
         lines.append(_facets(result.facets))
     if not result.hits:
-        return "\n".join([*lines, "no pages match"])
+        past = f" past the first {result.offset} of {result.total}" if result.total and result.offset else ""
+        return "\n".join([*lines, f"no pages match{past}"])
     code_width = max(len(hit.code) for hit in result.hits)
     indent = " " * (code_width + 2)
     for hit in result.hits:
@@ -81,8 +80,10 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
             snippet = _highlight(hit, emphasize)
             lines.append(f"{indent}{hit.section}: {snippet}")
         lines.extend(f"{indent}{line}" for line in _explanation(hit))
-    shown = len(result.hits)
-    lines.append(f"{shown} of {result.total} pages, {result.took_ms:.0f} ms")
+    first, last = result.offset + 1, result.offset + len(result.hits)
+    shown = f"{first}" if first == last else f"{first}–{last}"
+    pages = "page" if result.total == 1 else "pages"
+    lines.append(f"{shown} of {result.total} {pages}, {result.took_ms:.0f} ms")
     return "\n".join(lines)
 
 
