@@ -23,10 +23,11 @@ from medcodes.index.fields import (
     field_for_section,
     names_text,
 )
-from medcodes.index.reader import LiveIndex, open_live
+from medcodes.index.reader import LiveIndex, find_pages, open_live
 from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
@@ -95,8 +96,8 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "total": self.total,
         }
-        optional = {"notices": list(self.notices), "did_you_mean": self.suggestion, "facets": self.facets}
-        data.update({key: value for key, value in optional.items() if value})
+        # Always present (empty or null when there is nothing to say): one shape for every reader.
+        data.update({"did_you_mean": self.suggestion, "notices": list(self.notices), "facets": self.facets})
         if self.error is not None:
             data["error"] = self.error
         return data
@@ -224,6 +225,45 @@ class Searcher:
                 )
             except QuerySyntaxError as err:
                 yield SearchResult(text, (), 0, 0.0, error=str(err))
+
+    def suggest(
+        self, text: str, *, systems: tuple[str, ...] = (), limit: int = DEFAULT_SUGGESTIONS
+    ) -> list[Completion]:
+        """As-you-type completions of a partial query: code prefixes, then pages named with a
+        completion of the last word (queries/completions.py); no ranking, a few lexicon walks.
+
+        >>> [c.code for c in searcher.suggest("J92", limit=2)]
+        ['J9201', 'J9202']
+        """
+        return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
+
+    def find_page(self, code: str, system: str | None = None) -> list[CodePage]:
+        """Every page whose code is `code` (any form), optionally within `system`, in key order."""
+        return find_pages(self._live.ix, code, system)
+
+    def similar_codes(self, code: str, limit: int = 5) -> list[str]:
+        """Codes of the index that share the longest beginning with `code` (for "did you mean")."""
+        form = code.lower()
+        for length in range(len(form), 0, -1):
+            found: list[str] = []
+            for term in self._searcher.terms_with_prefix(CODE, form[:length]):
+                if "." in form or "." not in term:
+                    found.append(term.upper())
+                if len(found) >= limit:
+                    break
+            if found:
+                return found
+        return []
+
+    @property
+    def generation(self) -> str:
+        """The name of the published generation this searcher reads."""
+        return self._live.generation.path.name
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The metadata of the generation this searcher reads (pages, per system, updated)."""
+        return self._live.meta
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH

@@ -28,10 +28,8 @@ CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "
 
 
 def result_to_json(result: SearchResult) -> str:
-    """One query as JSON: the list of hits, or an object when facets were asked for."""
-    if result.facets is not None:
-        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
-    return json.dumps([hit.to_dict() for hit in result.hits], ensure_ascii=False, indent=2)
+    """One query as JSON: SearchResult.to_dict, the one shape of an answer."""
+    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
 
 
 def format_results(results: list[SearchResult], fmt: str, header: bool = True) -> str:
