@@ -303,6 +303,10 @@ def test_pages_of_results_and_the_back_button(driver: WebDriver, base_url: str) 
     wait(driver).until(lambda d: hit_codes(d) == first_page)
 
 
+# Sections whose heading on the page is more than their name (app.js SECTION_HEADINGS).
+LONGER_HEADINGS = {"procedure": "Procedure description", "risks": "Risks and complications"}
+
+
 def test_a_hit_opens_its_code_page_with_every_section_in_order(driver: WebDriver, base_url: str) -> None:
     results_for(driver, base_url, "folding walker")
     link = driver.find_element(By.CSS_SELECTOR, "#hits .hit-head a.title[href*='code=hcpcs%2FE0143']")
@@ -314,7 +318,8 @@ def test_a_hit_opens_its_code_page_with_every_section_in_order(driver: WebDriver
     assert [s.get_attribute("data-section") for s in sections] == list(record["sections"])
     assert len(sections) >= 5
     for element, (name, text) in zip(sections, record["sections"].items(), strict=True):
-        assert element.find_element(By.TAG_NAME, "h2").text == record["headings"].get(name, element.text)
+        heading = LONGER_HEADINGS.get(name, name.capitalize())
+        assert element.find_element(By.TAG_NAME, "h2").text == heading
         paragraphs = [p.text for p in element.find_elements(By.TAG_NAME, "p")]
         assert paragraphs == [line.strip() for line in text.split("\n") if line.strip()]
     source = driver.find_element(By.CSS_SELECTOR, "#code-page a.source")
@@ -339,12 +344,28 @@ def test_a_shared_q_url_shows_its_results_and_a_did_you_mean(driver: WebDriver, 
     assert search_box(driver).get_attribute("value") == expected["did_you_mean"]
 
 
+def test_a_code_prefix_suggests_codes_with_the_prefix_marked(driver: WebDriver, base_url: str) -> None:
+    open_page(driver, base_url)
+    search_box(driver).send_keys("E014")
+    visible(driver, "#suggestions .suggestion")
+    codes = texts(driver, "#suggestions .suggestion .code")
+    assert codes and all(code.startswith("E014") for code in codes)
+    assert set(texts(driver, "#suggestions .code mark")) == {"E014"}
+
+
 def test_a_code_link_opens_the_code_page_directly(driver: WebDriver, base_url: str) -> None:
     open_page(driver, base_url, code="cpt/97116")
     assert visible(driver, "#code-page .page-head .code")[0].text == "97116"
-    open_page(driver, base_url, code="hcpcs/E9999")
-    status = visible(driver, "#status.error")[0]
-    assert status.text.startswith("Error: ")
+
+
+def test_an_unknown_code_shows_the_error_and_the_codes_it_may_be(driver: WebDriver, base_url: str) -> None:
+    open_page(driver, base_url, code="hcpcs/E0142")
+    assert visible(driver, "#status.error")[0].text.startswith("Error: ")
+    similar = visible(driver, "#code-page .did-you-mean-codes a")
+    assert "E0143" in [link.text for link in similar]
+    next(link for link in similar if link.text == "E0143").click()
+    wait(driver).until(lambda d: texts(d, "#code-page .page-head .code") == ["E0143"])
+    assert url_params(driver)["code"] == ["hcpcs/E0143"]
 
 
 HOSTILE_QUERIES = [

@@ -84,7 +84,18 @@
     return a;
   }
 
+  // Headings for the section names of the site's templates (pipeline/sections.py) whose name is
+  // shorter than the heading; any other name is shown with its underscores as spaces.
+  const SECTION_HEADINGS = {
+    name: "Name",
+    procedure: "Procedure description",
+    risks: "Risks and complications",
+    experience: "Patient experience",
+    alt_names: "Also called",
+  };
+
   function sectionLabel(name) {
+    if (Object.prototype.hasOwnProperty.call(SECTION_HEADINGS, name)) return SECTION_HEADINGS[name];
     const words = String(name || "").replace(/_/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
@@ -184,7 +195,9 @@
       li.id = "suggestion-" + index;
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
-      li.appendChild(el("span", "code", item.code));
+      const code = el("span", "code");
+      appendHighlighted(code, item.code, item.code_highlights); // J92 in J9201
+      li.appendChild(code);
       li.appendChild(el("span", "system", item.system));
       const title = el("span", "title");
       appendHighlighted(title, item.title, item.highlights);
@@ -228,7 +241,7 @@
     try {
       const body = await getJson("suggest", params, controller);
       if (controller !== suggestController || box.value.trim() !== text) return; // typed on since
-      const items = Array.isArray(body) ? body : (body && (body.suggestions || body.items || body.hits)) || [];
+      const items = (body && Array.isArray(body.suggestions) && body.suggestions) || [];
       showSuggestions(items);
     } catch (error) {
       if (error.name !== "AbortError" && controller === suggestController) closeSuggestions();
