@@ -68,8 +68,11 @@ def test_search_json(runner: CliRunner, built_index: Path) -> None:
         runner, "search", "walker", "--system", "hcpcs", "--limit", "5", "--json", "--index", str(built_index)
     )
     assert result.exit_code == 0
-    hits = json.loads(result.output)
-    assert 0 < len(hits) <= 5
+    answer = json.loads(result.output)
+    assert set(answer) == {"query", "hits", "total", "took_ms", "did_you_mean", "notices", "facets"}
+    assert answer["query"] == "walker" and answer["facets"] is None
+    hits = answer["hits"]
+    assert 0 < len(hits) <= answer["total"] and len(hits) <= 5
     for hit in hits:
         assert {"code", "system", "title", "score", "section", "snippet"} <= set(hit)
         assert hit["system"] == "hcpcs"
@@ -142,7 +145,7 @@ def test_python_dash_m_and_console_script(built_index: Path) -> None:
     console = subprocess.run(
         [str(script), "search", "--json", "C9028"], capture_output=True, text=True, env=env
     )
-    assert json.loads(console.stdout)[0]["code"] == "C9028"
+    assert json.loads(console.stdout)["hits"][0]["code"] == "C9028"
 
 
 def test_imports_raise_no_warnings() -> None:
@@ -186,15 +189,16 @@ def test_batch_queries_from_a_file_as_csv(runner: CliRunner, built_index: Path, 
 
 
 def _json_hits(output: str, result: SearchResult) -> list[dict]:
-    hits = json.loads(output)
-    assert isinstance(hits, list)
-    return hits
+    """--format json is the same object as a --queries line (SearchResult.to_dict), indented."""
+    record = json.loads(output)
+    assert json.loads(output.replace("\n", "")) == record and len(output.splitlines()) > 1
+    return _jsonl_hits(json.dumps(record), result)
 
 
 def _jsonl_hits(output: str, result: SearchResult) -> list[dict]:
     [line] = output.splitlines()
     record = json.loads(line)
-    assert set(record) == {"query", "hits", "took_ms", "total"}
+    assert set(record) == {"query", "hits", "took_ms", "total", "did_you_mean", "notices", "facets"}
     assert (record["query"], record["total"]) == ("walker", result.total) and record["took_ms"] >= 0
     return record["hits"]
 

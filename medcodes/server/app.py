@@ -61,18 +61,17 @@ class ServerSettings:
     check_every: float = CHECK_EVERY_S
     timeout: float = REQUEST_TIMEOUT_S
     threads: int = SEARCH_THREADS
+    static_dir: Path = STATIC_DIR  # the search page (index.html) and its files
 
     def to_json(self) -> str:
-        return json.dumps(
-            {**self.__dict__, "index_dir": str(self.index_dir), "cors_origins": self.cors_origins}
-        )
+        paths = {"index_dir": str(self.index_dir), "static_dir": str(self.static_dir)}
+        return json.dumps({**self.__dict__, **paths, "cors_origins": self.cors_origins})
 
     @classmethod
     def from_json(cls, text: str) -> ServerSettings:
         data = json.loads(text)
-        return cls(
-            **{**data, "index_dir": Path(data["index_dir"]), "cors_origins": tuple(data["cors_origins"])}
-        )
+        paths = {"index_dir": Path(data["index_dir"]), "static_dir": Path(data["static_dir"])}
+        return cls(**{**data, **paths, "cors_origins": tuple(data["cors_origins"])})
 
 
 class SearchRequest(BaseModel):
@@ -227,12 +226,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def get_page() -> Response:
-        page = STATIC_DIR / "index.html"
+        page = settings.static_dir / "index.html"
         if not page.is_file():
             raise ApiError(404, "not_found", "no search page is installed: the API is under /docs")
         return FileResponse(page, media_type="text/html")
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
