@@ -89,7 +89,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def base_url(
-    web_index: Path, browser_paths: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+    browser_paths: tuple[str, str], web_index: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A real `medcodes serve` on a free loopback port, stopped after the module."""
     port = _free_port()
@@ -280,6 +280,8 @@ def test_a_facet_filters_the_hits_by_code_system(driver: WebDriver, base_url: st
     assert len(hit_codes(driver)) == expected[smallest]
     active = driver.find_element(By.CSS_SELECTOR, "#facet-list li.active a")
     assert active.get_attribute("data-system") == smallest
+    # The other systems, with their counts, stay there to switch to.
+    assert texts(driver, "#facet-list a[data-system] .count") == [str(n) for n in expected.values()]
     driver.find_element(By.LINK_TEXT, "All systems").click()
     wait(driver).until(lambda d: "system=" not in d.current_url)
     every = sum(expected.values())
@@ -420,3 +422,18 @@ def test_a_hostile_page_is_shown_as_text_in_hits_suggestions_and_its_code_page(
     source = driver.find_element(By.CSS_SELECTOR, "#code-page .source")
     assert source.tag_name == "span" and source.text == JAVASCRIPT_URL
     assert_nothing_ran(driver)
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", "CI must run the browser tests"), ("", "1 skipped")], ids=["ci", "developer"]
+)
+def test_without_chromium_ci_fails_where_a_developer_skips(tmp_path: Path, ci: str, outcome: str) -> None:
+    empty = tmp_path / "bin"  # a PATH with no chromium on it
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty), "CI": ci}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rsf", __file__]
+    command += ["-k", "loads_everything_from_its_own_server"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert outcome in done.stdout, done.stdout[-2000:]
+    assert "chromium" in done.stdout.lower()
+    assert done.returncode == (1 if ci else 0)

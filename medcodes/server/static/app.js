@@ -366,10 +366,20 @@
       offset: String((state.page - 1) * PAGE_SIZE),
       facets: "1",
     };
-    if (state.system) params.system = state.system;
+    // Filtered by a system, the counts of every system still come from the unfiltered query, so
+    // that the other systems stay there to switch to.
+    let facetsOfAll = Promise.resolve(null);
+    if (state.system) {
+      params.system = state.system;
+      facetsOfAll = getJson("search", { q: state.q, limit: "1", facets: "1" }, controller)
+        .then((all) => all.facets)
+        .catch(() => null);
+    }
     let body;
+    let facets;
     try {
       body = await getJson("search", params, controller);
+      facets = (await facetsOfAll) || body.facets;
     } catch (error) {
       if (error.name === "AbortError") return;
       if (controller === searchController) showError("Error: " + error.message);
@@ -393,7 +403,7 @@
     notices.hidden = messages.length === 0;
     hitList.replaceChildren(...hits.map((hit) => renderHit(hit, state)));
     hitList.start = shownFrom || 1;
-    renderFacets(body.facets, state);
+    renderFacets(facets, state);
     renderPager(total, state);
     resultsView.hidden = false;
   }
