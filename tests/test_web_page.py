@@ -433,7 +433,10 @@ def test_without_chromium_ci_fails_where_a_developer_skips(tmp_path: Path, ci: s
     env = {**os.environ, "PATH": str(empty), "CI": ci}
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rsf", __file__]
     command += ["-k", "loads_everything_from_its_own_server"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        command, cwd=root, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert outcome in done.stdout, done.stdout[-2000:]
     assert "chromium" in done.stdout.lower()
     assert done.returncode == (1 if ci else 0)
