@@ -233,7 +233,7 @@ class Searcher:
         completion of the last word (queries/completions.py); no ranking, a few lexicon walks.
 
         >>> [c.code for c in searcher.suggest("J92", limit=2)]
-        ['J9201', 'J9202']
+        ['J9229', 'J9271']
         """
         return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
 

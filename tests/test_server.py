@@ -286,6 +286,14 @@ def test_the_page_and_static_files(built_index: Path, tmp_path: Path) -> None:
         assert served.get("/static/../../etc/passwd").status_code == 404
 
 
+def test_searchers_stay_open_one_per_search_thread(built_index: Path) -> None:
+    app = create_app(ServerSettings(built_index, threads=2))
+    with TestClient(app) as two_threads:
+        for n in range(30):
+            assert two_threads.get("/search", params={"q": f"walker {n}"}).status_code == 200
+        assert 1 <= app.state.searchers.open_count <= 2
+
+
 # --- a new generation ----------------------------------------------------------------------
 
 

@@ -1,7 +1,7 @@
 """The routes of `medcodes serve`: search, suggest, codes, lookup, stats, health, the page.
 
-Every search runs in one of a few threads (limits.SEARCH_THREADS), each with its own open
-Searcher from the SearcherPool, under a timeout; the event loop itself only parses requests
+Every search runs in one of a few long-lived threads (limits.SEARCH_THREADS), each with its
+own open Searcher from the SearcherPool, under a timeout; the event loop itself only parses requests
 and writes answers, so idle or slow connections never hold a searcher.
 
 >>> app = create_app(ServerSettings(Path("medcodes-index")))
@@ -9,9 +9,11 @@ and writes answers, so idle or slow connections never hold a searcher.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import anyio
-import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -93,11 +94,14 @@ OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 def create_app(settings: ServerSettings) -> FastAPI:
     """The ASGI application over the index at `settings.index_dir`."""
     pool = SearcherPool(settings.index_dir, settings.check_every)
-    limiter = anyio.CapacityLimiter(settings.threads)
+    # Threads of its own, which live as long as the app: each keeps its searcher open, where a
+    # thread pool that lets idle threads go would open the index again for each new thread.
+    threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="medcodes-search")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        threads.shutdown(wait=False, cancel_futures=True)
         pool.close()
 
     app = FastAPI(
@@ -106,13 +110,14 @@ def create_app(settings: ServerSettings) -> FastAPI:
         version=_version(),
         lifespan=lifespan,
     )
+    app.state.searchers = pool
     install_error_handlers(app)
 
     async def in_search_thread(work: Callable[[], T]) -> T:
         """Run `work` in a search thread, under the request timeout (503 when it runs out)."""
         try:
             with anyio.fail_after(settings.timeout):
-                return await anyio.to_thread.run_sync(work, limiter=limiter, abandon_on_cancel=True)
+                return await asyncio.wrap_future(threads.submit(work))
         except TimeoutError:
             raise ApiError(503, "timeout", f"no answer within {settings.timeout:g} s") from None
 

@@ -69,6 +69,12 @@ class SearcherPool:
         log.info("serving %s (was %s)", fresh.generation, old.generation)
         old.close()
 
+    @property
+    def open_count(self) -> int:
+        """How many searchers are open: one per thread that has searched."""
+        with self._lock:
+            return len(self._open)
+
     def close(self) -> None:
         with self._lock:
             for held in self._open:
