@@ -237,7 +237,7 @@ class Searcher:
         """
         return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
 
-    def find_page(self, code: str, system: str | None = None) -> list[CodePage]:
+    def find_pages(self, code: str, system: str | None = None) -> list[CodePage]:
         """Every page whose code is `code` (any form), optionally within `system`, in key order."""
         return find_pages(self._live.ix, code, system)
 

@@ -170,7 +170,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         def find() -> tuple[str | None, list[str]]:
             searcher = pool.searcher()
-            pages = searcher.find_page(code, system)
+            pages = searcher.find_pages(code, system)
             if pages:
                 return page_to_json(pages[0]), []
             return None, searcher.similar_codes(code)
