@@ -32,7 +32,7 @@ from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from medcodes.queries.present.text import page_to_json
-from medcodes.queries.search import DEFAULT_LIMIT, SearchResult
+from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from medcodes.server.access_log import AccessLog
 from medcodes.server.body_limit import BodyLimit
 from medcodes.server.errors import ApiError, api_error_of, install_error_handlers
@@ -124,7 +124,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     def search(text: str, systems: list[str] | str, **options: Any) -> Awaitable[SearchResult]:
         _check_query(text)
         scope = _systems(systems)
-        return in_search_thread(lambda: pool.searcher().search(text, systems=scope, **options))
+        return in_search_thread(
+            lambda: pool.run(lambda searcher: searcher.search(text, systems=scope, **options))
+        )
 
     @app.get("/search", summary="Search pages")
     async def get_search(
@@ -155,7 +157,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         _check_query(q)
         scope = _systems(system)
         started = time.perf_counter()
-        found = await in_search_thread(lambda: pool.searcher().suggest(q, systems=scope, limit=limit))
+        found = await in_search_thread(lambda: pool.run(lambda s: s.suggest(q, systems=scope, limit=limit)))
         took = round((time.perf_counter() - started) * 1000, 2)
         return JSONResponse({"query": q, "suggestions": [c.to_dict() for c in found], "took_ms": took})
 
@@ -168,14 +170,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
         if not CODE_IN_PATH.match(code):
             raise ApiError(400, "bad_code", "a code is 1 to 16 letters, digits and dots")
 
-        def find() -> tuple[str | None, list[str]]:
-            searcher = pool.searcher()
+        def find(searcher: Searcher) -> tuple[str | None, list[str]]:
             pages = searcher.find_pages(code, system)
             if pages:
                 return page_to_json(pages[0]), []
             return None, searcher.similar_codes(code)
 
-        page, similar = await in_search_thread(find)
+        page, similar = await in_search_thread(lambda: pool.run(find))
         if page is None:
             raise ApiError(404, "not_found", f"no page for code {code} in {system}", did_you_mean=similar)
         return Response(page, media_type="application/json")
@@ -204,7 +205,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 yield (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8")
 
         def search_one(text: str) -> SearchResult:
-            return next(pool.searcher().search_many([text], **options))
+            return pool.run(lambda searcher: next(searcher.search_many([text], **options)))
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
