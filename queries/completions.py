@@ -29,7 +29,7 @@ MAX_WORDS = 6
 # Code terms walked for a code prefix (each code is in the lexicon dotted and undotted).
 MAX_CODE_TERMS = 400
 # Page heads read per keystroke: the bound that keeps a suggestion cheap on any index size.
-MAX_PAGES_READ = 300
+MAX_PAGES_READ = 150
 # A token with a digit is read as the start of a code (99, J92, E11.).
 _CODEISH = re.compile(r"^[A-Za-z]?\d[0-9A-Za-z.]*$|^[A-Za-z]\d?$")
 _TOKEN = re.compile(r"[\w.]+")
@@ -95,11 +95,15 @@ def _code_completions(
     systems: tuple[str, ...],
     limit: int,
 ) -> list[Completion]:
-    """Pages whose code (dotted or not) begins with `prefix`, in code order."""
+    """Pages whose code (dotted or not) begins with `prefix`, in code order.
+
+    The lexicon is sorted and a dotted form sorts before the undotted ones of its category
+    ("e11.9" < "e119"), so the first codes walked are the first in code order: the walk stops
+    once `limit` pages are found."""
     seen: set[int] = set()
     found: list[tuple[str, Completion]] = []
     for count, term in enumerate(searcher.terms_with_prefix(CODE, prefix)):
-        if count >= MAX_CODE_TERMS or len(seen) >= MAX_PAGES_READ:
+        if count >= MAX_CODE_TERMS or len(seen) >= MAX_PAGES_READ or len(found) >= limit:
             break
         for docnum in searcher.term_docs(CODE, term).tolist():
             if docnum in seen:
@@ -149,20 +153,19 @@ def _word_completions(
         docnums = searcher.term_docs(WORDS, word)
         if allowed is not None:
             docnums = docnums[allowed[docnums]]
-        ranked: list[tuple[tuple[int, int, int], Completion]] = []
+        ranked: list[tuple[tuple[int, int], CodePage]] = []
         for docnum in docnums[: MAX_PAGES_READ - read].tolist():
             page = head(docnum)
             if (page.system, page.code) in seen or (systems and page.system not in systems):
                 continue
-            spans = _title_spans(page.title, [*earlier_words, word])
-            in_title = any(page.title.lower()[s:e].startswith(word) for s, e in spans)
-            completion = _completion(page, WORD_KIND, word, spans, ())
-            ranked.append(((0 if in_title else 1, -len(spans), len(page.title)), completion))
+            # Pages whose title says the word first, shorter (more general) titles before longer.
+            ranked.append(((0 if word in page.title.lower() else 1, len(page.title)), page))
         read += min(len(docnums), MAX_PAGES_READ - read)
         ranked.sort(key=lambda pair: pair[0])
-        for _, completion in ranked:
-            seen.add((completion.system, completion.code))
-            found.append(completion)
+        for _, page in ranked[: limit - len(found)]:
+            spans = _title_spans(page.title, [*earlier_words, word])
+            seen.add((page.system, page.code))
+            found.append(_completion(page, WORD_KIND, word, spans, ()))
         if len(found) >= limit or read >= MAX_PAGES_READ:
             break
     return found[:limit]

@@ -233,11 +233,11 @@ class Searcher:
         completion of the last word (queries/completions.py); no ranking, a few lexicon walks.
 
         >>> [c.code for c in searcher.suggest("J92", limit=2)]
-        ['J9201', 'J9202']
+        ['J9229', 'J9271']
         """
         return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
 
-    def find_page(self, code: str, system: str | None = None) -> list[CodePage]:
+    def find_pages(self, code: str, system: str | None = None) -> list[CodePage]:
         """Every page whose code is `code` (any form), optionally within `system`, in key order."""
         return find_pages(self._live.ix, code, system)
 

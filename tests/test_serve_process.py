@@ -41,8 +41,9 @@ def get(port: int, path: str) -> tuple[int, dict]:
 
 
 @contextmanager
-def serving(root: Path, *options: str) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """`medcodes serve` on a free port, answering /healthz; stopped with SIGTERM on leaving."""
+def serving(root: Path, *options: str, health: int = 200) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """`medcodes serve` on a free port, answering /healthz with `health`; stopped with SIGTERM
+    on leaving."""
     port = free_port()
     command = [sys.executable, "-m", "medcodes", "serve", "--index", str(root), "--port", str(port), *options]
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -50,7 +51,7 @@ def serving(root: Path, *options: str) -> Iterator[tuple[int, subprocess.Popen[s
         deadline = time.monotonic() + STARTUP_S
         while True:
             try:
-                if get(port, "/healthz")[0] == 200:
+                if get(port, "/healthz")[0] == health:
                     break
             except OSError:
                 pass
@@ -123,3 +124,17 @@ def test_several_worker_processes_answer(built_index: Path) -> None:
         for _ in range(4):
             status, answer = get(port, "/search?" + urllib.parse.urlencode({"q": "walker", "limit": 1}))
             assert status == 200 and answer["hits"][0]["code"] == "E0135"
+
+
+@pytest.mark.slow
+def test_a_server_started_before_its_index_serves_it_once_published(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "later"
+    with serving(root, health=503) as (port, server):
+        status, answer = get(port, "/search?q=walker")
+        assert status == 503 and answer["error"]["code"] == "index_unavailable"
+        medcodes.ingest([str(pages_dir)], root, workers=1)
+        status, answer = get(port, "/search?q=walker")
+        assert status == 200 and answer["hits"][0]["code"] == "E0135"
+        server.terminate()
+        _, log = server.communicate(timeout=20)
+    assert f"warning: no index at {root}: /healthz answers 503 until an index is published" in log

@@ -286,6 +286,14 @@ def test_the_page_and_static_files(built_index: Path, tmp_path: Path) -> None:
         assert served.get("/static/../../etc/passwd").status_code == 404
 
 
+def test_searchers_stay_open_one_per_search_thread(built_index: Path) -> None:
+    app = create_app(ServerSettings(built_index, threads=2))
+    with TestClient(app) as two_threads:
+        for n in range(30):
+            assert two_threads.get("/search", params={"q": f"walker {n}"}).status_code == 200
+        assert 1 <= app.state.searchers.open_count <= 2
+
+
 # --- a new generation ----------------------------------------------------------------------
 
 
@@ -320,5 +328,27 @@ def test_a_generation_that_cannot_be_opened_leaves_the_old_one_serving(
         (broken / "medcodes.json").write_text("{")
         (root / "CURRENT").write_text("gen-000999\n")
         assert pool.searcher() is serving and serving.search("walker").hits
+    finally:
+        pool.close()
+
+
+def test_a_searcher_whose_generation_was_removed_is_reopened(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    pool = SearcherPool(root, check_every=3600.0)  # this thread will not look at CURRENT by itself
+    try:
+        first = pool.searcher().generation
+        for word in ("zorbulation", "quintaflex"):  # two publishes: the first generation is removed
+            page = pages_dir / "hcpcs-E0135.txt"
+            page.write_text(page.read_text().replace("Walker", f"Walker {word}", 1))
+            age_files(pages_dir, 30)
+            medcodes.reindex(root, workers=1)
+        assert not (root / first).exists()
+
+        def read_own_generation(searcher: medcodes.Searcher) -> str:
+            return (root / searcher.generation / "medcodes.json").read_text()[:1]
+
+        assert pool.run(read_own_generation) == "{"
+        assert pool.searcher().generation != first and pool.searcher().search("quintaflex").total == 1
     finally:
         pool.close()

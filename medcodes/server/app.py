@@ -1,7 +1,7 @@
 """The routes of `medcodes serve`: search, suggest, codes, lookup, stats, health, the page.
 
-Every search runs in one of a few threads (limits.SEARCH_THREADS), each with its own open
-Searcher from the SearcherPool, under a timeout; the event loop itself only parses requests
+Every search runs in one of a few long-lived threads (limits.SEARCH_THREADS), each with its
+own open Searcher from the SearcherPool, under a timeout; the event loop itself only parses requests
 and writes answers, so idle or slow connections never hold a searcher.
 
 >>> app = create_app(ServerSettings(Path("medcodes-index")))
@@ -9,9 +9,11 @@ and writes answers, so idle or slow connections never hold a searcher.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +21,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import anyio
-import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -31,7 +32,7 @@ from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from medcodes.queries.present.text import page_to_json
-from medcodes.queries.search import DEFAULT_LIMIT, SearchResult
+from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from medcodes.server.access_log import AccessLog
 from medcodes.server.body_limit import BodyLimit
 from medcodes.server.errors import ApiError, api_error_of, install_error_handlers
@@ -93,11 +94,14 @@ OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 def create_app(settings: ServerSettings) -> FastAPI:
     """The ASGI application over the index at `settings.index_dir`."""
     pool = SearcherPool(settings.index_dir, settings.check_every)
-    limiter = anyio.CapacityLimiter(settings.threads)
+    # Threads of its own, which live as long as the app: each keeps its searcher open, where a
+    # thread pool that lets idle threads go would open the index again for each new thread.
+    threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="medcodes-search")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        threads.shutdown(wait=False, cancel_futures=True)
         pool.close()
 
     app = FastAPI(
@@ -106,20 +110,23 @@ def create_app(settings: ServerSettings) -> FastAPI:
         version=_version(),
         lifespan=lifespan,
     )
+    app.state.searchers = pool
     install_error_handlers(app)
 
     async def in_search_thread(work: Callable[[], T]) -> T:
         """Run `work` in a search thread, under the request timeout (503 when it runs out)."""
         try:
             with anyio.fail_after(settings.timeout):
-                return await anyio.to_thread.run_sync(work, limiter=limiter, abandon_on_cancel=True)
+                return await asyncio.wrap_future(threads.submit(work))
         except TimeoutError:
             raise ApiError(503, "timeout", f"no answer within {settings.timeout:g} s") from None
 
     def search(text: str, systems: list[str] | str, **options: Any) -> Awaitable[SearchResult]:
         _check_query(text)
         scope = _systems(systems)
-        return in_search_thread(lambda: pool.searcher().search(text, systems=scope, **options))
+        return in_search_thread(
+            lambda: pool.run(lambda searcher: searcher.search(text, systems=scope, **options))
+        )
 
     @app.get("/search", summary="Search pages")
     async def get_search(
@@ -150,7 +157,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         _check_query(q)
         scope = _systems(system)
         started = time.perf_counter()
-        found = await in_search_thread(lambda: pool.searcher().suggest(q, systems=scope, limit=limit))
+        found = await in_search_thread(lambda: pool.run(lambda s: s.suggest(q, systems=scope, limit=limit)))
         took = round((time.perf_counter() - started) * 1000, 2)
         return JSONResponse({"query": q, "suggestions": [c.to_dict() for c in found], "took_ms": took})
 
@@ -163,14 +170,13 @@ def create_app(settings: ServerSettings) -> FastAPI:
         if not CODE_IN_PATH.match(code):
             raise ApiError(400, "bad_code", "a code is 1 to 16 letters, digits and dots")
 
-        def find() -> tuple[str | None, list[str]]:
-            searcher = pool.searcher()
-            pages = searcher.find_page(code, system)
+        def find(searcher: Searcher) -> tuple[str | None, list[str]]:
+            pages = searcher.find_pages(code, system)
             if pages:
                 return page_to_json(pages[0]), []
             return None, searcher.similar_codes(code)
 
-        page, similar = await in_search_thread(find)
+        page, similar = await in_search_thread(lambda: pool.run(find))
         if page is None:
             raise ApiError(404, "not_found", f"no page for code {code} in {system}", did_you_mean=similar)
         return Response(page, media_type="application/json")
@@ -199,7 +205,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 yield (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8")
 
         def search_one(text: str) -> SearchResult:
-            return next(pool.searcher().search_many([text], **options))
+            return pool.run(lambda searcher: next(searcher.search_many([text], **options)))
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from medcodes.errors import MedcodesError
 from medcodes.index.store import current_generation
@@ -23,6 +25,7 @@ from medcodes.queries.search import Searcher
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 1.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -47,7 +50,7 @@ class SearcherPool:
         held: _Held | None = getattr(self._local, "held", None)
         now = time.monotonic()
         if held is None:
-            held = _Held(Searcher(self.index_dir), now)
+            held = _Held(_opened(self.index_dir), now)
             self._local.held = held
             with self._lock:
                 self._open.append(held)
@@ -60,8 +63,7 @@ class SearcherPool:
         try:
             if current_generation(self.index_dir).path.name == held.searcher.generation:
                 return
-            fresh = Searcher(self.index_dir)
-            _ = fresh.vocabulary  # read now, not by the first query after the switch
+            fresh = _opened(self.index_dir)
         except (MedcodesError, OSError) as err:
             log.warning("still serving %s: cannot open the new generation: %s", held.searcher.generation, err)
             return
@@ -69,11 +71,45 @@ class SearcherPool:
         log.info("serving %s (was %s)", fresh.generation, old.generation)
         old.close()
 
+    def run(self, work: Callable[[Searcher], T]) -> T:
+        """`work` with this thread's searcher. Should the files of its generation be gone (two
+        publishes within the second between looks at CURRENT, and the older one removed), the
+        live generation is opened and `work` runs once more on it."""
+        searcher = self.searcher()
+        try:
+            return work(searcher)
+        except OSError as err:
+            if isinstance(err, MedcodesError):
+                raise  # the core's own errors (IndexMissingError is a FileNotFoundError) say it all
+            log.warning("reopening %s: %s", self.index_dir, err)
+            held: _Held = self._local.held
+            held.checked = -self.check_every  # look at CURRENT now
+            self._switch_if_published(held)
+            return work(held.searcher)
+
+    @property
+    def open_count(self) -> int:
+        """How many searchers are open: one per thread that has searched."""
+        with self._lock:
+            return len(self._open)
+
     def close(self) -> None:
         with self._lock:
             for held in self._open:
                 held.searcher.close()
             self._open.clear()
+
+
+def _opened(index_dir: Path) -> Searcher:
+    """A searcher of the live generation with its vocabulary read: what a query reads of the
+    generation's files later is then already open (and the first query is not the slow one)."""
+    searcher = Searcher(index_dir)
+    try:
+        _ = searcher.vocabulary
+    except BaseException:
+        searcher.close()
+        raise
+    return searcher
 
 
 __all__ = ["CHECK_EVERY_S", "SearcherPool"]
