@@ -8,6 +8,7 @@
 
 (function () {
   const PAGE_SIZE = 10;
+  const MAX_OFFSET = 1000; // the server's bound on `offset` (medcodes/server/limits.py)
   const SUGGEST_DELAY_MS = 120; // debounce: one /suggest per pause in typing, not one per key
   const SUGGEST_LIMIT = 8;
 
@@ -341,7 +342,7 @@
 
   function renderPager(total, state) {
     pager.replaceChildren();
-    const pages = Math.ceil(total / PAGE_SIZE);
+    const pages = Math.min(Math.ceil(total / PAGE_SIZE), Math.floor(MAX_OFFSET / PAGE_SIZE) + 1);
     if (pages <= 1) return;
     const to = (page) => ({ q: state.q, system: state.system, page: page, code: "" });
     if (state.page > 1) pager.appendChild(stateLink("‹ Previous", to(state.page - 1), "prev"));
