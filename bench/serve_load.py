@@ -7,7 +7,8 @@ The pages are copied into WORK once and ingested there (not timed); the copy is 
 changes. Then `medcodes serve` starts on a free port of 127.0.0.1 and, for each client count N:
 N clients, each a keep-alive connection in its own thread, send /search (bench/querymix.py's
 fixed mix) for SECONDS, then /suggest (prefixes of the same titles and codes, as typed) for
-SECONDS; p50/p95/p99 latency, requests/s and errors (any status but 200, any broken connection).
+SECONDS; p50/p95/p99 latency, requests/s and errors (any status but 200, any broken connection);
+/healthz for a quarter of that, at the first client count, is the HTTP stack alone.
 During the first /search phase, 1% of the pages get a new word and `medcodes reindex` publishes
 them: failed requests are counted as for any other, and a probe asks for the word every 20 ms
 from the moment CURRENT changes until every changed page is found (the time to the new state).
@@ -102,7 +103,10 @@ def main() -> int:
             reindex_note = reindex_note or extra
             tally, seconds, _ = load(server.port, suggests, clients, args.seconds)
             lines.append(row("/suggest", clients, seconds, tally))
-            print("\n".join(lines[-2:]), flush=True)
+            if number == 0:  # the HTTP stack alone: what no search costs
+                tally, seconds, _ = load(server.port, ["/healthz"], clients, args.seconds / 4)
+                lines.append(row("/healthz", clients, seconds, tally))
+            print("\n".join(lines[-3:]), flush=True)
         lines += [
             "",
             reindex_note,
