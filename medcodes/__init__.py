@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from medcodes.pipeline.codes import UnknownSystemError, parse_systems
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
+    from medcodes.queries.completions import Completion
     from medcodes.queries.evaluate.judged import QrelsError
     from medcodes.queries.parse.query_file import QueryFileError
     from medcodes.queries.parse.syntax import QuerySyntaxError
@@ -60,6 +61,7 @@ _HOMES = {
     "RankingWeights": "medcodes.queries.rerank.features",
     "Hit": "medcodes.queries.search",
     "SearchResult": "medcodes.queries.search",
+    "Completion": "medcodes.queries.completions",
     "CodePage": "medcodes.pipeline.records",
     "IngestReport": "medcodes.index.build",
     "ReindexReport": "medcodes.index.reindex",
@@ -95,6 +97,7 @@ __all__ = [
     "AmbiguousCodeError",
     "CheckReport",
     "CodePage",
+    "Completion",
     "DeleteLimit",
     "Hit",
     "IndexBusyError",

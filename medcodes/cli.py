@@ -41,7 +41,7 @@ from medcodes.index.status import (
     UNREADABLE,
     UPDATED,
 )
-from medcodes.index.store import IndexMissingError, resolve_index_dir
+from medcodes.index.store import IndexMissingError, current_generation, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
@@ -793,6 +793,51 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
     with _errors():
         stats = index_stats(root)
     click.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))
+
+
+@cli.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Server processes, each with its own searchers.",
+)
+@click.option("--log-json", is_flag=True, help="Log one JSON object per line (one per request).")
+@click.option(
+    "--cors",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let pages from ORIGIN (https://example.org, or *) call the API; repeatable [default: none].",
+)
+def serve_command(
+    index_dir: Path | None, host: str, port: int, workers: int, log_json: bool, cors_origins: tuple[str, ...]
+) -> None:
+    """Serve the index over HTTP: a read-only JSON API (/search, /suggest, /codes, /lookup,
+    /stats, /healthz, /docs) and the search page at /.
+
+    Each worker keeps a searcher open per thread and switches to a new generation within a
+    second of a reindex publishing it, without a restart.
+    """
+    from medcodes.server.app import ServerSettings  # the ASGI stack loads for this command only
+    from medcodes.server.run import serve
+
+    root = resolve_index_dir(index_dir)
+    try:
+        current_generation(root)
+    except MedcodesError as err:
+        click.echo(f"warning: {err}: /healthz answers 503 until an index is published", err=True)
+    serve(ServerSettings(root, cors_origins=cors_origins), host, port, workers=workers, log_json=log_json)
 
 
 def _bold(text: str) -> str:

@@ -23,11 +23,12 @@ from medcodes.index.fields import (
     field_for_section,
     names_text,
 )
-from medcodes.index.reader import LiveIndex, open_live
+from medcodes.index.reader import LiveIndex, find_pages, open_live
 from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.codes import parse_systems
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
@@ -90,9 +91,9 @@ class SearchResult:
     offset: int = 0  # hits[0] is the (offset + 1)-th match of `total`
 
     def to_dict(self) -> dict[str, object]:
-        """The one JSON shape of a query's answer: {"query", "hits", "took_ms", "total", "offset"}
-        and, when present, "notices", "did_you_mean", "facets", "error" (`search --json`, each
-        line of `search --queries --json`, and any other front end)."""
+        """The one JSON shape of a query's answer: {"query", "hits", "took_ms", "total", "offset",
+        "did_you_mean", "notices", "facets"} always, and "error" for a batch line that failed
+        (`search --json`, each line of `search --queries --json`, the server's /search)."""
         data: dict[str, object] = {
             "query": self.query,
             "hits": [hit.to_dict() for hit in self.hits],
@@ -100,8 +101,8 @@ class SearchResult:
             "total": self.total,
             "offset": self.offset,
         }
-        optional = {"notices": list(self.notices), "did_you_mean": self.suggestion, "facets": self.facets}
-        data.update({key: value for key, value in optional.items() if value})
+        # Always present (empty or null when there is nothing to say): one shape for every reader.
+        data.update({"did_you_mean": self.suggestion, "notices": list(self.notices), "facets": self.facets})
         if self.error is not None:
             data["error"] = self.error
         return data
@@ -230,6 +231,45 @@ class Searcher:
                 )
             except QuerySyntaxError as err:
                 yield SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
+
+    def suggest(
+        self, text: str, *, systems: tuple[str, ...] = (), limit: int = DEFAULT_SUGGESTIONS
+    ) -> list[Completion]:
+        """As-you-type completions of a partial query: code prefixes, then pages named with a
+        completion of the last word (queries/completions.py); no ranking, a few lexicon walks.
+
+        >>> [c.code for c in searcher.suggest("J92", limit=2)]
+        ['J9229', 'J9271']
+        """
+        return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
+
+    def find_pages(self, code: str, system: str | None = None) -> list[CodePage]:
+        """Every page whose code is `code` (any form), optionally within `system`, in key order."""
+        return find_pages(self._live.ix, code, system)
+
+    def similar_codes(self, code: str, limit: int = 5) -> list[str]:
+        """Codes of the index that share the longest beginning with `code` (for "did you mean")."""
+        form = code.lower()
+        for length in range(len(form), 0, -1):
+            found: list[str] = []
+            for term in self._searcher.terms_with_prefix(CODE, form[:length]):
+                if "." in form or "." not in term:
+                    found.append(term.upper())
+                if len(found) >= limit:
+                    break
+            if found:
+                return found
+        return []
+
+    @property
+    def generation(self) -> str:
+        """The name of the published generation this searcher reads."""
+        return self._live.generation.path.name
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The metadata of the generation this searcher reads (pages, per system, updated)."""
+        return self._live.meta
 
     def candidates(
         self, text: str, systems: tuple[str, ...] = (), limit: int = DEPTH

@@ -69,7 +69,8 @@ def test_search_json(runner: CliRunner, built_index: Path) -> None:
     )
     assert result.exit_code == 0
     answer = json.loads(result.output)
-    assert {"query": "walker", "offset": 0}.items() <= answer.items()
+    assert set(answer) == {"query", "hits", "total", "offset", "took_ms", "did_you_mean", "notices", "facets"}
+    assert answer["query"] == "walker" and answer["offset"] == 0 and answer["facets"] is None
     hits = answer["hits"]
     assert 0 < len(hits) <= answer["total"] and len(hits) <= 5
     for hit in hits:
@@ -197,7 +198,8 @@ def _json_hits(output: str, result: SearchResult) -> list[dict]:
 def _jsonl_hits(output: str, result: SearchResult) -> list[dict]:
     [line] = output.splitlines()
     record = json.loads(line)
-    assert set(record) == {"query", "hits", "took_ms", "total", "offset"}
+    expected = {"query", "hits", "took_ms", "total", "offset", "did_you_mean", "notices", "facets"}
+    assert set(record) == expected
     assert (record["query"], record["total"]) == ("walker", result.total) and record["took_ms"] >= 0
     return record["hits"]
 

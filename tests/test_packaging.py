@@ -57,6 +57,10 @@ def test_the_wheel_holds_every_module_and_data_file(wheel: Path) -> None:
             if path.suffix in {".py", ".tsv"} and "__pycache__" not in relative:
                 assert f"medcodes/{relative}" in names
     assert "medcodes/py.typed" in names
+    page = ROOT / "medcodes" / "server" / "static"
+    for name in ("index.html", "app.js", "app.css"):
+        assert (page / name).is_file()
+    assert {f"medcodes/server/static/{path.name}" for path in page.iterdir()} <= names
 
 
 def test_the_installed_wheel_gives_the_public_api(wheel: Path, tmp_path: Path) -> None:

@@ -114,6 +114,33 @@ class Vocabulary:
         ]
         return self._commonest(found)
 
+    def prefix_corrections(self, token: str) -> list[Candidate]:
+        """Words that begin with something within the allowed typing mistakes of `token` (a
+        partial word typed with a slip: "inotuxu" → inotuzumab), commonest first."""
+        token = token.lower()
+        limit = allowed_edits(token)
+        if not limit or not token.isalpha():
+            return []
+        # A slip early in a partial word is rare and expensive to look for: the first two
+        # letters are kept (one letter under two mistakes), and a word whose beginning lacks
+        # more of the typed letters than mistakes are allowed is skipped before any alignment.
+        kept = token[: 3 - limit]
+        group = self._by_letter.get(token[0], [])
+        letters = set(token)
+        found = []
+        for word in group[bisect.bisect_left(group, kept) :]:
+            if not word.startswith(kept):
+                break
+            beginning = word[: len(token) + limit]
+            if len(letters - set(beginning)) > limit:
+                continue
+            if any(
+                within_edits(token, word[:length], limit)
+                for length in range(max(1, len(token) - limit), len(token) + limit + 1)
+            ):
+                found.append(word)
+        return self._commonest(found)
+
     def _commonest(self, words: list[str]) -> list[Candidate]:
         ranked = sorted(
             (Candidate(w, self.word_frequency(w)) for w in words), key=lambda c: (-c.doc_frequency, c.word)

@@ -1,0 +1,79 @@
+"""Searcher.suggest: as-you-type completions of code prefixes and of the last word, on the example index."""
+
+from __future__ import annotations
+
+import pytest
+
+import medcodes
+from medcodes.queries.completions import CODE_KIND, WORD_KIND
+from medcodes.queries.search import Searcher
+
+
+def codes(found: list[medcodes.Completion]) -> list[str]:
+    return [c.code for c in found]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("J92", ["J9229", "J9271"]),
+        ("j922", ["J9229"]),
+        ("E11.", ["E11.9"]),
+        ("E119", ["E11.9"]),
+        ("992", ["99213"]),
+    ],
+    ids=["hcpcs-prefix", "lower-case", "dotted-category", "undotted", "cpt-digits"],
+)
+def test_a_code_prefix_lists_the_codes_it_begins_in_code_order(
+    searcher: Searcher, typed: str, expected: list[str]
+) -> None:
+    found = [c for c in searcher.suggest(typed) if c.kind == CODE_KIND]
+    assert codes(found) == expected
+    for completion in found:
+        start, end = completion.code_highlights[0]
+        assert start == 0 and completion.code[:end].replace(".", "").lower() == typed.replace(".", "").lower()
+
+
+def test_the_last_word_completes_to_naming_words_with_highlights(searcher: Searcher) -> None:
+    found = searcher.suggest("inotuz")
+    assert set(codes(found)) == {"C9028", "J9229"}
+    for completion in found:
+        assert completion.kind == WORD_KIND and completion.completion == "inotuzumab"
+        [(start, end)] = completion.highlights
+        assert completion.title[start:end] == "inotuzumab"
+
+
+def test_a_typo_in_the_partial_word_is_tolerated(searcher: Searcher) -> None:
+    assert set(codes(searcher.suggest("inotuxum"))) == {"C9028", "J9229"}
+    assert searcher.suggest("qqqqqq") == []
+
+
+def test_earlier_words_narrow_the_pages(searcher: Searcher) -> None:
+    alone = codes(searcher.suggest("inj", limit=50))
+    narrowed = codes(searcher.suggest("ondansetron inj", limit=50))
+    assert len(alone) > len(narrowed) >= 1
+    assert narrowed == ["J2405"]
+
+
+def test_systems_and_limit_are_kept(searcher: Searcher) -> None:
+    assert codes(searcher.suggest("J92", limit=1)) == ["J9229"]
+    found = searcher.suggest("inotuz", systems=("icd10cm",))
+    assert found == []
+    assert all(c.system == "hcpcs" for c in searcher.suggest("inj", systems=("hcpcs",), limit=50))
+
+
+def test_nothing_typed_suggests_nothing(searcher: Searcher) -> None:
+    assert searcher.suggest("") == [] and searcher.suggest("   ") == []
+
+
+def test_a_completion_serializes_with_its_highlights(searcher: Searcher) -> None:
+    [first, *_] = searcher.suggest("J92")
+    assert first.to_dict() == {
+        "code": "J9229",
+        "system": "hcpcs",
+        "title": first.title,
+        "kind": "code",
+        "completion": "J9229",
+        "highlights": [],
+        "code_highlights": [[0, 3]],
+    }
