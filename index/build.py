@@ -17,6 +17,7 @@ from pathlib import Path
 from medcodes.index.fields import check_schema_version
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
+from medcodes.index.reader import check_readable
 from medcodes.index.status import DELETED, INGEST_STATUSES, as_ingest_status
 from medcodes.index.store import (
     Generation,
@@ -126,4 +127,5 @@ def live_generation(index_dir: Path) -> Generation | None:
     except IndexMissingError:
         return None
     check_schema_version(index_dir, generation.read_meta())
+    check_readable(generation)
     return generation

@@ -22,6 +22,7 @@ from medcodes.index.fields import SCHEMA_VERSION
 from medcodes.index.guard import DeleteLimit
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import Manifest, load_manifest, manifest_sources
+from medcodes.index.reader import check_readable
 from medcodes.index.status import (
     ADDED,
     DELETED,
@@ -170,6 +171,11 @@ def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
     except IndexCorruptError as err:
         return None, {}, str(err)
     meta, damage = meta_and_damage(live)
+    if not damage and meta.get("schema_version") == SCHEMA_VERSION:  # another schema is rebuilt anyway
+        try:
+            check_readable(live)
+        except IndexCorruptError as err:
+            damage = str(err)
     return live, meta, damage
 
 
