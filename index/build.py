@@ -35,6 +35,7 @@ from medcodes.index.sync import (
     sync_index,
 )
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs, named_paths
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ def ingest(
     *,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
     on_input_count: Callable[[int], None] | None = None,
@@ -100,6 +102,7 @@ def ingest(
             sources=sorted(set(recorded) | {p for p in named if p != STDIN}),
             workers=workers,
             max_bytes=max_bytes,
+            time_limit=time_limit,
             on_status=account,
             on_progress=on_progress,
         )

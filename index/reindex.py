@@ -53,6 +53,7 @@ from medcodes.index.sync import (
     sync_index,
 )
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, find_inputs
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def reindex(
     full: bool = False,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
     max_delete: DeleteLimit | None = DeleteLimit(),  # noqa: B008 (frozen, so shared safely)
@@ -148,6 +150,7 @@ def reindex(
             sources=sorted(sources),
             workers=workers,
             max_bytes=max_bytes,
+            time_limit=time_limit,
             on_status=on_status,
             max_delete=max_delete,
             dry_run=dry_run,
