@@ -26,6 +26,7 @@ from medcodes.index.store import (
     check_index_folder,
     current_generation,
     holds_index,
+    reporting_full_disk,
 )
 from medcodes.index.sync import (
     INGEST,
@@ -85,7 +86,7 @@ def ingest(
         if on_status:
             on_status(status)
 
-    with write_lock(index_dir, wait=wait):
+    with reporting_full_disk(index_dir), write_lock(index_dir, wait=wait):
         # Listed with the lock held, as reindex does: what is read is what the run saw.
         listing = find_inputs(named, skip_index_folders(index_dir))
         if on_input_count:

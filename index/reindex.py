@@ -44,6 +44,7 @@ from medcodes.index.store import (
     generations,
     index_started,
     meta_and_damage,
+    reporting_full_disk,
 )
 from medcodes.index.sync import (
     REINDEX,
@@ -126,7 +127,7 @@ def reindex(
         raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
     check_index_folder(index_dir)
     report = ReindexReport(index_dir, dry_run=dry_run)
-    with write_lock(index_dir, wait=wait):
+    with reporting_full_disk(index_dir), write_lock(index_dir, wait=wait):
         live, meta, damage = _live_state(index_dir)
         live_name = live.path.name if live is not None else ""
         if live is None and not damage and not named:

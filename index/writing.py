@@ -130,10 +130,12 @@ class GenerationWriter:
 
     def cancel(self) -> None:
         """Drop the unpublished generation; the live one is untouched."""
-        if self._sharded is not None:
-            self._sharded.close()
-        self._pages.cancel()
-        discard(self.generation)
+        try:
+            if self._sharded is not None:
+                self._sharded.close()
+            self._pages.cancel()
+        finally:
+            discard(self.generation)
 
     def _checksums(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Size and SHA-256 of every file; a file hard-linked from the live generation keeps its own."""
