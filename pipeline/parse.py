@@ -10,7 +10,7 @@ from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import HTML
 from medcodes.pipeline.text_bytes import looks_binary, wide_encoding
 from medcodes.pipeline.text_layout import read_text
-from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT, OutOfTimeError, time_budget
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT, ParseTimeExpired, time_budget
 
 __all__ = ["DEFAULT_PARSE_TIME_LIMIT", "PageParseError", "parse_page"]
 
@@ -62,7 +62,7 @@ def parse_page(
             return assemble(draft, source)
     except RecursionError as err:
         raise PageParseError("markup nested too deeply to read") from err
-    except OutOfTimeError:
+    except ParseTimeExpired:
         raise PageParseError(f"parse time limit: not parsed within {time_limit:g} s") from None
 
 

@@ -18,9 +18,10 @@ from types import FrameType
 DEFAULT_PARSE_TIME_LIMIT = 30.0
 
 
-class OutOfTimeError(BaseException):
-    """Raised into a parse that outlasted its budget. A BaseException, so that no `except
-    Exception` inside the parser (or a library it calls) can swallow it."""
+class ParseTimeExpired(BaseException):
+    """Raised into a parse that outlasted its budget; parse_page turns it into PageParseError.
+    Like KeyboardInterrupt, a BaseException that interrupts rather than an error (no `except
+    Exception` inside the parser, or a library it calls, can swallow it)."""
 
 
 def budget_available() -> bool:
@@ -30,7 +31,7 @@ def budget_available() -> bool:
 
 @contextmanager
 def time_budget(seconds: float | None) -> Iterator[None]:
-    """Raise OutOfTimeError in the body once `seconds` of wall-clock time have passed (None or
+    """Raise ParseTimeExpired in the body once `seconds` of wall-clock time have passed (None or
     0: no budget; also none off the main thread, where signals cannot be received)."""
     if not seconds or not budget_available():
         yield
@@ -39,7 +40,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
 
     def expire(signum: int, frame: FrameType | None) -> None:
         if armed:
-            raise OutOfTimeError
+            raise ParseTimeExpired
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
