@@ -17,6 +17,7 @@ from pathlib import Path
 from medcodes.index.fields import check_schema_version
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
+from medcodes.index.reader import check_readable
 from medcodes.index.status import DELETED, INGEST_STATUSES, as_ingest_status
 from medcodes.index.store import (
     Generation,
@@ -25,6 +26,7 @@ from medcodes.index.store import (
     check_index_folder,
     current_generation,
     holds_index,
+    reporting_full_disk,
 )
 from medcodes.index.sync import (
     INGEST,
@@ -34,6 +36,7 @@ from medcodes.index.sync import (
     sync_index,
 )
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, find_inputs, named_paths
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ def ingest(
     *,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
     on_input_count: Callable[[int], None] | None = None,
@@ -82,7 +86,7 @@ def ingest(
         if on_status:
             on_status(status)
 
-    with write_lock(index_dir, wait=wait):
+    with reporting_full_disk(index_dir), write_lock(index_dir, wait=wait):
         # Listed with the lock held, as reindex does: what is read is what the run saw.
         listing = find_inputs(named, skip_index_folders(index_dir))
         if on_input_count:
@@ -99,6 +103,7 @@ def ingest(
             sources=sorted(set(recorded) | {p for p in named if p != STDIN}),
             workers=workers,
             max_bytes=max_bytes,
+            time_limit=time_limit,
             on_status=account,
             on_progress=on_progress,
         )
@@ -126,4 +131,5 @@ def live_generation(index_dir: Path) -> Generation | None:
     except IndexMissingError:
         return None
     check_schema_version(index_dir, generation.read_meta())
+    check_readable(generation)
     return generation

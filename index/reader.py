@@ -55,6 +55,19 @@ def open_live(root: IndexPath) -> LiveIndex:
     raise IndexMissingError(f"no index at {root}")
 
 
+def check_readable(generation: Generation) -> None:
+    """Raise IndexCorruptError when the engine cannot open a generation's table of contents or
+    segments: what a writer checks before building on it (only `reindex --full` builds beside it)."""
+    try:
+        ix = open_generation(generation.path)
+    except FileNotFoundError:
+        return  # no index files yet: nothing to build on, nothing damaged
+    try:
+        IndexSearcher(ix).close()
+    finally:
+        ix.close()
+
+
 def stored_page_count(generation: Generation) -> int | None:
     """Pages in a generation's index files, read without our metadata; None when they cannot
     be read. What a rebuild of an index with damaged metadata and manifest compares against."""
@@ -65,6 +78,7 @@ def index_stats(root: IndexPath) -> dict[str, Any]:
     """Pages per code system, size on disk and timestamps, as `medcodes stats` shows them."""
     live = open_live(root)
     try:
+        IndexSearcher(live.ix).close()  # the counts come from metadata: still refuse damaged segments
         return {
             "index": str(root),
             "generation": live.generation.path.name,

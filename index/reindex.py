@@ -22,6 +22,7 @@ from medcodes.index.fields import SCHEMA_VERSION
 from medcodes.index.guard import DeleteLimit
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import Manifest, load_manifest, manifest_sources
+from medcodes.index.reader import check_readable
 from medcodes.index.status import (
     ADDED,
     DELETED,
@@ -43,6 +44,7 @@ from medcodes.index.store import (
     generations,
     index_started,
     meta_and_damage,
+    reporting_full_disk,
 )
 from medcodes.index.sync import (
     REINDEX,
@@ -52,6 +54,7 @@ from medcodes.index.sync import (
     sync_index,
 )
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputError, find_inputs
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +102,7 @@ def reindex(
     full: bool = False,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
     wait: float = 5.0,
     on_status: Callable[[InputStatus], None] | None = None,
     max_delete: DeleteLimit | None = DeleteLimit(),  # noqa: B008 (frozen, so shared safely)
@@ -123,7 +127,7 @@ def reindex(
         raise IndexMissingError(f"no index at {index_dir}")  # before the lock creates the directory
     check_index_folder(index_dir)
     report = ReindexReport(index_dir, dry_run=dry_run)
-    with write_lock(index_dir, wait=wait):
+    with reporting_full_disk(index_dir), write_lock(index_dir, wait=wait):
         live, meta, damage = _live_state(index_dir)
         live_name = live.path.name if live is not None else ""
         if live is None and not damage and not named:
@@ -147,6 +151,7 @@ def reindex(
             sources=sorted(sources),
             workers=workers,
             max_bytes=max_bytes,
+            time_limit=time_limit,
             on_status=on_status,
             max_delete=max_delete,
             dry_run=dry_run,
@@ -170,6 +175,11 @@ def _live_state(root: Path) -> tuple[Generation | None, dict[str, Any], str]:
     except IndexCorruptError as err:
         return None, {}, str(err)
     meta, damage = meta_and_damage(live)
+    if not damage and meta.get("schema_version") == SCHEMA_VERSION:  # another schema is rebuilt anyway
+        try:
+            check_readable(live)
+        except IndexCorruptError as err:
+            damage = str(err)
     return live, meta, damage
 
 

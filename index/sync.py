@@ -50,6 +50,7 @@ from medcodes.index.store import Generation, UnreadableSourcesError, meta_and_da
 from medcodes.index.writing import DryRunWriter, GenerationWriter
 from medcodes.pipeline.batch import Outcome
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 # A folder holding a medcodes index is skipped, not read as pages; pages it produced before stay.
 INDEX_FOLDER = "a medcodes index"
@@ -122,6 +123,7 @@ def sync_index(
     sources: list[str],
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
     on_status: Callable[[InputStatus], None] | None = None,
     max_delete: DeleteLimit | None = None,
     dry_run: bool = False,
@@ -139,7 +141,7 @@ def sync_index(
     writer: GenerationWriter | DryRunWriter
     writer = DryRunWriter(live, fresh=fresh) if dry_run else GenerationWriter(root, live, fresh=fresh)
     with writer:
-        sync = _Sync(listing, old, writer, rules, workers, max_bytes, on_status, on_progress)
+        sync = _Sync(listing, old, writer, rules, workers, max_bytes, time_limit, on_status, on_progress)
         result = sync.run()
         before = _page_count(live, old_meta, old)
         if before is None:
@@ -193,6 +195,7 @@ class _Sync:
         rules: SyncRules,
         workers: int | None,
         max_bytes: int,
+        time_limit: float | None,
         on_status: Callable[[InputStatus], None] | None,
         on_progress: Callable[[ReadProgress], None] | None = None,
     ) -> None:
@@ -209,6 +212,7 @@ class _Sync:
         self.rules = rules
         self.workers = workers
         self.max_bytes = max_bytes
+        self.time_limit = time_limit
         self.on_status = on_status
         self.on_progress = on_progress
         self.progress = ReadProgress(0, 0, 0)
@@ -322,7 +326,7 @@ class _Sync:
         by_path = {state.path: state for state in states}
         self.to_read.update(by_path)
         paths = list(by_path)
-        parsed = self.writer.parse(paths, self.workers, self.max_bytes)
+        parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit)
         self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
             self._advance(1, 0, len(outcomes))

@@ -68,16 +68,18 @@ class GenerationWriter:
         if not self.published:
             self.cancel()
 
-    def parse(self, inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
+    def parse(
+        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+    ) -> Iterator[Outcome]:
         """Parse `inputs` in input order; a large fresh build also indexes them as it goes.
 
         Outcomes that carry a `ref` are already indexed in a shard: `put` keeps them.
         """
         workers = workers or os.cpu_count() or 1
         if not (self.fresh and workers > 1 and len(inputs) >= SHARDED_MIN_INPUTS):
-            yield from parse_in_order(inputs, workers, max_bytes)
+            yield from parse_in_order(inputs, workers, max_bytes, time_limit)
             return
-        build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes)
+        build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes, time_limit)
         try:
             yield from build.outcomes(inputs)
             self._shard_dirs.extend(build.finish())
@@ -128,10 +130,12 @@ class GenerationWriter:
 
     def cancel(self) -> None:
         """Drop the unpublished generation; the live one is untouched."""
-        if self._sharded is not None:
-            self._sharded.close()
-        self._pages.cancel()
-        discard(self.generation)
+        try:
+            if self._sharded is not None:
+                self._sharded.close()
+            self._pages.cancel()
+        finally:
+            discard(self.generation)
 
     def _checksums(self, meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Size and SHA-256 of every file; a file hard-linked from the live generation keeps its own."""
@@ -169,8 +173,10 @@ class DryRunWriter:
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def parse(self, inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
-        return parse_in_order(inputs, workers, max_bytes)
+    def parse(
+        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+    ) -> Iterator[Outcome]:
+        return parse_in_order(inputs, workers, max_bytes, time_limit)
 
     def put(self, page: CodePage, *, replace: bool, ref: Ref | None = None) -> None:
         pass
@@ -179,10 +185,12 @@ class DryRunWriter:
         pass
 
 
-def parse_in_order(inputs: list[str], workers: int | None, max_bytes: int) -> Iterator[Outcome]:
+def parse_in_order(
+    inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+) -> Iterator[Outcome]:
     """Parse `inputs` in input order: in this process when they are few, else in a pool."""
     workers = workers or os.cpu_count() or 1
-    return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes)
+    return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes, time_limit)
 
 
 def _now() -> str:

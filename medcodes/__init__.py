@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from medcodes.index.reindex import ReindexReport, reindex
     from medcodes.index.status import PageStatus, RunStatus
     from medcodes.index.store import (
+        DiskFullError,
         IndexCorruptError,
         IndexMissingError,
         NoSourcesError,
@@ -77,6 +78,7 @@ _HOMES = {
     "InputError": "medcodes.pipeline.sources",
     "IndexMissingError": "medcodes.index.store",
     "IndexCorruptError": "medcodes.index.store",
+    "DiskFullError": "medcodes.index.store",
     "IndexCheckError": "medcodes.index.check",
     "SchemaMismatchError": "medcodes.index.store",
     "NotAnIndexError": "medcodes.index.store",
@@ -99,6 +101,7 @@ __all__ = [
     "CodePage",
     "Completion",
     "DeleteLimit",
+    "DiskFullError",
     "Hit",
     "IndexBusyError",
     "IndexCheckError",

@@ -44,6 +44,7 @@ from medcodes.index.status import (
 from medcodes.index.store import IndexMissingError, current_generation, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
+from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
 from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
 from medcodes.queries.parse.query_file import read_query_lines
@@ -148,7 +149,15 @@ wait_option = click.option(
 
 
 def parse_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--workers and --max-bytes, shared by the commands that parse pages."""
+    """--workers, --max-bytes and --parse-time-limit, shared by the commands that parse pages."""
+    command = click.option(
+        "--parse-time-limit",
+        type=click.FloatRange(0),
+        default=DEFAULT_PARSE_TIME_LIMIT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Reject a page not parsed within this many seconds (0: no limit).",
+    )(command)
     command = click.option(
         "--max-bytes",
         type=click.IntRange(1),
@@ -215,6 +224,7 @@ def ingest_command(
     report: IO[str] | None,
     workers: int | None,
     max_bytes: int,
+    parse_time_limit: float,
     wait: float,
     quiet: bool,
     verbose: bool,
@@ -244,6 +254,7 @@ def ingest_command(
             root,
             workers=workers,
             max_bytes=max_bytes,
+            time_limit=parse_time_limit or None,
             wait=wait,
             on_status=on_status,
             on_progress=bar.update,
@@ -364,6 +375,7 @@ def reindex_command(
     dry_run: bool,
     workers: int | None,
     max_bytes: int,
+    parse_time_limit: float,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -388,6 +400,7 @@ def reindex_command(
         "full": full,
         "workers": workers,
         "max_bytes": max_bytes,
+        "time_limit": parse_time_limit or None,
         "wait": wait,
         "max_delete": None if allow_mass_delete else max_delete,
         "dry_run": dry_run,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-from medcodes.pipeline.parse import PageParseError, parse_page
+from medcodes.pipeline.parse import DEFAULT_PARSE_TIME_LIMIT, PageParseError, parse_page
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import (
     DEFAULT_MAX_BYTES,
@@ -54,12 +54,18 @@ class Outcome:
 
 
 def parse_inputs(
-    sources: Iterable[str], workers: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    sources: Iterable[str],
+    workers: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
 ) -> Iterator[Outcome]:
-    """Parse every page of every input; `workers` processes (default: one per core, 1 = here)."""
+    """Parse every page of every input; `workers` processes (default: one per core, 1 = here).
+
+    A page not parsed within `time_limit` seconds is rejected ("parse time limit") by the
+    process parsing it, which goes on with the next page."""
     workers = workers or os.cpu_count() or 1
     pages = pages_to_parse(sources, max_bytes)
-    job = partial(_parse_chunk, max_bytes=max_bytes)
+    job = partial(_parse_chunk, max_bytes=max_bytes, time_limit=time_limit)
     if workers == 1:
         for item in pages:
             yield from job([item])
@@ -69,11 +75,16 @@ def parse_inputs(
             yield from outcomes
 
 
-def parse_input(source: str, data: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Outcome]:
+def parse_input(
+    source: str,
+    data: bytes | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
+) -> list[Outcome]:
     """All outcomes of one input (one page for a plain file, many for a container)."""
     if source == STDIN and data is None:
         data = sys.stdin.buffer.read()
-    return _parse_chunk(list(_pages_of(source, data, max_bytes)), max_bytes)
+    return _parse_chunk(list(_pages_of(source, data, max_bytes)), max_bytes, time_limit)
 
 
 def pages_to_parse(sources: Iterable[str], max_bytes: int) -> Iterator[RawPage | Outcome]:
@@ -115,15 +126,15 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
-def _parse_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[Outcome]:
-    return [item if isinstance(item, Outcome) else parse_raw(item, max_bytes) for item in items]
+def _parse_chunk(items: list[RawPage | Outcome], max_bytes: int, time_limit: float | None) -> list[Outcome]:
+    return [item if isinstance(item, Outcome) else parse_raw(item, max_bytes, time_limit) for item in items]
 
 
-def parse_raw(raw: RawPage, max_bytes: int) -> Outcome:
+def parse_raw(raw: RawPage, max_bytes: int, time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT) -> Outcome:
     """Parse one page; any failure becomes its rejection (the per-page boundary)."""
     try:
         data = raw.data if raw.data is not None else read_page(raw.source, max_bytes)
-        return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset))
+        return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset, time_limit))
     except InputUnreadableError as err:
         return Outcome(raw.source, None, str(err), unreadable=True)
     except (PageParseError, InputReadError) as err:

@@ -144,6 +144,8 @@ def _label_word(word: str) -> str:
 
 
 def _fold_label(words: list[str]) -> str | None:
+    if not _LABEL_WORDS.issuperset(words):  # most lines of a page: no label has all their words
+        return None
     for key, groups, others in _LABEL_HEAD_SETS:
         if all(w in others for w in words) and all(not group.isdisjoint(words) for group in groups):
             return key
@@ -158,6 +160,7 @@ _LABEL_HEAD_SETS = tuple(
     )
     for key, groups, others in _LABEL_HEADS
 )
+_LABEL_WORDS = frozenset().union(*(others for _, _, others in _LABEL_HEAD_SETS))
 
 # Which section a label belongs to: how a page whose headings were lost (the "headless"
 # rendering of issue 3) gets its sections back, and which labels may stand alone on a line

@@ -45,10 +45,10 @@ def _parsing_processes(monkeypatch: pytest.MonkeyPatch, log: Path) -> Callable[[
     inherit the wrapper); returns a function that reads the ids recorded so far."""
     parse = batch.parse_raw
 
-    def recording(raw: RawPage, max_bytes: int) -> Outcome:
+    def recording(raw: RawPage, max_bytes: int, time_limit: float | None = None) -> Outcome:
         with open(log, "a") as out:
             out.write(f"{os.getpid()}\n")
-        return parse(raw, max_bytes)
+        return parse(raw, max_bytes, time_limit)
 
     monkeypatch.setattr(batch, "parse_raw", recording)
     return lambda: [int(line) for line in log.read_text().split()] if log.exists() else []

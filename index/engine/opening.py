@@ -27,6 +27,7 @@ from whoosh.index import IndexError as WhooshIndexError
 from medcodes.index.engine import mapped_storage
 from medcodes.index.engine.schema import build_schema
 from medcodes.index.pickled import OLD_NAMES
+from medcodes.index.store import REBUILD_HINT, IndexCorruptError
 
 # What Whoosh raises on TOC or segment files it cannot read (missing, truncated, foreign).
 UNREADABLE = (
@@ -39,6 +40,18 @@ UNREADABLE = (
     ImportError,
     WhooshIndexError,
 )
+_MAX_CAUSE_CHARS = 160
+
+
+def damaged(path: Path | str, err: BaseException) -> IndexCorruptError:
+    """The one-line error for index files the engine cannot read (a damaged TOC or segment),
+    instead of the engine's own exception ("Index was created on different architecture")."""
+    cause = " ".join(f"{type(err).__name__}: {err}".split())
+    if len(cause) > _MAX_CAUSE_CHARS:
+        cause = cause[: _MAX_CAUSE_CHARS - 1] + "…"
+    return IndexCorruptError(
+        f"the index files of {Path(path).name} are damaged ({cause}); run medcodes check ({REBUILD_HINT})"
+    )
 
 
 class _OldNamesUnpickler(pickle.Unpickler):
@@ -74,12 +87,17 @@ def install_patches() -> None:
 def open_generation(path: Path) -> Index:
     """The Whoosh index in generation folder `path`, read with this release's schema.
 
-    FileNotFoundError when the folder holds no index (a writer deleted it under a reader)."""
+    FileNotFoundError when the folder holds no index (a writer deleted it under a reader);
+    IndexCorruptError when its table of contents cannot be read."""
     install_patches()
     try:
         return whoosh_index.open_dir(str(path), schema=build_schema())
     except EmptyIndexError as err:
         raise FileNotFoundError(f"no index in {path}: {err}") from None
+    except FileNotFoundError:
+        raise
+    except UNREADABLE as err:
+        raise damaged(path, err) from err
 
 
 def stored_page_count(path: Path) -> int | None:
@@ -91,8 +109,8 @@ def stored_page_count(path: Path) -> int | None:
             return ix.doc_count()
         finally:
             ix.close()
-    except UNREADABLE:
+    except (*UNREADABLE, IndexCorruptError):
         return None
 
 
-__all__ = ["UNREADABLE", "Index", "install_patches", "open_generation", "stored_page_count"]
+__all__ = ["UNREADABLE", "Index", "damaged", "install_patches", "open_generation", "stored_page_count"]

@@ -17,6 +17,7 @@ from whoosh.index import Index
 
 from medcodes.index.engine.listing import list_codes
 from medcodes.index.engine.naming_words import read_naming_words
+from medcodes.index.engine.opening import UNREADABLE, damaged
 from medcodes.index.engine.scoring import FirstStage, TermAtATime, term_docs
 from medcodes.index.fields import HEAD, KEY, RECORD, SYSTEM
 from medcodes.index.search_plan import KeySpan, Node
@@ -30,7 +31,10 @@ class IndexSearcher:
     """
 
     def __init__(self, ix: Index) -> None:
-        self._searcher = ix.searcher()
+        try:
+            self._searcher = ix.searcher()  # opens every segment: a damaged one fails here
+        except UNREADABLE as err:
+            raise damaged(getattr(ix.storage, "folder", ""), err) from err
         self._reader = self._searcher.reader()
         self._scorer: TermAtATime | None = None
         self._heads: Any = None  # the HEAD column's reader, opened on first need

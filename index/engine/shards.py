@@ -67,10 +67,11 @@ class ShardedBuild:
     >>> shard_dirs = build.finish()
     """
 
-    def __init__(self, generation: Path, workers: int, max_bytes: int) -> None:
+    def __init__(self, generation: Path, workers: int, max_bytes: int, time_limit: float | None) -> None:
         self.generation = generation
         self.workers = workers
         self.max_bytes = max_bytes
+        self.time_limit = time_limit
         context = process_context()
         self._barrier = context.Barrier(workers)
         self._pool = ProcessPoolExecutor(
@@ -78,7 +79,7 @@ class ShardedBuild:
         )
 
     def outcomes(self, sources: Iterable[str]) -> Iterator[IndexedOutcome]:
-        job = partial(_index_chunk, max_bytes=self.max_bytes)
+        job = partial(_index_chunk, max_bytes=self.max_bytes, time_limit=self.time_limit)
         pages = chunked(pages_to_parse(sources, self.max_bytes), CHUNK_SIZE)
         for outcomes in ordered_map(self._pool, job, pages, self.workers * _CHUNKS_AHEAD):
             yield from outcomes
@@ -173,11 +174,13 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _index_chunk(items: list[RawPage | Outcome], max_bytes: int) -> list[IndexedOutcome]:
+def _index_chunk(
+    items: list[RawPage | Outcome], max_bytes: int, time_limit: float | None
+) -> list[IndexedOutcome]:
     assert _worker is not None
     done = []
     for item in items:
-        outcome = item if isinstance(item, Outcome) else parse_raw(item, max_bytes)
+        outcome = item if isinstance(item, Outcome) else parse_raw(item, max_bytes, time_limit)
         page, ref = outcome.page, None
         if page is not None:
             ref = _worker.add(page)

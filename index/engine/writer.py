@@ -7,6 +7,7 @@ of writing that knows Whoosh.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,12 @@ class PageWriter:
             self._writer.commit(mergetype=merge_by_tier)
 
     def cancel(self) -> None:
+        """Drop what was written. Whoosh's cancel flushes the segment it was writing: after a
+        failed write (a full disk) that fails again, with the error itself or "I/O operation on
+        closed file"; the generation is thrown away whole, so those are of no consequence."""
         if self._writer is not None and not self._writer.is_closed:
-            self._writer.cancel()
+            with contextlib.suppress(OSError, ValueError):
+                self._writer.cancel()
 
     def _whoosh(self) -> SegmentWriter:
         if self._writer is None:

@@ -25,6 +25,12 @@ from medcodes.queries.parse.scopes import FIELD_ALIASES, route_scope
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 64
+# Parentheses, NOT and scopes nest; past this depth they are read as if absent, so that the
+# parser and every walker of the tree stay far from Python's recursion limit ("((((…" × 300).
+MAX_NESTING = 16
+NESTING_NOTICE = (
+    f"nested deeper than {MAX_NESTING} levels: the deeper parentheses, NOTs and scopes were ignored"
+)
 
 
 class QuerySyntaxError(MedcodesError, ValueError):
@@ -253,6 +259,8 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.notices = notices
+        self.depth = 0  # open parentheses, NOTs and scopes around the current token
+        self.ignored_parens = 0  # "(" past MAX_NESTING, whose ")" is skipped too
 
     def parse(self) -> Node | None:
         node = self._or()
@@ -277,7 +285,11 @@ class _Parser:
         """Side-by-side terms form a ranked OR; an explicit AND binds its neighbours."""
         groups: list[list[Node]] = [[]]
         joined_by_and = False
-        while (kind := self._peek()) not in (None, ")", "OR"):
+        while (kind := self._peek()) not in (None, ")", "OR") or (kind == ")" and self.ignored_parens):
+            if kind == ")":  # closes a parenthesis ignored past MAX_NESTING
+                self.pos += 1
+                self.ignored_parens -= 1
+                continue
             if kind == "AND":
                 self.pos += 1
                 joined_by_and = True
@@ -293,9 +305,30 @@ class _Parser:
         return _join(Any_, groups[0])
 
     def _unary(self) -> Node | None:
-        kind = self._peek()
+        kind = self._skip_too_deep()
         if kind in (None, ")", "OR", "AND"):
             return None  # a NOT with nothing after it
+        if kind in ("NOT", "scope", "("):
+            self.depth += 1
+            try:
+                return self._nested(kind)
+            finally:
+                self.depth -= 1
+        token = self.tokens[self.pos]
+        self.pos += 1
+        assert token.node is not None
+        return Not(token.node) if token.negate else token.node
+
+    def _skip_too_deep(self) -> str | None:
+        """Past MAX_NESTING, drop each NOT, scope and "(" (with a note), so depth stays bounded."""
+        while (kind := self._peek()) in ("NOT", "scope", "(") and self.depth >= MAX_NESTING:
+            self.notices.append(NESTING_NOTICE)
+            self.pos += 1
+            if kind == "(":
+                self.ignored_parens += 1
+        return kind
+
+    def _nested(self, kind: str) -> Node | None:
         if kind == "NOT":
             self.pos += 1
             child = self._unary()
@@ -305,18 +338,13 @@ class _Parser:
             self.pos += 1
             child = self._unary() if self._peek() not in (None, ")", "OR", "AND") else None
             return _rescope(child, scope) if child is not None else None
-        if kind == "(":
-            self.pos += 1
-            node = self._or()
-            if self._peek() == ")":
-                self.pos += 1
-            else:
-                self.notices.append("unbalanced parenthesis: read as if closed at the end")
-            return node
-        token = self.tokens[self.pos]
         self.pos += 1
-        assert token.node is not None
-        return Not(token.node) if token.negate else token.node
+        node = self._or()
+        if self._peek() == ")":
+            self.pos += 1
+        else:
+            self.notices.append("unbalanced parenthesis: read as if closed at the end")
+        return node
 
 
 def _rescope(node: Node, scope: str | None) -> Node:
