@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from medcodes.errors import MedcodesError
 from medcodes.index.engine.scoring import FirstStage
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import (
@@ -219,18 +220,26 @@ class Searcher:
         """One result per text, in order, each as soon as it is found (`search --queries`).
 
         A text that is no usable query is answered by a result with `error` set and no hits,
-        and the batch goes on: the n-th result always answers the n-th text.
+        and the batch goes on: the n-th result always answers the n-th text. So is a text that
+        meets a defect (logged with its traceback); a broken index or bad options end the batch.
 
         >>> [r.error or r.hits[0].code for r in searcher.search_many(["C9028", ""])]
         ['C9028', 'nothing to search for: give a word, a phrase or a code']
         """
         for text in texts:
             try:
-                yield self.search(
+                result = self.search(
                     text, systems=systems, limit=limit, offset=offset, explain=explain, facets=facets
                 )
             except QuerySyntaxError as err:
-                yield SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
+                result = SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
+            except MedcodesError:
+                raise  # the index or the options, not this text: every later text would fail too
+            except Exception as err:  # a defect met by one text must not cost the rest of the batch
+                log.exception("query %r failed", text)
+                error = f"internal error on this query ({type(err).__name__}); it is logged"
+                result = SearchResult(text, (), 0, 0.0, error=error, offset=offset)
+            yield result
 
     def suggest(
         self, text: str, *, systems: tuple[str, ...] = (), limit: int = DEFAULT_SUGGESTIONS

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -144,6 +145,32 @@ def test_search_many_answers_each_text_before_reading_the_next(built_index: Path
         first = next(batch)
         assert (hit_codes(first)[0], pulled) == ("C9028", ["C9028"])
         assert hit_codes(next(batch))[0] == "E11.9"
+
+
+class _DefectOn(medcodes.Searcher):
+    """A searcher with a defect met by one text only (the real index answers the others)."""
+
+    def search(self, text: str, **options: Any) -> medcodes.SearchResult:
+        if text == "defect":
+            raise KeyError("a bug")
+        return super().search(text, **options)
+
+
+def test_a_defect_on_one_text_costs_only_its_line(
+    built_index: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with _DefectOn(built_index) as searcher:
+        results = list(searcher.search_many(["C9028", "defect", "E11.9"]))
+    assert [r.query for r in results] == ["C9028", "defect", "E11.9"]
+    assert hit_codes(results[0])[0] == "C9028" and hit_codes(results[2])[0] == "E11.9"
+    assert results[1].hits == () and "KeyError" in (results[1].error or "")
+    assert any("defect" in record.getMessage() and record.exc_info for record in caplog.records)
+
+
+def test_a_broken_option_ends_the_batch(built_index: Path) -> None:
+    """Options are the same for every text: a bad one is the batch's error, not each line's."""
+    with medcodes.Searcher(built_index) as searcher, pytest.raises(medcodes.MedcodesError):
+        list(searcher.search_many(["C9028", "E11.9"], systems="no-such-system"))
 
 
 def test_runs_report_page_statuses_from_one_vocabulary(pages_dir: Path, tmp_path: Path) -> None:
