@@ -40,7 +40,7 @@ from medcodes.index.status import (
     UNREADABLE,
     UPDATED,
 )
-from medcodes.index.store import IndexMissingError, current_generation, resolve_index_dir
+from medcodes.index.store import IndexMissingError, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
@@ -593,6 +593,7 @@ def serve_command(
     Each worker keeps a searcher open per thread and switches to a new generation within a
     second of a reindex publishing it, without a restart.
     """
+    from medcodes.index.store import current_generation
     from medcodes.server.app import ServerSettings  # the ASGI stack loads for this command only
     from medcodes.server.run import serve
 
