@@ -150,8 +150,10 @@ def _word_completions(
     found: list[Completion] = []
     read = 0
     for word in words:
-        docnums = searcher.term_docs(WORDS, word)
-        if allowed is not None:
+        if allowed is None:  # only the pages that may be read are decoded
+            docnums = searcher.term_docs(WORDS, word, MAX_PAGES_READ - read)
+        else:
+            docnums = searcher.term_docs(WORDS, word)
             docnums = docnums[allowed[docnums]]
         ranked: list[tuple[tuple[int, int], CodePage]] = []
         for docnum in docnums[: MAX_PAGES_READ - read].tolist():

@@ -77,3 +77,19 @@ def test_a_completion_serializes_with_its_highlights(searcher: Searcher) -> None
         "highlights": [],
         "code_highlights": [[0, 3]],
     }
+
+
+def test_the_first_pages_of_a_word_are_the_first_of_all_its_pages(searcher: Searcher) -> None:
+    from medcodes.index.engine.searcher import IndexSearcher
+    from medcodes.index.fields import WORDS
+    from medcodes.index.reader import open_live
+
+    live = open_live(searcher.index_dir)
+    try:
+        with IndexSearcher(live.ix) as reader:
+            every = reader.term_docs(WORDS, "injection").tolist()
+            assert len(every) > 3
+            assert reader.term_docs(WORDS, "injection", 3).tolist() == every[:3]
+            assert reader.term_docs(WORDS, "injection", 1000).tolist() == every
+    finally:
+        live.ix.close()

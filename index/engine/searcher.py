@@ -75,9 +75,9 @@ class IndexSearcher:
         """The naming words of the generation this searcher reads (index/engine/naming_words.py)."""
         return read_naming_words(generation_path, self._reader)
 
-    def term_docs(self, field: str, term: str) -> np.ndarray:
-        """The live pages that hold `term` in `field`, in page order."""
-        return term_docs(self._searcher, field, term)
+    def term_docs(self, field: str, term: str, limit: int | None = None) -> np.ndarray:
+        """The live pages that hold `term` in `field`, in page order (the first `limit` of them)."""
+        return term_docs(self._searcher, field, term, limit)
 
     def head(self, docnum: int) -> bytes:
         """A page's head column value (record_codec.encode_head)."""
