@@ -146,6 +146,7 @@ def named_paths(paths: Iterable[str]) -> list[str]:
     found: list[str] = []
     for raw in paths:
         if raw == STDIN or os.path.lexists(raw):
+            _refuse_special(raw)
             found.append(raw)
         elif _GLOB_CHARS & set(raw):
             matches = sorted(glob.glob(raw, recursive=True))
@@ -155,6 +156,21 @@ def named_paths(paths: Iterable[str]) -> list[str]:
         else:
             raise InputError(f"no such file or folder: {raw}")
     return found
+
+
+def _refuse_special(raw: str) -> None:
+    """A FIFO, socket or device named as an input (itself or through a link) is an error: it is
+    never read, and reporting it skipped would make a run that read nothing exit 0. Inside a
+    folder the same file is skipped and reported, and the rest is read."""
+    if raw == STDIN:
+        return
+    try:
+        mode = os.stat(raw).st_mode
+    except OSError:
+        return  # a broken link or an unreadable path: reported as such when it is walked
+    kind = None if stat.S_ISDIR(mode) else special_file_kind(mode)
+    if kind is not None:
+        raise InputError(f"{raw} is {kind}, not a regular file or a folder")
 
 
 def expand_inputs(paths: Iterable[str]) -> list[str]:

@@ -307,13 +307,16 @@ def test_special_files_are_skipped_with_a_reason(runner: CliRunner, pages_dir: P
     try:
         command = [*MEDCODES, "ingest", str(pages_dir), "--index", str(index), "--report", str(report), "-v"]
         result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
-        named = subprocess.run(
-            [*MEDCODES, "ingest", str(pages_dir / "pipe.txt"), "--index", str(index)],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-        )
+        named = [
+            subprocess.run(
+                [*MEDCODES, "ingest", str(pages_dir / name), "--index", str(tmp_path / "named")],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                timeout=120,
+            )
+            for name in ("pipe.txt", "zero.txt")
+        ]
     finally:
         listener.close()
     assert result.returncode == 0, result.stderr
@@ -328,7 +331,12 @@ def test_special_files_are_skipped_with_a_reason(runner: CliRunner, pages_dir: P
         "sock.html": "a socket, not a regular file",
         "zero.txt": "a character device, not a regular file",
     }
-    assert named.returncode == 0 and "skipped 1 of 1 input in" in named.stderr
+    # Named as an input itself (issue 19), a special file is an error: a run that can read
+    # nothing it was given must not exit 0; no index folder is created.
+    for one, kind in zip(named, ("a FIFO (named pipe)", "a character device"), strict=True):
+        assert one.returncode == 1 and one.stderr.startswith("Error: ") and kind in one.stderr
+        assert len(one.stderr.splitlines()) == 1
+    assert not (tmp_path / "named").exists()
     stats = run(runner, "reindex", "--index", str(index), "--json")
     assert stats.exit_code == 0 and json.loads(stats.stdout)["skipped"] == 3  # still there, still skipped
 
