@@ -30,13 +30,13 @@ HEADING = "heading"
 TEXT = "text"
 ITEM = "item"
 GAP = "gap"  # a run of blank lines where a heading was dropped (headless pages)
-# "####" inside a line: the mark of a heading the site ran into the line before (issue 12).
 # "(HCPCS Code: J9229)", "(code 45380)": a code written beside a name, labelled as one.
 _CODE_MENTION = re.compile(
     rf"\s*\((?:[A-Za-z][A-Za-z0-9-]*\s+)?codes?\s*[:#]?\s*{CODE_TOKEN}\)", re.IGNORECASE
 )
 # A system's name before a code ("HCPCS Code G8730", "CPT 45380").
 _SYSTEM_WORD = r"(?:(?:HCPCS|CPT4?|ICD-?10(?:-?CM)?|ICD)\s+)"
+# "####" inside a line: the mark of a heading the site ran into the line before (issue 12).
 _STRAY_HASHES = re.compile(r"(?:^|\s)#{2,6}(?=\s|$)")
 
 

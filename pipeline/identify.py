@@ -85,8 +85,7 @@ def url_from_path(source_path: str) -> str | None:
     >>> url_from_path("mirror/genhealth.ai/code/hcpcs/A0304-ambulance.txt")
     'https://genhealth.ai/code/hcpcs/A0304-ambulance'
     """
-    path = source_path.rsplit("#", 1)[-1].replace("\\", "/")
-    match = _MIRRORED.search(path)
+    match = _MIRRORED.search(_saved_path(source_path))
     return f"https://{match.group('host').lower()}/{match.group('path')}" if match else None
 
 
@@ -94,8 +93,13 @@ def name_capped(url: str | None, source_path: str, cap: int) -> bool:
     """True when the title hint comes from a saved file whose name is as long as a crawler allows."""
     if url and _URL_CODE.search(_bare_url(url) or ""):
         return False
-    name = PurePath(source_path.rsplit("#", 1)[-1].replace("\\", "/")).name
+    name = PurePath(_saved_path(source_path)).name
     return len(_EXTENSIONS.sub("", name)) >= cap
+
+
+def _saved_path(source_path: str) -> str:
+    """The saved file's own path, "/"-separated: an archive member after "#", else the path."""
+    return source_path.rsplit("#", 1)[-1].replace("\\", "/")
 
 
 def _bare_url(url: str | None) -> str | None:

@@ -193,9 +193,6 @@ LABEL_SECTIONS: dict[str, str] = {
     "during_procedure": "experience",
     "after_procedure": "experience",
 }
-# Sections whose body is prose rather than labelled items: what an unlabelled block found
-# between two placed sections of a headless page can be.
-PROSE_SECTIONS = frozenset({"summary", "duration", "setting"})
 
 
 def fold_heading(text: str) -> str:

@@ -141,12 +141,14 @@ def _word_completions(
 ) -> list[Completion]:
     """Pages named with a completion of the last token and with every earlier word (or its
     correction), commonest completion first; within one word, those whose title holds it first."""
-    last, earlier = tokens[-1], tokens[:-1]
-    allowed = _pages_named_with(searcher, vocabulary, earlier)
+    last = tokens[-1]
+    # Each earlier word's forms, found once: a correction is a scan of the lexicon.
+    earlier_forms = [_word_forms(vocabulary, token) for token in tokens[:-1]]
+    allowed = _pages_named_with(searcher, earlier_forms)
     if allowed is not None and not allowed.any():
         return []
     words = _last_word_candidates(vocabulary, last)
-    earlier_words = [w for token in earlier for w in _word_forms(vocabulary, token)]
+    earlier_words = [w for forms in earlier_forms for w in forms]
     found: list[Completion] = []
     read = 0
     for word in words:
@@ -190,14 +192,11 @@ def _word_forms(vocabulary: Vocabulary, token: str) -> list[str]:
     return [c.word for c in vocabulary.corrections(token)][:3]
 
 
-def _pages_named_with(
-    searcher: IndexSearcher, vocabulary: Vocabulary, earlier: list[str]
-) -> np.ndarray | None:
+def _pages_named_with(searcher: IndexSearcher, earlier_forms: list[list[str]]) -> np.ndarray | None:
     """A mask of the pages named with every earlier word (one of its forms); None when there
     is no earlier word. A word the index does not know (not even corrected) narrows nothing."""
     mask: np.ndarray | None = None
-    for token in earlier:
-        forms = _word_forms(vocabulary, token)
+    for forms in earlier_forms:
         if not forms:
             continue
         holding = np.zeros(searcher.doc_count_all(), dtype=bool)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from medcodes.index.search_plan import KeySpan
 from medcodes.pipeline.codes import SYSTEMS, infer_system, normalize_code
 
-# Sorts after every character a code may hold: the end of a stretch includes its subcodes.
-_AFTER = "\uffff"
+# Sorts after every character a code may hold: the end of a stretch (of keys or of code
+# terms) includes its subcodes.
+AFTER_CODES = "\uffff"
 
 
 def prefix_spans(stem: str, systems: tuple[str, ...] = ()) -> list[KeySpan]:
@@ -20,7 +21,7 @@ def prefix_spans(stem: str, systems: tuple[str, ...] = ()) -> list[KeySpan]:
     spans = []
     for system in systems or SYSTEMS:
         start = f"{system}:{normalize_code(stem, system)}"
-        spans.append(KeySpan(start, start + _AFTER))
+        spans.append(KeySpan(start, start + AFTER_CODES))
     return spans
 
 
@@ -33,5 +34,5 @@ def range_spans(low: str, high: str, systems: tuple[str, ...] = ()) -> list[KeyS
         if systems and name not in systems:
             continue
         ends = sorted((normalize_code(low, name), normalize_code(high, name)))
-        spans.append(KeySpan(f"{name}:{ends[0]}", f"{name}:{ends[1]}{_AFTER}"))
+        spans.append(KeySpan(f"{name}:{ends[0]}", f"{name}:{ends[1]}{AFTER_CODES}"))
     return spans

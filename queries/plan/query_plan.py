@@ -42,12 +42,10 @@ from medcodes.queries.parse.syntax import (
     Word,
     is_code_stem,
 )
-from medcodes.queries.plan.listing import KeySpan, prefix_spans, range_spans
+from medcodes.queries.plan.listing import AFTER_CODES, KeySpan, prefix_spans, range_spans
 
 # An exact code match outranks any text match: BM25 scores of text stay far below this.
 CODE_BOOST = 1000.0
-# Above any list of codes a range could hold: the end of a range includes its subcodes.
-_RANGE_END = "\uffff"
 # A word on more than this share of the pages ("other", "unspecified", "injection") finds no
 # candidates that its rarer neighbours do not; it is left to the re-ranker, which reads it in
 # every candidate's names, instead of being scored over tens of thousands of pages in Python.
@@ -300,7 +298,7 @@ def _range(low: str, high: str) -> sp.Node:
     low_form, high_form = (code_forms(normalize_code(c, system))[-1] for c in (low, high))
     if low_form > high_form:
         low_form, high_form = high_form, low_form
-    query = sp.TermRange(CODE, low_form, high_form + _RANGE_END)
+    query = sp.TermRange(CODE, low_form, high_form + AFTER_CODES)
     return sp.AllOf((query, sp.Term(SYSTEM, system))) if system else query
 
 
