@@ -241,14 +241,6 @@ def ingest_command(
     root = resolve_index_dir(index_dir)
     problems = _Problems()
     with _progress_bar("ingest", quiet) as bar, _errors():
-
-        def on_status(status: Any) -> None:
-            problems.note(status)
-            if report:
-                report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
-            if verbose and status.status != INDEXED:
-                click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
-
         result = ingest(
             paths,
             root,
@@ -256,7 +248,7 @@ def ingest_command(
             max_bytes=max_bytes,
             time_limit=parse_time_limit or None,
             wait=wait,
-            on_status=on_status,
+            on_status=_status_listener(problems, report, verbose, unlogged=(INDEXED,)),
             on_progress=bar.update,
         )
     counts = result.counts
@@ -294,6 +286,22 @@ class _Problems:
         if self.count and not told_of_all:
             hint = "hint: -v lists them all as they come; --report FILE writes the status of every input"
             click.echo(hint, err=True)
+
+
+def _status_listener(
+    problems: _Problems, report: IO[str] | None, verbose: bool, unlogged: tuple[str, ...]
+) -> Callable[[Any], None]:
+    """What ingest and reindex do with each input's status: note a problem, write the --report
+    line and, with -v, log it unless its status is one of `unlogged`."""
+
+    def on_status(status: Any) -> None:
+        problems.note(status)
+        if report:
+            report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
+        if verbose and status.status not in unlogged:
+            click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
+
+    return on_status
 
 
 def _ingest_summary(result: Any, root: Path) -> str:
@@ -451,14 +459,7 @@ def _reindex_once(
     label = "rebuild" if options["full"] else "reindex"
     try:
         with _errors(), _open_report(report_path) as report, _progress_bar(label, quiet) as bar:
-
-            def on_status(status: Any) -> None:
-                problems.note(status)
-                if report:
-                    report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
-                if verbose and status.status not in (UNCHANGED, DUPLICATE):
-                    click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
-
+            on_status = _status_listener(problems, report, verbose, unlogged=(UNCHANGED, DUPLICATE))
             result = reindex(root, paths, on_status=on_status, on_progress=bar.update, **options)
     except click.ClickException as err:
         err.show()

@@ -29,9 +29,10 @@ def parse_interval(text: str) -> float:
     5400.0
     """
     compact = re.sub(r"\s+", "", text)
-    parts = [(float(number), unit.lower()) for number, unit in _PART.findall(compact)]
+    matches = list(_PART.finditer(compact))
+    parts = [(float(m[1]), m[2].lower()) for m in matches]
     units = [unit for _, unit in parts]
-    whole = sum(len(m.group(0)) for m in _PART.finditer(compact)) == len(compact)
+    whole = sum(len(m[0]) for m in matches) == len(compact)
     # Each unit at most once, and a bare number only alone: "90" is seconds, "1h30" a typo.
     valid = whole and len(set(units)) == len(units) and ("" not in units or len(parts) == 1)
     seconds = sum(number * _UNIT_SECONDS[unit] for number, unit in parts) if valid else 0.0

@@ -110,10 +110,8 @@ def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPa
         if empty:
             # Accounted for all the same: an archive that holds no page is not silently skipped.
             yield Outcome(source, None, f"no pages in this {kind} file")
-    except InputUnreadableError as err:
-        yield Outcome(source, None, str(err), unreadable=True)
     except InputReadError as err:
-        yield Outcome(source, None, str(err))
+        yield _read_failure(source, err)
     except Exception as err:
         log.exception("reader failed on %s", source)
         yield Outcome(source, None, f"reader error: {type(err).__name__}: {err}")
@@ -135,13 +133,18 @@ def parse_raw(raw: RawPage, max_bytes: int, time_limit: float | None = DEFAULT_P
     try:
         data = raw.data if raw.data is not None else read_page(raw.source, max_bytes)
         return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset, time_limit))
-    except InputUnreadableError as err:
-        return Outcome(raw.source, None, str(err), unreadable=True)
-    except (PageParseError, InputReadError) as err:
+    except InputReadError as err:
+        return _read_failure(raw.source, err)
+    except PageParseError as err:
         return Outcome(raw.source, None, str(err))
     except Exception as err:
         log.exception("parser failed on %s", raw.source)
         return Outcome(raw.source, None, f"parser error: {type(err).__name__}: {err}")
+
+
+def _read_failure(source: str, err: InputReadError) -> Outcome:
+    """An input that could not be read; one that may not be read at all is marked unreadable."""
+    return Outcome(source, None, str(err), unreadable=isinstance(err, InputUnreadableError))
 
 
 def chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -181,13 +181,8 @@ def expand_inputs(paths: Iterable[str]) -> list[str]:
 
 def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> None:
     """Add the inputs at or under `path` to `listing`, and the folders that hold none."""
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        listing.files.append(str(path))  # a broken link: rejected as unreadable where it is read
-        return
-    except OSError as err:
-        listing.unreadable.append(Skipped(str(path), f"cannot read: {err.strerror or err}"))
+    mode = _mode_or_note(str(path), listing)
+    if mode is None:
         return
     if not stat.S_ISDIR(mode):
         _add_file(str(path), mode, listing)
@@ -227,20 +222,24 @@ def _walk(path: Path, listing: InputListing, skip: Callable[[Path], bool]) -> No
             if name.startswith("."):
                 continue
             file = os.path.join(folder, name)
-            try:
-                mode = os.stat(file).st_mode
-            except FileNotFoundError:
-                listing.files.append(file)
-                continue
-            except OSError as err:
-                listing.unreadable.append(Skipped(file, f"cannot read: {err.strerror or err}"))
-                continue
-            _add_file(file, mode, listing)
+            if (mode := _mode_or_note(file, listing)) is not None:
+                _add_file(file, mode, listing)
         if len(listing.files) + len(listing.skipped) + len(listing.unreadable) > before:
             found_in(folder)
     for folder in folders:
         if folder not in holding and (folder == top or os.path.dirname(folder) in holding):
             listing.empty.append(folder)  # the outermost of a run of empty folders
+
+
+def _mode_or_note(file: str, listing: InputListing) -> int | None:
+    """The mode of `file`; None once a file that cannot be looked at is noted in `listing`."""
+    try:
+        return os.stat(file).st_mode
+    except FileNotFoundError:
+        listing.files.append(file)  # a broken link: rejected as unreadable where it is read
+    except OSError as err:
+        listing.unreadable.append(Skipped(file, f"cannot read: {err.strerror or err}"))
+    return None
 
 
 def _add_file(file: str, mode: int, listing: InputListing) -> None:

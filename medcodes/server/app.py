@@ -35,7 +35,7 @@ from medcodes.queries.present.text import page_to_json
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from medcodes.server.access_log import AccessLog
 from medcodes.server.body_limit import BodyLimit
-from medcodes.server.errors import ApiError, api_error_of, install_error_handlers
+from medcodes.server.errors import ApiError, install_error_handlers
 from medcodes.server.limits import (
     CODE_IN_PATH,
     MAX_BATCH,
@@ -225,10 +225,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 "updated": meta.get("updated"),
             }
 
-        try:
-            return JSONResponse(await in_search_thread(health))
-        except MedcodesError as err:
-            raise api_error_of(err) from err
+        return JSONResponse(await in_search_thread(health))  # no index: 503 by on_medcodes_error
 
     @app.get("/", include_in_schema=False)
     async def get_page() -> Response:

@@ -61,9 +61,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(err.status, err.code, err.message, **err.extra)
 
     @app.exception_handler(MedcodesError)
-    async def on_medcodes_error(_request: Request, err: MedcodesError) -> JSONResponse:
-        api = api_error_of(err)
-        return error_response(api.status, api.code, api.message, **api.extra)
+    async def on_medcodes_error(request: Request, err: MedcodesError) -> JSONResponse:
+        return await on_api_error(request, api_error_of(err))
 
     @app.exception_handler(TooLargeError)
     async def on_too_large(_request: Request, err: TooLargeError) -> JSONResponse:
