@@ -532,6 +532,21 @@ def test_a_page_swapped_for_a_fifo_after_listing_is_not_opened_to_hash_it(tmp_pa
     assert result.stdout.strip() == "''"
 
 
+def _open_files(pid: int) -> set[str]:
+    """The paths a process has open; a descriptor closed while they are listed is left out."""
+    paths = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the process ended
+        return paths
+    for fd in descriptors:
+        try:
+            paths.add(os.readlink(fd))
+        except OSError:  # closed meanwhile
+            continue
+    return paths
+
+
 def test_ingest_lists_its_inputs_with_the_write_lock_held(pages_dir: Path, tmp_path: Path) -> None:
     index = tmp_path / "ix"
     ingest([str(pages_dir)], index, workers=1)
@@ -542,9 +557,7 @@ def test_ingest_lists_its_inputs_with_the_write_lock_held(pages_dir: Path, tmp_p
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
         )
         lock = str(index / "write.lock")
-        while waiting.poll() is None and not any(
-            os.readlink(fd) == lock for fd in Path(f"/proc/{waiting.pid}/fd").iterdir() if fd.is_symlink()
-        ):
+        while waiting.poll() is None and lock not in _open_files(waiting.pid):
             time.sleep(0.05)
         late.parent.mkdir()
         shutil.copy(pages_dir / "hcpcs-E0135.txt", late)  # added while the ingest waits
