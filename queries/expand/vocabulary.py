@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import TEXT_FIELDS, WORDS
+from medcodes.queries.expand.letter_counts import LetterCounts
 
 # A truncation shorter than this is too ambiguous to expand from the vocabulary alone.
 MIN_TRUNCATION = 3
@@ -52,6 +53,7 @@ class Vocabulary:
             if word[:1].isalpha():
                 by_letter[word[0]].append(word)  # the lexicon is sorted, so each list is too
         self._by_letter = dict(by_letter)
+        self._letter_counts: dict[str, LetterCounts] = {}  # per first letter, made on first need
         self._surface = frozenset(w for group in by_letter.values() for w in group)
         self.doc_count = searcher.doc_count_all()
         self.known_term = lru_cache(maxsize=65536)(self._known_term)
@@ -90,10 +92,13 @@ class Vocabulary:
             return []
         longest = _longest_contracted(token)
         in_order = _subsequence_pattern(token).match  # a regular expression scans in C
+        group = self._by_letter.get(token[0], [])
         found = [
             word
-            for word in filter(in_order, self._by_letter.get(token[0], ()))
-            if len(token) < len(word) <= longest and not word.startswith(token)
+            for word in (
+                group[i] for i in self._counts_of(token[0], group).holding(token, len(token) + 1, longest)
+            )
+            if in_order(word) and not word.startswith(token)
         ]
         return self._commonest(found)
 
@@ -104,15 +109,21 @@ class Vocabulary:
         if not limit or not token.isalpha():
             return []
         letters = {token[0], token[1]} if len(token) > 1 else {token[0]}
-        # Words whose length is already too far off are skipped before the distance is computed.
-        shortest, longest = len(token) - limit, len(token) + limit
-        found = [
-            word
-            for letter in sorted(letters)
-            for word in self._by_letter.get(letter, ())
-            if shortest <= len(word) <= longest and word != token and within_edits(token, word, limit)
-        ]
+        found = []
+        for letter in sorted(letters):
+            group = self._by_letter.get(letter, [])
+            # Only words whose length and letter counts allow it are aligned with the token.
+            for position in self._counts_of(letter, group).near(token, limit):
+                word = group[position]
+                if word != token and within_edits(token, word, limit):
+                    found.append(word)
         return self._commonest(found)
+
+    def _counts_of(self, letter: str, group: list[str]) -> LetterCounts:
+        counts = self._letter_counts.get(letter)
+        if counts is None:
+            counts = self._letter_counts[letter] = LetterCounts(group)
+        return counts
 
     def prefix_corrections(self, token: str) -> list[Candidate]:
         """Words that begin with something within the allowed typing mistakes of `token` (a
@@ -126,15 +137,10 @@ class Vocabulary:
         # more of the typed letters than mistakes are allowed is skipped before any alignment.
         kept = token[: 3 - limit]
         group = self._by_letter.get(token[0], [])
-        letters = set(token)
         found = []
-        for word in group[bisect.bisect_left(group, kept) :]:
-            if not word.startswith(kept):
-                break
-            beginning = word[: len(token) + limit]
-            if len(letters - set(beginning)) > limit:
-                continue
-            if any(
+        for position in sorted(self._counts_of(token[0], group).beginning_near(token, limit)):
+            word = group[position]
+            if word.startswith(kept) and any(
                 within_edits(token, word[:length], limit)
                 for length in range(max(1, len(token) - limit), len(token) + limit + 1)
             ):
