@@ -322,7 +322,7 @@ def read_input(
     """
     kind = container_kind(source, data)
     if kind is None:
-        yield RawPage(source, read_page(source, max_bytes, data))
+        yield RawPage(input_source(source), read_page(source, max_bytes, data))
     else:
         yield from read_container(source, kind, max_bytes, data)
 
