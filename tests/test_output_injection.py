@@ -9,15 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from medcodes.cli import cli
 from medcodes.index.build import ingest
 from medcodes.queries.present.printable import csv_cell, json_text, printable
+from medcodes.server.access_log import ACCESS_LOGGER, JsonLines
+from medcodes.server.app import ServerSettings, create_app
 
 OSC_TITLE = "\x1b]0;owned terminal\x07"
 TITLE = f"Zanzibar pump rental {OSC_TITLE}with \x1b[31mred\x1b[0m text"
@@ -152,3 +156,16 @@ def test_report_lines_and_errors_name_files_without_control_sequences(
     assert missing.exit_code == 1
     assert missing.stderr.startswith("Error: ") and "pages/gone.txt" in missing.stderr
     assert_inert(missing.stderr)
+
+
+def test_the_access_log_line_names_a_path_without_control_sequences(
+    hostile_index: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(ServerSettings(hostile_index))
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER), TestClient(app) as client:
+        assert client.get("/codes/hcpcs/%1b]0;owned%07").status_code == 400  # not a code
+    (record,) = [r for r in caplog.records if r.name == ACCESS_LOGGER]
+    assert record.getMessage().startswith("GET /codes/hcpcs/ 400 ")
+    line = JsonLines().format(record)
+    assert_inert(line)
+    assert json.loads(line)["path"] == "/codes/hcpcs/\x1b]0;owned\x07"  # exact in JSON
