@@ -37,6 +37,9 @@ SEVENTH = "seventh"
 NAMING_FIELDS: tuple[str, ...] = (TITLE, NAMES, "name")  # "name": the "Name of the Procedure" block
 SECTION_FIELDS: tuple[str, ...] = SECTION_NAMES
 TEXT_FIELDS: tuple[str, ...] = (TITLE, NAMES, *SECTION_FIELDS, OTHER)
+# The fields that keep word positions, where a "phrase" can match: the text fields only. A code
+# or a system is one token, so a phrase scoped to one is read as its words (queries/parse).
+PHRASE_FIELDS: frozenset[str] = frozenset(TEXT_FIELDS)
 
 # Query-time weight of a match in each text field: the title names the code, the "name" block
 # restates it, the summary describes it, the other sections mention things around it.

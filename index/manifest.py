@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from medcodes.index.status import INDEXED
 from medcodes.index.store import MANIFEST_FILE, Generation, IndexCorruptError, handle_digest
-from medcodes.pipeline.sources import STDIN, InputReadError, open_regular
+from medcodes.pipeline.sources import STDIN, InputReadError, input_source, open_regular
 
 MANIFEST_VERSION = 1
 # A file modified this recently may change again within the file system's timestamp
@@ -31,6 +31,7 @@ class PageEntry:
     """One page an input produced, as the index holds it."""
 
     source: str  # the page's origin: the input path, or "archive.warc.gz#url" inside a container
+    # (the path's own "#", ":" and "\\" escaped: medcodes.pipeline.sources.input_source)
     key: str | None  # "system:code", None when rejected
     content_hash: str = ""
     state: str = INDEXED  # one of MANIFEST_STATES (medcodes.index.status)
@@ -159,7 +160,7 @@ def iter_pages(manifest: Manifest) -> Iterator[tuple[str, PageEntry]]:
 def _encode(entry: FileEntry) -> str:
     pages = [
         [
-            "" if page.source == entry.path else page.source,
+            "" if page.source == input_source(entry.path) else page.source,
             page.key,
             page.content_hash,
             page.state,
@@ -178,7 +179,7 @@ def _decode(line: str) -> FileEntry:
         mtime_ns,
         digest,
         tuple(
-            PageEntry(source or path, key, content_hash, state, reason)
+            PageEntry(source or input_source(path), key, content_hash, state, reason)
             for source, key, content_hash, state, reason in pages
         ),
     )

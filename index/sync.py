@@ -49,7 +49,7 @@ from medcodes.index.status import (
 from medcodes.index.store import Generation, UnreadableSourcesError, meta_and_damage
 from medcodes.index.writing import DryRunWriter, GenerationWriter
 from medcodes.pipeline.batch import Outcome
-from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing
+from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing, came_from, input_source
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 # A folder holding a medcodes index is skipped, not read as pages; pages it produced before stay.
@@ -229,7 +229,7 @@ class _Sync:
 
     def run(self) -> SyncResult:
         for item in self.listing.skipped:
-            self._emit(item.source, SKIPPED, item.reason)
+            self._emit(input_source(item.source), SKIPPED, item.reason)
         for item in self.listing.unreadable:
             self._keep_folder(item.source, item.reason)
         for folder in self.listing.index_folders:
@@ -266,10 +266,12 @@ class _Sync:
     def _plan(self) -> list[InputState]:
         """Fill `carried`; return the inputs to read, with their state taken before reading."""
         to_read: list[InputState] = []
+        misfiled = self._misfiled()
         for path in self.inputs:
             before = self.old.get(path)
             stat = stat_input(path)
-            if self.rules.skip_unchanged and not self.writer.fresh and before is not None and stat:
+            trusted = self.rules.skip_unchanged and not self.writer.fresh and path not in misfiled
+            if trusted and before is not None and stat:
                 if before.same_stat(stat):
                     self.carried[path] = before
                     continue
@@ -286,9 +288,24 @@ class _Sync:
             self.carried.update({path: entry for path, entry in self.old.items() if path not in named})
         return to_read
 
+    def _misfiled(self) -> set[str]:
+        """Inputs to read again because an older medcodes filed one's pages under another.
+
+        A file named `x.zip#y.txt` (or `c.txt:7`) had its page recorded under the input `x.zip`
+        (`c.txt`), and no page of its own: no input has an empty entry now. Both are read again,
+        so that the page moves to its file and leaves with it.
+        """
+        empty = [path for path, entry in self.old.items() if not entry.pages]
+        return set(empty) | {
+            path
+            for name in empty
+            for path in self.old
+            if name.startswith(path) and name[len(path) : len(path) + 1] in ("#", ":")
+        }
+
     def _keep_folder(self, folder: str, reason: str, status: str = UNREADABLE) -> None:
         """An input folder (or file) that was not read: report it, keep what it held."""
-        self._emit(folder, status, reason)
+        self._emit(input_source(folder), status, reason)
         if self.rebuilding_blind and status == UNREADABLE:
             raise UnreadableSourcesError(_cannot_rebuild(folder, reason))
         for path, entry in self.old.items():
@@ -330,7 +347,7 @@ class _Sync:
         self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
             self._advance(1, 0, len(outcomes))
-            if len(outcomes) == 1 and outcomes[0].unreadable and outcomes[0].source == path:
+            if len(outcomes) == 1 and outcomes[0].unreadable and outcomes[0].source == input_source(path):
                 self._unreadable_input(path, outcomes[0].reason)
                 continue
             entries: list[PageEntry] = []
@@ -348,7 +365,7 @@ class _Sync:
             self.on_progress(self.progress)
 
     def _unreadable_input(self, path: str, reason: str) -> None:
-        self._emit(path, UNREADABLE, reason)
+        self._emit(input_source(path), UNREADABLE, reason)
         self.to_read.discard(path)
         before = self.old.get(path)
         if before is not None:
@@ -463,14 +480,16 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
     """Group a stream of outcomes in input order by the input each came from.
 
     A page file's outcome has the input's path as its source; a page inside a container has
-    the container's path followed by "#" and its name or URL, or ":" and its line number
-    (medcodes.pipeline.sources). Every input yields at least one outcome, if only its rejection.
+    the container's path followed by "#" and its name or URL, or ":" and its line number, the
+    path's own `#` and `:` escaped (medcodes.pipeline.sources.input_source), so that a file named
+    `x.zip#y.txt` beside `x.zip` is its own input. Every input yields at least one outcome, if
+    only its rejection.
     """
     remaining = iter(inputs)
     current = next(remaining, None)
     group: list[Outcome] = []
     for outcome in outcomes:
-        while current is not None and not _came_from(outcome.source, current):
+        while current is not None and not came_from(outcome.source, current):
             yield current, group
             group, current = [], next(remaining, None)
         if current is None:
@@ -490,10 +509,6 @@ def _cannot_rebuild(path: str, reason: str) -> str:
         f"cannot rebuild: {path} cannot be read ({reason}) and its pages would be lost; "
         "the index is unchanged"
     )
-
-
-def _came_from(source: str, path: str) -> bool:
-    return source == path or (source.startswith(path) and source[len(path) : len(path) + 1] in ("#", ":"))
 
 
 def _demote(entry: FileEntry, keys: set[str], decided: dict[str, PageEntry]) -> FileEntry:

@@ -50,6 +50,7 @@ from medcodes.queries.evaluate.report import format_comparison, format_worst, sc
 from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
+from medcodes.queries.present.printable import json_text, printable
 from medcodes.queries.present.text import (
     FORMATS,
     format_page,
@@ -61,7 +62,7 @@ from medcodes.queries.present.text import (
 from medcodes.queries.search import Searcher
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
 from medcodes.schedule import IntervalError, describe_interval, parse_interval, run_every
-from medcodes.terminal import COLOR_CHOICES, ProgressBar, color_wanted, plural
+from medcodes.terminal import COLOR_CHOICES, PrintableFormatter, ProgressBar, color_wanted, plural
 
 if TYPE_CHECKING:
     from medcodes.index.reindex import ReindexReport
@@ -257,7 +258,7 @@ def ingest_command(
         if not verbose:
             problems.show(told_of_all=report is not None)
         if not counts[INDEXED]:
-            click.echo(f"warning: nothing was indexed from {' '.join(paths)}", err=True)
+            click.echo(printable(f"warning: nothing was indexed from {' '.join(paths)}"), err=True)
     if counts[UNREADABLE]:
         sys.exit(EXIT_ERROR)
     if counts[REJECTED]:
@@ -280,7 +281,7 @@ class _Problems:
 
     def show(self, told_of_all: bool) -> None:
         for status in self.first:
-            click.echo(f"  {status.status}: {status.source}: {status.reason}", err=True)
+            click.echo(printable(f"  {status.status}: {status.source}: {status.reason}"), err=True)
         if self.count > len(self.first):
             click.echo(f"  … and {self.count - len(self.first)} more", err=True)
         if self.count and not told_of_all:
@@ -299,7 +300,8 @@ def _status_listener(
         if report:
             report.write(json.dumps(status.to_dict(), ensure_ascii=False) + "\n")
         if verbose and status.status not in unlogged:
-            click.echo(f"{status.status}: {status.source}: {status.reason or status.code}", err=True)
+            line = f"{status.status}: {status.source}: {status.reason or status.code}"
+            click.echo(printable(line), err=True)
 
     return on_status
 
@@ -679,7 +681,7 @@ def search_command(
             found = result.total > 0
     if queries_file is None:
         for notice in result.notices:
-            click.echo(f"note: {notice}", err=True)
+            click.echo(printable(f"note: {notice}"), err=True)
         if fmt == "table":
             click.echo(format_result(result, _bold))
         else:
@@ -709,10 +711,10 @@ def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dic
         found |= result.total > 0
         if fmt == "table":
             if result.error is not None:
-                click.echo(f"line {number}: {result.error}", err=True)
+                click.echo(printable(f"line {number}: {result.error}"), err=True)
             for notice in result.notices:
-                click.echo(f"line {number}: note: {notice}", err=True)
-            click.echo(f"== {result.query}")
+                click.echo(printable(f"line {number}: note: {notice}"), err=True)
+            click.echo(printable(f"== {result.query}"))
             click.echo(format_result(result, _bold))
         else:
             click.echo(format_results([result], "jsonl" if fmt == "json" else fmt, header=header), nl=False)
@@ -740,7 +742,7 @@ def eval_command(qrels: tuple[Path, ...], index_dir: Path | None, k: int, worst:
         judged = load_qrels(qrels)
         run = evaluate(searcher_ranker(searcher), judged, k)
     if as_json:
-        click.echo(json.dumps({"medcodes": scores_to_dict(run, worst)}, indent=2, ensure_ascii=False))
+        click.echo(json_text({"medcodes": scores_to_dict(run, worst)}, indent=2))
         return
     click.echo(format_comparison({"medcodes": run}))
     if worst:
@@ -793,7 +795,7 @@ def show_command(
             click.echo(("\n" if number else "") + format_page(page, _bold))
         else:
             text = page_to_json(page)
-            click.echo(text if fmt == "json" else json.dumps(json.loads(text), ensure_ascii=False))
+            click.echo(text if fmt == "json" else json_text(json.loads(text)))
     if failed:
         sys.exit(EXIT_ERROR)
 
@@ -862,25 +864,27 @@ def _bold(text: str) -> str:
 
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn the core's exceptions into one-line `Error:` messages with a hint."""
+    """Turn the core's exceptions into one-line `Error:` messages with a hint; a file name or
+    page text quoted in one is printed without its control sequences."""
     try:
         yield
     except BrokenPipeError:
         raise  # a closed stdout is no error of ours (_Commands)
     except IndexMissingError as err:
-        raise click.ClickException(f"{err} — run medcodes ingest first") from err
+        raise click.ClickException(printable(f"{err} — run medcodes ingest first")) from err
     except QuerySyntaxError as err:
-        raise QueryError(str(err)) from err
+        raise QueryError(printable(str(err))) from err
     except IndexBusyError as err:
         raise BusyError(f"{err}; try again later or raise --wait") from err
     except AmbiguousCodeError as err:
-        raise click.ClickException(f"{err}: pass --system to choose") from err
+        raise click.ClickException(printable(f"{err}: pass --system to choose")) from err
     except UnknownSystemError as err:
-        raise click.BadParameter(str(err), param_hint="--system") from err
+        raise click.BadParameter(printable(str(err)), param_hint="--system") from err
     except MedcodesError as err:  # every other error the core names: its message is the line
-        raise click.ClickException(str(err)) from err
+        raise click.ClickException(printable(str(err))) from err
     except OSError as err:
-        raise click.ClickException(f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")) from err
+        message = f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")
+        raise click.ClickException(printable(message)) from err
 
 
 @contextmanager
@@ -894,9 +898,9 @@ def _progress_bar(label: str, quiet: bool) -> Iterator[ProgressBar]:
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 def main() -> None:

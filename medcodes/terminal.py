@@ -3,12 +3,15 @@ the core reports progress through callbacks and never prints)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from typing import IO, TYPE_CHECKING, Any
 
 import click
+
+from medcodes.queries.present.printable import printable
 
 if TYPE_CHECKING:
     from medcodes.index.sync import ReadProgress
@@ -70,4 +73,11 @@ class ProgressBar:
             self.bar = None
 
 
-__all__ = ["COLOR_CHOICES", "ProgressBar", "color_wanted", "plural"]
+class PrintableFormatter(logging.Formatter):
+    """Log lines without control sequences: a message may quote a file name or page text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+__all__ = ["COLOR_CHOICES", "PrintableFormatter", "ProgressBar", "color_wanted", "plural"]

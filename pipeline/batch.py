@@ -29,8 +29,10 @@ from medcodes.pipeline.sources import (
     RawPage,
     Unreadable,
     container_kind,
+    input_source,
     read_container,
     read_page,
+    split_source,
 )
 
 log = logging.getLogger(__name__)
@@ -95,16 +97,17 @@ def pages_to_parse(sources: Iterable[str], max_bytes: int) -> Iterator[RawPage |
         yield from _pages_of(source, data, max_bytes)
 
 
-def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPage | Outcome]:
+def _pages_of(path: str, data: bytes | None, max_bytes: int) -> Iterator[RawPage | Outcome]:
     """The pages of one input, or the reason it could not be read."""
+    source = input_source(path)  # `#` and `:` escaped: a file name never reads as a member
     try:
-        kind = container_kind(source, data)
+        kind = container_kind(path, data)
         if kind is None:
             # A page file is read by the worker that parses it; stdin's bytes are here already.
-            yield RawPage(source, None if data is None else read_page(source, max_bytes, data))
+            yield RawPage(source, None if data is None else read_page(path, max_bytes, data))
             return
         empty = True
-        for item in read_container(source, kind, max_bytes, data):
+        for item in read_container(path, kind, max_bytes, data):
             empty = False
             yield Outcome(item.source, None, item.reason) if isinstance(item, Unreadable) else item
         if empty:
@@ -113,7 +116,7 @@ def _pages_of(source: str, data: bytes | None, max_bytes: int) -> Iterator[RawPa
     except InputReadError as err:
         yield _read_failure(source, err)
     except Exception as err:
-        log.exception("reader failed on %s", source)
+        log.exception("reader failed on %s", path)
         yield Outcome(source, None, f"reader error: {type(err).__name__}: {err}")
 
 
@@ -131,7 +134,7 @@ def _parse_chunk(items: list[RawPage | Outcome], max_bytes: int, time_limit: flo
 def parse_raw(raw: RawPage, max_bytes: int, time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT) -> Outcome:
     """Parse one page; any failure becomes its rejection (the per-page boundary)."""
     try:
-        data = raw.data if raw.data is not None else read_page(raw.source, max_bytes)
+        data = raw.data if raw.data is not None else read_page(split_source(raw.source)[0], max_bytes)
         return Outcome(raw.source, parse_page(data, raw.source, raw.url, raw.kind, raw.charset, time_limit))
     except InputReadError as err:
         return _read_failure(raw.source, err)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from medcodes.pipeline.codes import CODE_TOKEN, fits_system, infer_system, normalize_code, system_from_text
+from medcodes.pipeline.sources import saved_path
 
 # ".../code/<system>/<CODE>-slug" in a URL or a saved file's path.
 _URL_CODE = re.compile(r"/code/([A-Za-z0-9-]+)/([A-Za-z0-9.]+?)(?:-(?P<slug>[^/]*?))?(?:\.[a-z]{2,5})*/?$")
@@ -54,7 +55,7 @@ def identify(
     """Return the page's system and normalized code, or None when no evidence names a code."""
     line_system = system_from_text(system_line) if system_line else None
     candidates: list[tuple[str | None, str, str]] = []
-    for evidence, text in (("url", _bare_url(url)), ("path", source_path)):
+    for evidence, text in (("url", _bare_url(url)), ("path", _saved_path(source_path))):
         if text and (m := _URL_CODE.search(text.replace("\\", "/"))):
             candidates.append((system_from_text(m.group(1)), m.group(2), evidence))
     candidates.extend(_file_name_candidates(source_path))
@@ -73,7 +74,7 @@ def identify(
 
 def url_slug(url: str | None, source_path: str) -> str | None:
     """The words after the code in the page's URL (or crawler path): a hint at the full title."""
-    for text in (_bare_url(url), source_path):
+    for text in (_bare_url(url), _saved_path(source_path)):
         if text and (m := _URL_CODE.search(text.replace("\\", "/"))) and m.group("slug"):
             return m.group("slug")
     return None
@@ -98,8 +99,10 @@ def name_capped(url: str | None, source_path: str, cap: int) -> bool:
 
 
 def _saved_path(source_path: str) -> str:
-    """The saved file's own path, "/"-separated: an archive member after "#", else the path."""
-    return source_path.rsplit("#", 1)[-1].replace("\\", "/")
+    """The saved file's own path, "/"-separated: an archive member's name or a WARC record's
+    URL (all that follows the input's "#"), else the input's path — all of it, even when the
+    file's name holds a "#" (escaped in its source); "" for a JSONL line."""
+    return saved_path(source_path).replace("\\", "/")
 
 
 def _bare_url(url: str | None) -> str | None:
@@ -122,7 +125,7 @@ def _text_candidates(name_text: str, line_system: str | None) -> list[tuple[str 
 
 def _file_name_candidates(source_path: str) -> list[tuple[str | None, str, str]]:
     """Read "hcpcs-C9028.txt", "C9028.html" or "99213-office-visit.txt" as (system, code)."""
-    name = PurePath(source_path.rsplit("#", 1)[-1]).name
+    name = PurePath(_saved_path(source_path)).name
     stem = _EXTENSIONS.sub("", name)
     words = [w for w in re.split(r"[-_ ]+", stem) if w]
     if not words:

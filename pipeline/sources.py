@@ -3,6 +3,10 @@
 An input is a page (plain or gzipped) or a container of pages: a WARC crawl, a JSONL export,
 a zip or tar archive. Each page in a container is an input of its own in the report, with a
 source such as `crawl.warc.gz#https://…`, `pages.zip#hcpcs/C9028.txt` or `export.jsonl:17`.
+In a source the input's path has its `#`, `:` and `\\` escaped by a backslash
+(`pages/a.txt\\#b.txt` is a page file, `pages/a.txt#b.txt` a member of the archive `pages/a.txt`),
+so that a file named like a container's page is never taken for one (`input_source`,
+`split_source`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
 _GLOB_CHARS = frozenset("*?[")
+# What follows an input's path in the source of a page inside it: "#" and the member's name or
+# URL, ":" and the line number. In the path itself they, and the escaping backslash, are escaped.
+MEMBER_SEPARATORS = "#:"
+_SOURCE_SPECIAL = re.compile(r"[\\#:]")
+_SOURCE = re.compile(r"((?:[^\\#:]|\\.?)*)(?:([#:])(.*))?", re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 # What a container says a page is: read as HTML, or by the text parser (Markdown too).
 HTML = "html"
@@ -63,6 +73,48 @@ class InputReadError(MedcodesError, ValueError):
 class InputUnreadableError(InputReadError):
     """An input is there but may not be read (permissions, an I/O error): its earlier pages are
     kept, unlike those of an input that is gone or broken."""
+
+
+def input_source(path: str) -> str:
+    """How reports and records name an input file: its path, with `#`, `:` and `\\` escaped.
+
+    The pages inside a container are named by this followed by "#name" or ":line".
+    >>> input_source("pages/x.zip#y.txt")
+    'pages/x.zip\\\\#y.txt'
+    """
+    return _SOURCE_SPECIAL.sub(r"\\\g<0>", path)
+
+
+def split_source(source: str) -> tuple[str, str | None]:
+    """The input path a source names, and what follows its separator ("#name" or ":17"), or
+    None for a page file: the inverse of `input_source`, and of the readers' "#name", ":line".
+
+    >>> split_source("pages.zip#hcpcs/C9028.txt")
+    ('pages.zip', '#hcpcs/C9028.txt')
+    >>> split_source("pages/a.txt\\\\#b.txt")
+    ('pages/a.txt#b.txt', None)
+    """
+    match = _SOURCE.fullmatch(source)
+    assert match is not None  # every string matches
+    path = _ESCAPE.sub(r"\1", match.group(1))
+    return path, (match.group(2) + match.group(3)) if match.group(2) else None
+
+
+def came_from(source: str, path: str) -> bool:
+    """True when `source` is the input `path` itself or a page inside it."""
+    name = input_source(path)
+    return source == name or (
+        source.startswith(name) and source[len(name) : len(name) + 1] in tuple(MEMBER_SEPARATORS)
+    )
+
+
+def saved_path(source: str) -> str:
+    """The path a page was saved under: a container member's name or a WARC record's URL, a
+    page file's path; "" for a JSONL line, which has no name of its own."""
+    path, member = split_source(source)
+    if member is None:
+        return path
+    return member[1:] if member.startswith("#") else ""
 
 
 @dataclass(frozen=True)
@@ -270,7 +322,7 @@ def read_input(
     """
     kind = container_kind(source, data)
     if kind is None:
-        yield RawPage(source, read_page(source, max_bytes, data))
+        yield RawPage(input_source(source), read_page(source, max_bytes, data))
     else:
         yield from read_container(source, kind, max_bytes, data)
 
@@ -315,7 +367,8 @@ def read_container(
 
         reader = read_zip if kind == ZIP else read_tar
     with _open(source, data) as stream:
-        yield from reader(stream, source, max_bytes)
+        # Readers name each page by the input's source followed by "#name" or ":line".
+        yield from reader(stream, input_source(source), max_bytes)
 
 
 def read_page(source: str, max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> bytes:

@@ -20,6 +20,7 @@ from medcodes.index.fields import (
     KEY,
     NAMES,
     NAMING_FIELDS,
+    PHRASE_FIELDS,
     RECORD,
     SEVENTH,
     SYSTEM,
@@ -37,7 +38,7 @@ from medcodes.pipeline.records import CodePage
 
 
 def build_schema() -> Schema:
-    text = {name: StemmedText(minsize=TEXT_MINSIZE, phrase=True) for name in TEXT_FIELDS}
+    text = {name: StemmedText(minsize=TEXT_MINSIZE, phrase=name in PHRASE_FIELDS) for name in TEXT_FIELDS}
     return Schema(
         key=ID(unique=True, stored=True, sortable=True),
         system=ID(stored=True, sortable=True),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from medcodes.queries.present.printable import json_text, printable
 
 ACCESS_LOGGER = "medcodes.server.access"
 log = logging.getLogger(ACCESS_LOGGER)
@@ -39,7 +40,7 @@ class AccessLog:
             log.info(
                 "%s %s %s %.1f ms",
                 scope["method"],
-                scope["path"],
+                printable(scope["path"]),  # a decoded path may hold escape sequences: %1b]0;…
                 status,
                 ms,
                 extra={
@@ -64,7 +65,7 @@ class JsonLines(logging.Formatter):
             if hasattr(record, name):
                 data[name] = getattr(record, name)
         data["message"] = record.getMessage()
-        return json.dumps(data, ensure_ascii=False)
+        return json_text(data)
 
 
 def logging_config(as_json: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from medcodes.queries.evaluate.judged import Evaluation, QueryOutcome, Scores
+from medcodes.queries.present.printable import printable
 
 OVERALL = "overall"
 
@@ -55,7 +56,7 @@ def format_worst(run: Evaluation, count: int) -> str:
         above = outcome.ranked[: (rank - 1) if rank else 3]
         for hit in above[:3]:
             grade = judged.grades.get(hit.key, 0)
-            lines.append(f"      {hit.code:<10} g{grade} {hit.title[:90]}")
+            lines.append(f"      {hit.code:<10} g{grade} {printable(hit.title[:90])}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from medcodes.errors import MedcodesError
+from medcodes.index.fields import CODE, PHRASE_FIELDS, SYSTEM
 from medcodes.pipeline.codes import (
     CODE_PREFIX,
     CODE_RANGE,
@@ -138,13 +139,15 @@ def parse_query(text: str) -> ParsedQuery:
         text = text[:MAX_QUERY_CHARS]
         notices.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
     systems: list[str] = []
-    tokens = _tokenize(text, notices, systems)
+    tokens = _tokenize(text, notices)
     terms = sum(1 for t in tokens if t.kind == "term")
     if terms > MAX_TERMS:
         notices.append(f"only the first {MAX_TERMS} terms were used")
         tokens = _first_terms(tokens, MAX_TERMS)
     parser = _Parser(tokens, notices)
     root = parser.parse()
+    if root is not None:
+        root = _positionless(root, notices, systems)
     notices = list(dict.fromkeys(notices))  # "((((walker" is one unbalanced parenthesis note
     if root is None:
         if systems:
@@ -153,7 +156,7 @@ def parse_query(text: str) -> ParsedQuery:
     return ParsedQuery(root, tuple(systems), tuple(notices))
 
 
-def _tokenize(text: str, notices: list[str], systems: list[str]) -> list[_Token]:
+def _tokenize(text: str, notices: list[str]) -> list[_Token]:
     tokens: list[_Token] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
@@ -169,11 +172,11 @@ def _tokenize(text: str, notices: list[str], systems: list[str]) -> list[_Token]
             if words:
                 tokens.append(_Token("term", Phrase(words, fieldname), match.group("sign_p") == "-"))
         else:
-            tokens.extend(_word_tokens(match.group("word"), notices, systems))
+            tokens.extend(_word_tokens(match.group("word"), notices))
     return tokens
 
 
-def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Token]:
+def _word_tokens(raw: str, notices: list[str]) -> list[_Token]:
     if raw in ("AND", "OR", "NOT"):
         return [_Token(raw)]
     negate = raw.startswith("-") and len(raw) > 1
@@ -191,13 +194,10 @@ def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Toke
         elif scope.isalpha():
             notices.append(f"unknown field {scope!r}: searched as words")
             raw = f"{scope} {rest}"
-    if fieldname == "system":
-        system = system_from_text(raw)
-        if system is None:
-            notices.append(f"unknown code system {raw!r}; known: {', '.join(SYSTEMS)}")
-        else:
-            systems.append(system)
-        return []
+    if fieldname == SYSTEM:
+        # Read into the systems filter after parsing (_positionless), where a scope or a NOT
+        # around it is known.
+        return [_Token("term", Word(raw, SYSTEM), negate)]
     tokens = []
     for part in raw.split():
         word = _EDGE_PUNCT.sub("", part)
@@ -210,12 +210,12 @@ def _word_tokens(raw: str, notices: list[str], systems: list[str]) -> list[_Toke
 
 
 def _atom(word: str, fieldname: str | None) -> Node:
-    if fieldname in (None, "code"):
+    if fieldname in (None, CODE):
         if CODE_PREFIX.match(word):
             return CodePrefix(word.rstrip("*"))
         if (match := CODE_RANGE.match(word)) and _is_range(match.group("low"), match.group("high")):
             return CodeRange(match.group("low"), match.group("high"))
-    if fieldname == "code" or (fieldname is None and (looks_like_code(word) or CODE_STEM.match(word))):
+    if fieldname == CODE or (fieldname is None and (looks_like_code(word) or CODE_STEM.match(word))):
         return Code(word)
     return Word(word.rstrip("*"), fieldname)
 
@@ -345,6 +345,49 @@ class _Parser:
         else:
             self.notices.append("unbalanced parenthesis: read as if closed at the end")
         return node
+
+
+def _positionless(node: Node, notices: list[str], systems: list[str]) -> Node | None:
+    """Read a phrase in a field that keeps no word positions (a code, a system) as its words,
+    any of them: `code:"c9028 e11"` is either code, `system:"hcpcs cpt"` either system.
+
+    A system, whether a word or a phrase in a `system:` scope (`system:(hcpcs cpt)`), narrows the
+    search as `system:hcpcs` does rather than being searched for as a word; a system under NOT
+    cannot exclude and is ignored, with a notice.
+    """
+    if isinstance(node, Phrase) and node.field is not None and node.field not in PHRASE_FIELDS:
+        if len(node.words) > 1:
+            typed = f'{node.field}:"{" ".join(node.words)}"'
+            notices.append(f"{typed} read as any of its words: a {node.field} has no word order")
+        words = [_atom(word, node.field) for part in node.words if (word := _EDGE_PUNCT.sub("", part))]
+        joined = _join(Any_, words)
+        return _positionless(joined, notices, systems) if joined is not None else None
+    if isinstance(node, Word) and node.field == SYSTEM:
+        system = system_from_text(node.text)
+        if system is None:
+            notices.append(f"unknown code system {node.text!r}; known: {', '.join(SYSTEMS)}")
+        else:
+            systems.append(system)
+        return None
+    if isinstance(node, Not):
+        child = _positionless(node.child, notices, [])
+        if _has_system(node.child):
+            notices.append("a code system cannot be excluded: NOT system:… was ignored")
+        return Not(child) if child is not None else None
+    if isinstance(node, All | Any_):
+        children = [c for child in node.children if (c := _positionless(child, notices, systems)) is not None]
+        return type(node)(tuple(children)) if len(children) > 1 else (children[0] if children else None)
+    return node
+
+
+def _has_system(node: Node) -> bool:
+    if isinstance(node, Word | Phrase):
+        return node.field == SYSTEM
+    if isinstance(node, Not):
+        return _has_system(node.child)
+    if isinstance(node, All | Any_):
+        return any(_has_system(child) for child in node.children)
+    return False
 
 
 def _rescope(node: Node, scope: str | None) -> Node:

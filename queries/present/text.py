@@ -1,16 +1,20 @@
-"""Format hits, pages and index statistics for people (tables) and scripts (JSON)."""
+"""Format hits, pages and index statistics for people (tables) and scripts (JSON, CSV).
+
+What a page or a file name holds is printed without its control sequences (`printable`), JSON
+exact with them escaped, and CSV cells that start like a formula led by `'` (`csv_cell`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.present.printable import csv_cell, json_text, printable
 from medcodes.queries.search import Hit, SearchResult
 
 Emphasis = Callable[[str], str]
@@ -29,7 +33,7 @@ CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "
 
 def result_to_json(result: SearchResult) -> str:
     """One query as JSON: SearchResult.to_dict, the one shape of an answer."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+    return json_text(result.to_dict(), indent=2)
 
 
 def format_results(results: list[SearchResult], fmt: str, header: bool = True) -> str:
@@ -38,7 +42,7 @@ def format_results(results: list[SearchResult], fmt: str, header: bool = True) -
     if fmt == "json" and len(results) == 1:
         return result_to_json(results[0]) + "\n"
     if fmt in ("json", "jsonl"):
-        return "".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in results)
+        return "".join(json_text(r.to_dict()) + "\n" for r in results)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -56,29 +60,30 @@ def format_results(results: list[SearchResult], fmt: str, header: bool = True) -
                     hit.section,
                     hit.snippet,
                 )
-                writer.writerow(row)
+                writer.writerow(map(csv_cell, row))
             if not result.hits:
-                writer.writerow((result.query, "", "", "", "", "", "", result.error or ""))
+                writer.writerow(map(csv_cell, (result.query, "", "", "", "", "", "", result.error or "")))
         return out.getvalue()
     raise ValueError(f"unknown format {fmt!r}")
 
 
 def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 100) -> str:
     """A readable listing: code, system and title, then the snippet and its section."""
-    lines = [f"Did you mean: {result.suggestion}"] if result.suggestion else []
+    lines = [f"Did you mean: {printable(result.suggestion)}"] if result.suggestion else []
     if result.facets is not None:
         lines.append(_facets(result.facets))
     if not result.hits:
         past = f" past the first {result.offset} of {result.total}" if result.total and result.offset else ""
         return "\n".join([*lines, f"no pages match{past}"])
-    code_width = max(len(hit.code) for hit in result.hits)
+    code_width = max(len(printable(hit.code)) for hit in result.hits)
     indent = " " * (code_width + 2)
     for hit in result.hits:
-        system = SYSTEM_LABELS.get(hit.system, hit.system)
-        lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}")
+        system = printable(SYSTEM_LABELS.get(hit.system, hit.system))
+        code = printable(hit.code).ljust(code_width)
+        lines.append(f"{emphasize(code)}  {system:<10} {printable(hit.title)}")
         if hit.snippet:
             snippet = _highlight(hit, emphasize)
-            lines.append(f"{indent}{hit.section}: {snippet}")
+            lines.append(f"{indent}{printable(hit.section)}: {snippet}")
         lines.extend(f"{indent}{line}" for line in _explanation(hit))
     first, last = result.offset + 1, result.offset + len(result.hits)
     shown = f"{first}" if first == last else f"{first}–{last}"
@@ -95,21 +100,25 @@ def _explanation(hit: Hit) -> list[str]:
     )
     lines = [f"score {hit.score:.3f} = {parts}"] if parts else []
     if matched:
-        lines.append(f"matched {matched}")
+        lines.append(f"matched {printable(matched)}")
     return lines
 
 
 def _facets(facets: dict[str, int]) -> str:
-    return "pages per system: " + ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n}" for s, n in facets.items())
+    return "pages per system: " + printable(
+        ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n}" for s, n in facets.items())
+    )
 
 
 def _highlight(hit: Hit, emphasize: Emphasis) -> str:
+    """The snippet with its matches emphasised; cleaned piece by piece, so that the offsets of
+    the matches still hold."""
     out, last = [], 0
     for start, end in hit.highlights:
-        out.append(hit.snippet[last:start])
-        out.append(emphasize(hit.snippet[start:end]))
+        out.append(printable(hit.snippet[last:start]))
+        out.append(emphasize(printable(hit.snippet[start:end])))
         last = end
-    out.append(hit.snippet[last:])
+    out.append(printable(hit.snippet[last:]))
     return "".join(out)
 
 
@@ -118,26 +127,30 @@ def page_to_json(page: CodePage) -> str:
     shown = {
         k: record[k] for k in ("system", "code", "title", "url", "alt_names", "sections", "labels", "source")
     }
-    return json.dumps(shown, ensure_ascii=False, indent=2)
+    return json_text(shown, indent=2)
 
 
 def format_page(page: CodePage, emphasize: Emphasis = str, width: int = 100) -> str:
     """Every section of a page, in page order, as on the site."""
     system = SYSTEM_LABELS.get(page.system, page.system)
-    lines = [emphasize(f"{page.code}  {page.title}"), f"{system} code"]
+    lines = [emphasize(printable(f"{page.code}  {page.title}")), printable(f"{system} code")]
     if page.url:
-        lines.append(page.url)
+        lines.append(printable(page.url))
     if page.alt_names:
-        lines.append("Also known as: " + "; ".join(page.alt_names))
+        lines.append(printable("Also known as: " + "; ".join(page.alt_names)))
     for section in page.sections:
         heading = section.heading or SECTION_TITLES.get(section.name, section.name.replace("_", " ").title())
-        lines.extend(["", emphasize(heading.rstrip(":"))])
-        for line in section.text.split("\n"):
+        lines.extend(["", emphasize(printable(heading.rstrip(":")))])
+        for line in printable(section.text).split("\n"):
             lines.extend(textwrap.wrap(line, width, subsequent_indent="  ") or [""])
     return "\n".join(lines)
 
 
 def format_stats(stats: dict[str, Any]) -> str:
+    return printable(_stats_lines(stats))
+
+
+def _stats_lines(stats: dict[str, Any]) -> str:
     lines = [f"index      {stats['index']} ({stats['generation']}, schema {stats['schema_version']})"]
     lines.append(f"pages      {stats['pages']}")
     for system, count in sorted(stats["pages_by_system"].items()):
