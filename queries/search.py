@@ -154,7 +154,8 @@ class Searcher:
     def statuses(self) -> CodeStatuses:
         """The code sets of the generation this searcher reads (empty when none was loaded)."""
         if self._statuses is None:
-            self._statuses = CodeStatuses(read_code_sets(self._live.generation))
+            table = read_code_sets(self._live.generation)
+            self._statuses = CodeStatuses(table, table.releases)
         return self._statuses
 
     def code_status(self, system: str, code: str, day: date | None = None) -> CodeStatus:

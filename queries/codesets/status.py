@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from medcodes.pipeline.codesets.entry import CodeSetEntry
+from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
 from medcodes.pipeline.codesets.table import CodeTable
 
 ACTIVE = "active"
@@ -50,9 +50,14 @@ def status_on(entry: CodeSetEntry, day: date) -> str:
 class CodeStatuses:
     """Statuses of codes against one code table (an empty one when nothing was loaded)."""
 
-    def __init__(self, table: CodeTable) -> None:
+    def __init__(self, table: CodeTable, releases: dict[str, CodeSetRelease] | None = None) -> None:
         self.table = table
         self.systems = table.systems()
+        self.releases = releases or {}
+
+    def release(self, system: str) -> CodeSetRelease | None:
+        """The loaded release of a system, None when none is."""
+        return self.releases.get(system)
 
     def __bool__(self) -> bool:
         return bool(self.systems)
