@@ -31,7 +31,7 @@ from medcodes.index.codesets import LOAD_HINT, NoCodeSetError, StoredCodeTable, 
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.lookup import AmbiguousCodeError, find_page
-from medcodes.index.reader import index_stats
+from medcodes.index.reader import index_stats, page_heads
 from medcodes.index.status import (
     ADDED,
     DELETED,
@@ -47,13 +47,14 @@ from medcodes.index.store import IndexMissingError, current_generation, resolve_
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
+from medcodes.queries.codesets.report import build_report
 from medcodes.queries.codesets.status import CodeStatuses
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
 from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
 from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
-from medcodes.queries.present.codesets import code_set_dict, describe_load, format_code_set
+from medcodes.queries.present.codesets import code_set_dict, describe_load, format_code_set, format_report
 from medcodes.queries.present.text import (
     FORMATS,
     format_page,
@@ -574,6 +575,32 @@ def codesets_load_command(
         click.echo(describe_load(release, changes))
     stored = ", ".join(f"{system} {count:,}" for system, count in report.stored.items())
     click.echo(f"index {root} ({report.generation}): {stored} codes stored")
+
+
+@codesets_group.command("report")
+@index_option
+@json_option
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Judge terminations on this date [default: today].",
+)
+@click.option(
+    "--shown", type=click.IntRange(0), default=20, show_default=True, help="Pages listed per finding."
+)
+def codesets_report_command(index_dir: Path | None, as_json: bool, day: datetime | None, shown: int) -> None:
+    """Where pages and code sets disagree: pages of terminated codes, titles unlike the official
+    descriptor, codes with no page (per system and chapter), page codes in no code set."""
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        generation, heads = page_heads(root)
+        table = read_code_sets(generation)
+        if not len(table):
+            raise NoCodeSetError(f"no code set loaded in the index at {root} ({LOAD_HINT})")
+        report = build_report(heads, CodeStatuses(table, table.releases), day.date() if day else None)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else format_report(report, shown))
 
 
 @cli.command("check")

@@ -7,6 +7,8 @@ from typing import Any
 from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.codesets.changes import ReleaseChanges
 from medcodes.pipeline.codesets.entry import CodeSetRelease
+from medcodes.pipeline.codesets.overlap import DISAGREE_BELOW
+from medcodes.queries.codesets.report import CodeSetReport, PageFinding
 from medcodes.queries.codesets.status import NO_CODE_SET, CodeStatus
 
 # Codes named after a count of changes in a one-line summary.
@@ -109,3 +111,37 @@ def format_code_set(system: str, status: CodeStatus, release: CodeSetRelease | N
     if entry.seventh:
         lines.append("  7th characters: " + "; ".join(f"{char} {meaning}" for char, meaning in entry.seventh))
     return lines
+
+
+def format_report(report: CodeSetReport, shown: int = 20) -> str:
+    """The report for people: counts, then the first `shown` pages of each finding."""
+    lines = [
+        f"{report.pages:,} pages compared with {report.codes:,} code-set entries on {report.day.isoformat()}"
+    ]
+
+    def pages(title: str, findings: list[PageFinding], detail: str) -> None:
+        lines.append("")
+        lines.append(f"{title}: {len(findings):,}")
+        for finding in findings[:shown]:
+            extra = f"  ({detail} {finding.detail})" if finding.detail else ""
+            label = SYSTEM_LABELS.get(finding.system, finding.system)
+            lines.append(f"  {label:<10} {finding.code:<9} {finding.title}{extra}")
+        if len(findings) > shown:
+            lines.append(f"  … {len(findings) - shown:,} more (--json lists all)")
+
+    pages("Pages for terminated codes", report.terminated, "terminated")
+    pages(
+        f"Pages whose title disagrees with the official descriptor (shared words < {DISAGREE_BELOW:g})",
+        report.title_disagrees,
+        "official:",
+    )
+    total = sum(sum(counts.values()) for counts in report.no_page.values())
+    lines.extend(["", f"Codes with no page: {total:,}"])
+    for system, counts in report.no_page.items():
+        per = ", ".join(f"{chapter} {count:,}" for chapter, count in counts.items())
+        lines.append(f"  {SYSTEM_LABELS.get(system, system):<10} {sum(counts.values()):,} ({per})")
+    pages("Page codes in no code set", report.unknown_codes, "")
+    if report.no_code_set:
+        none = ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n:,}" for s, n in report.no_code_set.items())
+        lines.extend(["", f"Pages of systems with no code set loaded: {none}"])
+    return "\n".join(lines)
