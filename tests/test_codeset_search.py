@@ -19,7 +19,8 @@ from medcodes.server.app import ServerSettings, create_app
 
 # Code sets written for the example pages (descriptors in our own words, dates invented):
 # A0429 terminated at the end of 2020, J9271 added in 2030, K21 a header over K21.9 (made a
-# header here by listing a child), J2405 and J45.909 listed in no loaded code set.
+# header here by listing a child), J2405 and J45.909 listed in no loaded code set, I10 with a
+# descriptor unlike its page's title.
 HCPCS_CSV = """code,kind,active,long_description,betos,cov,price1,mult_pi,tos1,add_dt,act_eff_dt,term_dt,\
 action_cd
 A0427,procedure,1,"Ambulance service, advanced life support, emergency",,,,,,20010101,20010101,,N
@@ -33,9 +34,9 @@ GA,modifier,1,Waiver of liability statement issued,,,,,,19950101,19950101,,N
 ICD_JSONL = "".join(
     json.dumps(row) + "\n"
     for row in [
-        {
+        {  # another code's descriptor, as the real site has on some pages: the report flags it
             "code": "I10",
-            "description": "Essential hypertension",
+            "description": "Struck by sports equipment",
             "parent": None,
             "billable": True,
             "chapter": "9",
@@ -203,3 +204,57 @@ def test_server_search_and_code_page(loaded_index: Path) -> None:
         page = client.get("/codes/hcpcs/A0429").json()
         assert page["code_set"]["terminated"] == "2020-12-31" and page["code_set"]["action"] == "D"
         assert client.get("/search", params={"q": "x", "active_on": "soon"}).status_code in (400, 422)
+
+
+# --- codesets report ----------------------------------------------------------------------------
+
+UNLISTED = ["A4206", "A4253", "A6216", "C9028", "E0135", "E0143", "J2405", "K0001", "J45.909"]
+
+
+def test_report_findings(loaded_index: Path) -> None:
+    result = CliRunner().invoke(cli, ["codesets", "report", "--json", "--index", str(loaded_index)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["pages"], report["codes"], report["threshold"]) == (26, 14, 0.5)
+    assert [(f["code"], f["detail"]) for f in report["terminated"]] == [("A0429", "2020-12-31")]
+    assert [(f["code"], f["overlap"]) for f in report["title_disagrees"]] == [("I10", 0.0)]
+    assert report["title_disagrees"][0]["detail"] == "Struck by sports equipment"
+    assert (
+        report["no_page"] == {"hcpcs": {"G": 1}, "icd10cm": {"E": 1, "K": 1}} and report["no_page_total"] == 3
+    )
+    assert sorted(f["code"] for f in report["unknown_codes"]) == sorted(UNLISTED)
+    assert report["no_code_set"] == {"cpt": 6}
+    earlier = CliRunner().invoke(
+        cli, ["codesets", "report", "--json", "--date", "2020-06-01", "--index", str(loaded_index)]
+    )
+    assert json.loads(earlier.stdout)["terminated"] == []
+
+
+def test_report_text(loaded_index: Path, built_index: Path) -> None:
+    text = (
+        CliRunner().invoke(cli, ["codesets", "report", "--shown", "2", "--index", str(loaded_index)]).output
+    )
+    assert "Pages for terminated codes: 1\n  HCPCS      A0429" in text
+    assert "(official: Struck by sports equipment)" in text
+    assert "Codes with no page: 3\n  HCPCS      1 (G 1)\n  ICD-10-CM  2 (E 1, K 1)" in text
+    assert "Page codes in no code set: 9" in text and "… 7 more (--json lists all)" in text
+    assert "Pages of systems with no code set loaded: CPT 6" in text
+    none = CliRunner().invoke(cli, ["codesets", "report", "--index", str(built_index)])
+    assert none.exit_code == 1 and none.stderr.startswith("Error: no code set loaded in the index at ")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "agree"),
+    [
+        ("Injection, furosemide, up to 20 mg", "Injection, furosemide (furoscix), 20 mg", True),
+        ("Walker, folding (pickup), adjustable", "Walker, folding, pickup, adjustable or fixed height", True),
+        ("Essential (primary) hypertension", "Struck by sports equipment", False),
+        ("Fracture of femur", "Fracture of unspecified part of neck of right femur", True),
+        ("Other specified disorders", "Other specified injuries", False),
+    ],
+    ids=["reworded", "more-words", "other-code", "shorter", "stop-words-only-shared"],
+)
+def test_word_overlap_tells_another_meaning(first: str, second: str, agree: bool) -> None:
+    from medcodes.pipeline.codesets.overlap import disagree
+
+    assert disagree(first, second) is not agree
