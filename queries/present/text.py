@@ -14,6 +14,7 @@ from typing import Any
 
 from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.codesets.status import HEADER, NO_CODE_SET, NOT_YET, TERMINATED, UNKNOWN_CODE
 from medcodes.queries.present.printable import csv_cell, json_text, printable
 from medcodes.queries.search import Hit, SearchResult
 
@@ -28,6 +29,8 @@ SECTION_TITLES = {
 
 
 FORMATS = ("table", "json", "jsonl", "csv")
+# Statuses a hit's line names: what a reader must know before using the code on a claim.
+FLAGGED = frozenset({HEADER, TERMINATED, NOT_YET, UNKNOWN_CODE})
 CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "snippet")
 
 
@@ -72,6 +75,8 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     lines = [f"Did you mean: {printable(result.suggestion)}"] if result.suggestion else []
     if result.facets is not None:
         lines.append(_facets(result.facets))
+    if result.status_facets and set(result.status_facets) != {NO_CODE_SET}:
+        lines.append(_status_facets(result.status_facets))
     if not result.hits:
         past = f" past the first {result.offset} of {result.total}" if result.total and result.offset else ""
         return "\n".join([*lines, f"no pages match{past}"])
@@ -80,7 +85,11 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     for hit in result.hits:
         system = printable(SYSTEM_LABELS.get(hit.system, hit.system))
         code = printable(hit.code).ljust(code_width)
-        lines.append(f"{emphasize(code)}  {system:<10} {printable(hit.title)}")
+        flags = [hit.status] if hit.status in FLAGGED else []
+        if hit.no_page:
+            flags.append("no page")
+        flag = f" [{', '.join(flags)}]" if flags else ""
+        lines.append(f"{emphasize(code)}  {system:<10} {printable(hit.title)}{flag}")
         if hit.snippet:
             snippet = _highlight(hit, emphasize)
             lines.append(f"{indent}{printable(hit.section)}: {snippet}")
@@ -110,6 +119,10 @@ def _facets(facets: dict[str, int]) -> str:
     )
 
 
+def _status_facets(facets: dict[str, int]) -> str:
+    return "pages per code status: " + ", ".join(f"{status} {n}" for status, n in facets.items())
+
+
 def _highlight(hit: Hit, emphasize: Emphasis) -> str:
     """The snippet with its matches emphasised; cleaned piece by piece, so that the offsets of
     the matches still hold."""
@@ -122,20 +135,29 @@ def _highlight(hit: Hit, emphasize: Emphasis) -> str:
     return "".join(out)
 
 
-def page_to_json(page: CodePage) -> str:
+def page_to_json(page: CodePage, code_set: dict[str, Any] | None = None, no_page: bool = False) -> str:
+    """A page as `show --json` prints it; with `code_set` (present.codesets.code_set_dict), that
+    under "code_set" and "no_page" (true for a code known from its code set only)."""
     record = page.to_dict()
     shown = {
         k: record[k] for k in ("system", "code", "title", "url", "alt_names", "sections", "labels", "source")
     }
+    if code_set is not None:
+        shown["code_set"] = code_set
+        shown["no_page"] = no_page
     return json_text(shown, indent=2)
 
 
-def format_page(page: CodePage, emphasize: Emphasis = str, width: int = 100) -> str:
-    """Every section of a page, in page order, as on the site."""
+def format_page(
+    page: CodePage, emphasize: Emphasis = str, width: int = 100, code_set: list[str] | None = None
+) -> str:
+    """Every section of a page, in page order, as on the site; the code set's lines (when given)
+    above the sections."""
     system = SYSTEM_LABELS.get(page.system, page.system)
     lines = [emphasize(printable(f"{page.code}  {page.title}")), printable(f"{system} code")]
     if page.url:
         lines.append(printable(page.url))
+    lines.extend(printable(line) for line in code_set or ())
     if page.alt_names:
         lines.append(printable("Also known as: " + "; ".join(page.alt_names)))
     for section in page.sections:
