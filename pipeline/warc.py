@@ -15,9 +15,9 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
-from medcodes.pipeline.sources import HTML, RawPage, Unreadable, too_large
+from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, too_large
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,21 @@ _BROKEN = (
 )
 
 
+class _RecordLoader(ArcWarcRecordLoader):
+    """warcio's record loader, reading a record that has no WARC-Target-URI like any other.
+
+    warcio tests `uri.startswith("http")` to decide whether a record holds HTTP headers: a
+    response record without a URI raised AttributeError there and ended the crawl, its later
+    records unread. Such a record is now read (its source numbered, as it has no URL).
+    """
+
+    def load_http_headers(self, rec_type: str, uri: str | None, stream: object, length: object) -> object:
+        return super().load_http_headers(rec_type, "http:" if uri is None else uri, stream, length)
+
+
 def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
     records = ArchiveIterator(stream)
+    records.loader = _RecordLoader(verify_http=False, arc2warc=False)  # ArchiveIterator's defaults
     count = 0
     try:
         for record in records:
@@ -53,7 +66,8 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
             url = record.rec_headers.get_header("WARC-Target-URI")
             yield _read_record(record, f"{source}#{url or count}", url, content_type, max_bytes)
     except _BROKEN as err:
-        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {err}")
+        where = f"{source}#after-record-{count}"
+        yield Unreadable(where, f"corrupt WARC after {count} pages: {_damage(err, where)}")
         return
     if (unread := _unread_bytes(stream, records.offset)) > 0:
         yield Unreadable(f"{source}#end", f"truncated WARC record at the end ({unread} bytes cut short)")
@@ -70,13 +84,20 @@ def _read_record(
     try:
         data = record.content_stream().read(max_bytes + 1)
     except _BROKEN as err:
-        return Unreadable(source, f"truncated or corrupt WARC record: {err}")
+        return Unreadable(source, f"truncated or corrupt WARC record: {_damage(err, source)}")
     if record.raw_stream.limit > 0:
         return Unreadable(source, "truncated WARC record (archive ends inside it)")
     if len(data) > max_bytes:
         return Unreadable(source, too_large(len(data), max_bytes))
     charset = match.group(1) if (match := _CHARSET.search(content_type)) else None
     return RawPage(source, data, url=url, kind=HTML, charset=charset)
+
+
+def _damage(err: Exception, source: str) -> str:
+    """What broke: warcio's own message quotes the bytes it could not read as a record."""
+    if isinstance(err, ArchiveLoadFailed):
+        return "no WARC record header where the next record should start"
+    return describe_damage(err, source)
 
 
 def _unread_bytes(stream: BinaryIO, offset: int) -> int:
