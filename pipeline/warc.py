@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
-from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, too_large
+from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, printable, too_large
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
                 continue
             count += 1
             url = record.rec_headers.get_header("WARC-Target-URI")
-            yield _read_record(record, f"{source}#{url or count}", url, content_type, max_bytes)
+            yield _read_record(
+                record, f"{source}#{printable(url) if url else count}", url, content_type, max_bytes
+            )
     except _BROKEN as err:
         where = f"{source}#after-record-{count}"
         yield Unreadable(where, f"corrupt WARC after {count} pages: {_damage(err, where)}")

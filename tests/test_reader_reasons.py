@@ -219,18 +219,22 @@ def _warc_response(body: bytes, uri: str | None) -> bytes:
 
 def test_a_warc_record_without_a_uri_does_not_end_the_crawl(tmp_path: Path) -> None:
     """warcio raised "'NoneType' object has no attribute 'startswith'" on it: the crawl was
-    rejected from there on, that message its reason."""
+    rejected from there on, that message its reason. A URI's control characters are escaped
+    in the source, as a member name's are."""
     crawl = tmp_path / "crawl.warc"
     e0100 = (PAGES / "html" / "hcpcs-E0100.html").read_bytes()
+    cpt = (PAGES / "html" / "cpt4-45380.html").read_bytes()
     crawl.write_bytes(
         _warc_response(HTML_C9028, "https://medcodes.example/code/hcpcs/C9028")
         + _warc_response(HTML_C9028.replace(b"C9028", b"J9229"), None)
         + _warc_response(e0100, "https://medcodes.example/code/hcpcs/E0100")
+        + _warc_response(cpt, "https://medcodes.example/code/cpt/45380\x1b[31m")
     )
     result, report = ingest(tmp_path, crawl)
     assert result.returncode == 0, result.stderr
-    assert [line["status"] for line in report.values()] == ["indexed"] * 3
+    assert [line["status"] for line in report.values()] == ["indexed"] * 4
     assert report[f"{crawl}#2"]["code"] == "hcpcs:J9229"
+    assert report[f"{crawl}#https://medcodes.example/code/cpt/45380\\x1b[31m"]["code"] == "cpt:45380"
 
 
 def test_a_page_saved_as_xhtml_prints_no_warning(tmp_path: Path) -> None:
