@@ -237,16 +237,20 @@ def test_a_warc_record_without_a_uri_does_not_end_the_crawl(tmp_path: Path) -> N
     assert report[f"{crawl}#https://medcodes.example/code/cpt/45380\\x1b[31m"]["code"] == "cpt:45380"
 
 
-def test_a_page_saved_as_xhtml_prints_no_warning(tmp_path: Path) -> None:
+def test_pages_bs4_would_warn_about_print_only_the_summary(tmp_path: Path) -> None:
+    """A page saved as XHTML (XMLParsedAsHTMLWarning), one that is only a URL
+    (MarkupResemblesLocatorWarning), one that is only a UTF-8 mark (a decoding warning)."""
     folder = tmp_path / "pages"
     folder.mkdir()
     (folder / "hcpcs-C9028.html").write_bytes(b'<?xml version="1.0" encoding="utf-8"?>\n' + HTML_C9028)
     (folder / "url-only.html").write_bytes(b"https://medcodes.example/code/hcpcs/C9028")
+    (folder / "mark-only.html").write_bytes(b"\xef\xbb\xbf")
     result, report = ingest(tmp_path, folder)
     assert report[f"{folder}/hcpcs-C9028.html"]["code"] == "hcpcs:C9028"
-    assert result.returncode == 3  # the page that is only a URL is rejected
-    assert result.stderr.startswith("indexed 1, duplicates 0, rejected 1 of 2 inputs"), result.stderr
-    assert "Warning" not in result.stderr
+    assert report[f"{folder}/mark-only.html"]["reason"] == "empty file"
+    assert result.returncode == 3
+    assert result.stderr.startswith("indexed 1, duplicates 0, rejected 2 of 3 inputs"), result.stderr
+    assert "Warning" not in result.stderr and "WARNING" not in result.stderr
 
 
 def test_a_failure_no_reader_expects_is_a_plain_reason_with_the_details_logged(
