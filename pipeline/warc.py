@@ -7,11 +7,13 @@ is a rejection, and the records before it are still read.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
+from contextlib import contextmanager, redirect_stderr
+from typing import BinaryIO, TypeVar
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -20,6 +22,7 @@ from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, printable, too_large
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _HTML_TYPES = re.compile(r"text/html|application/xhtml\+xml", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
@@ -55,7 +58,7 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
     records.loader = _RecordLoader(verify_http=False, arc2warc=False)  # ArchiveIterator's defaults
     count = 0
     try:
-        for record in records:
+        for record in _quietly(records):
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             content_type = record.http_headers.get_header("Content-Type") or ""
@@ -84,7 +87,8 @@ def _read_record(
     if record.length and record.length > max_bytes:
         return Unreadable(source, too_large(record.length, max_bytes))
     try:
-        data = record.content_stream().read(max_bytes + 1)
+        with _stderr_logged():
+            data = record.content_stream().read(max_bytes + 1)
     except _BROKEN as err:
         return Unreadable(source, f"truncated or corrupt WARC record: {_damage(err, source)}")
     if record.raw_stream.limit > 0:
@@ -93,6 +97,30 @@ def _read_record(
         return Unreadable(source, too_large(len(data), max_bytes))
     charset = match.group(1) if (match := _CHARSET.search(content_type)) else None
     return RawPage(source, data, url=url, kind=HTML, charset=charset)
+
+
+def _quietly(records: Iterator[T]) -> Iterator[T]:
+    """The records, warcio's messages on reaching each one logged instead of printed."""
+    while True:
+        with _stderr_logged():
+            record = next(records, None)
+        if record is None:
+            return
+        yield record
+
+
+@contextmanager
+def _stderr_logged() -> Iterator[None]:
+    """warcio writes to stderr itself, over the progress bar and quoting raw bytes of the crawl:
+    "WARNING: Record not followed by newline…" for a wrong Content-Length, a gzip error midway.
+    What it says is damage the reader reports in its own words; the words are logged (-v)."""
+    said = io.StringIO()
+    try:
+        with redirect_stderr(said):
+            yield
+    finally:
+        if said.getvalue().strip():
+            log.info("warcio: %s", said.getvalue().strip().encode("unicode_escape").decode("ascii"))
 
 
 def _damage(err: Exception, source: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import stat
 import subprocess
 import sys
@@ -235,6 +236,22 @@ def test_a_warc_record_without_a_uri_does_not_end_the_crawl(tmp_path: Path) -> N
     assert [line["status"] for line in report.values()] == ["indexed"] * 4
     assert report[f"{crawl}#2"]["code"] == "hcpcs:J9229"
     assert report[f"{crawl}#https://medcodes.example/code/cpt/45380\\x1b[31m"]["code"] == "cpt:45380"
+
+
+def test_warcio_prints_nothing_of_its_own(tmp_path: Path) -> None:
+    """A record longer than its Content-Length says: warcio wrote "WARNING: Record not followed
+    by newline…" to stderr itself, quoting the crawl's raw bytes."""
+    crawl = tmp_path / "crawl.warc"
+    record = _warc_response(HTML_C9028, "https://medcodes.example/code/hcpcs/C9028")
+    length = int(re.search(rb"Content-Length: (\d+)", record).group(1))
+    short = record.replace(f"Content-Length: {length}".encode(), f"Content-Length: {length - 40}".encode())
+    crawl.write_bytes(short + _warc_response(HTML_C9028, "https://medcodes.example/code/hcpcs/J9229"))
+    result, report = ingest(tmp_path, crawl)
+    assert report[f"{crawl}#after-record-1"]["reason"] == (
+        "corrupt WARC after 1 pages: no WARC record header where the next record should start"
+    )
+    assert result.stderr.startswith("indexed 1, duplicates 0, rejected 1 of 2 inputs"), result.stderr
+    assert "WARNING" not in result.stderr
 
 
 def test_pages_bs4_would_warn_about_print_only_the_summary(tmp_path: Path) -> None:
