@@ -7,6 +7,7 @@ source such as `crawl.warc.gz#https://…`, `pages.zip#hcpcs/C9028.txt` or `expo
 
 from __future__ import annotations
 
+import errno
 import glob
 import io
 import logging
@@ -370,9 +371,12 @@ def describe_damage(err: Exception, source: str) -> str:
     """What a reason says of the error a reader raised on damaged input: its message when that
     describes the damage ("Bad CRC-32 for file …"), printable; else plain words, the details
     logged (shown by -v)."""
-    if isinstance(err, _UNDESCRIBED):
+    # A seek to an offset the damaged bytes gave: ValueError in memory, EINVAL on a file.
+    if isinstance(err, _UNDESCRIBED) or (isinstance(err, OSError) and err.errno == errno.EINVAL):
         log.info("%s: %s: %s", source, type(err).__name__, err, exc_info=err)
         return "corrupt data (details in the log)"
+    if isinstance(err, OSError) and err.strerror:
+        return printable(err.strerror)  # "Input/output error", without "[Errno 5]"
     return printable(str(err))
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import stat
+import struct
 import subprocess
 import sys
 import tarfile
@@ -192,6 +193,30 @@ def test_every_archive_member_is_accounted_for(tmp_path: Path) -> None:
         assert report[source]["reason"].startswith(reason), (source, report[source])
     assert "indexed 2, duplicates 1, rejected 14 of 17 inputs" in result.stderr
     assert result.returncode == 3
+
+
+def test_damage_a_library_does_not_describe_is_reported_in_plain_words(tmp_path: Path) -> None:
+    """A zip whose directory claims to start 100 bytes later than it does: zipfile seeks before
+    the first member and raises ValueError("negative seek value -100"), Python's words."""
+    zipped = tmp_path / "pages.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("a/hcpcs-C9028.txt", C9028)
+        archive.writestr("b/hcpcs-E0100.txt", E0100)
+    data = bytearray(zipped.read_bytes())
+    end = data.rfind(b"PK\x05\x06")  # the end of central directory record
+    (start,) = struct.unpack_from("<I", data, end + 16)
+    struct.pack_into("<I", data, end + 16, start + 100)
+    zipped.write_bytes(bytes(data))
+    result, report = ingest(tmp_path, zipped)
+    assert (
+        report[f"{zipped}#a/hcpcs-C9028.txt"]["reason"]
+        == "cannot read zip member: corrupt data (details in the log)"
+    )
+    assert (
+        report[f"{zipped}#b/hcpcs-E0100.txt"]["reason"]
+        == "cannot read zip member: Bad magic number for file header"
+    )
+    assert "seek" not in result.stderr
 
 
 def test_a_member_name_that_is_not_utf8_is_read_under_an_escaped_name(tmp_path: Path) -> None:
