@@ -35,6 +35,9 @@ from medcodes.errors import MedcodesError
 
 CURRENT_FILE = "CURRENT"
 META_FILE = "medcodes.json"
+# medcodes.json's own SHA-256, recorded in it, over the rest of it (a file cannot hold the
+# checksum of its own bytes); indexes published before it have none and check without it.
+META_DIGEST = "meta_sha256"
 MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
 # Whoosh's own write lock: an flock'd file, so it must never be shared between generations.
 WHOOSH_LOCK_FILE = "MAIN_WRITELOCK"
@@ -260,10 +263,22 @@ def next_generation(root: Path, base: Generation | None) -> Generation:
 
 
 def write_meta(generation: Generation, meta: dict[str, Any]) -> None:
+    """Write `meta` with its own checksum (META_DIGEST), which `medcodes check` verifies."""
     path = generation.path / META_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.write_text(meta_text({**meta, META_DIGEST: meta_digest(meta)}), encoding="utf-8")
     tmp.replace(path)
+
+
+def meta_text(meta: dict[str, Any]) -> str:
+    """The one form medcodes.json is written in, so that its bytes can be checked."""
+    return json.dumps(meta, indent=2, sort_keys=True)
+
+
+def meta_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of the metadata but its own checksum, in the form it is written in."""
+    rest = {name: value for name, value in meta.items() if name != META_DIGEST}
+    return hashlib.sha256(meta_text(rest).encode("utf-8")).hexdigest()
 
 
 def file_digest(path: Path) -> str:
