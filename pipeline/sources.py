@@ -36,9 +36,11 @@ _GLOB_CHARS = frozenset("*?[")
 # What follows an input's path in the source of a page inside it: "#" and the member's name or
 # URL, ":" and the line number. In the path itself they, and the escaping backslash, are escaped.
 MEMBER_SEPARATORS = "#:"
-_SOURCE_SPECIAL = re.compile(r"[\\#:]")
+# A byte of a file name that is not UTF-8 (os.listdir keeps it as a lone surrogate, which no
+# report or manifest could write) is written `\xNN` in a source, and read back to itself.
+_SOURCE_SPECIAL = re.compile(r"[\\#:]|[\udc80-\udcff]")
 _SOURCE = re.compile(r"((?:[^\\#:]|\\.?)*)(?:([#:])(.*))?", re.DOTALL)
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|.)", re.DOTALL)
 
 # What a container says a page is: read as HTML, or by the text parser (Markdown too).
 HTML = "html"
@@ -92,7 +94,17 @@ def input_source(path: str) -> str:
     >>> input_source("pages/x.zip#y.txt")
     'pages/x.zip\\\\#y.txt'
     """
-    return _SOURCE_SPECIAL.sub(r"\\\g<0>", path)
+    return _SOURCE_SPECIAL.sub(_escape_in_source, path)
+
+
+def _escape_in_source(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\x{ord(char) - 0xDC00:02x}" if char >= "\udc80" else "\\" + char
+
+
+def _unescape_in_source(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return chr(0xDC00 + int(escaped[1:], 16)) if len(escaped) == 3 else escaped
 
 
 def split_source(source: str) -> tuple[str, str | None]:
@@ -106,7 +118,7 @@ def split_source(source: str) -> tuple[str, str | None]:
     """
     match = _SOURCE.fullmatch(source)
     assert match is not None  # every string matches
-    path = _ESCAPE.sub(r"\1", match.group(1))
+    path = _ESCAPE.sub(_unescape_in_source, match.group(1))
     return path, (match.group(2) + match.group(3)) if match.group(2) else None
 
 
