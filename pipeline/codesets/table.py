@@ -19,9 +19,12 @@ class CodeTable:
         self._by_key: dict[tuple[str, str], CodeSetEntry] = {}
         self._children: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._by_code: dict[str, list[CodeSetEntry]] = defaultdict(list)
+        # The code without its dots ("E119" for E11.9): what a user types, whatever the system.
+        self._by_bare: dict[str, list[CodeSetEntry]] = defaultdict(list)
         for entry in entries:
             self._by_key[(entry.system, entry.code)] = entry
             self._by_code[entry.code].append(entry)
+            self._by_bare[entry.code.replace(".", "")].append(entry)
             if entry.parent:
                 self._children[(entry.system, entry.parent)].append(entry.code)
 
@@ -40,6 +43,29 @@ class CodeTable:
 
     def children(self, system: str, code: str) -> list[str]:
         return sorted(self._children.get((system, code), ()))
+
+    def find_bare(self, bare: str) -> list[CodeSetEntry]:
+        """The entries of every system whose code, dots removed, is `bare` (upper case): "E119"
+        finds ICD-10-CM E11.9, "S5012" both HCPCS S5012 and ICD-10-CM S50.12."""
+        return list(self._by_bare.get(bare, ()))
+
+    def descendants(self, system: str, code: str) -> Iterator[CodeSetEntry]:
+        """Every entry below `code` (children, their children…), depth first in code order."""
+        for child in self.children(system, code):
+            entry = self._by_key.get((system, child))
+            if entry is not None:
+                yield entry
+                yield from self.descendants(system, child)
+
+    def ancestors(self, system: str, code: str) -> Iterator[CodeSetEntry]:
+        """The entries above `code`, nearest first (its parent, the parent's parent…)."""
+        entry = self._by_key.get((system, code))
+        seen = {code}
+        while entry is not None and entry.parent and entry.parent not in seen:
+            seen.add(entry.parent)
+            entry = self._by_key.get((system, entry.parent))
+            if entry is not None:
+                yield entry
 
     def systems(self) -> set[str]:
         return {system for system, _ in self._by_key}
