@@ -1,0 +1,99 @@
+"""`codesets diff`: added, terminated, descriptor changed and reused codes between two releases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from codeset_entries import hcpcs, icd
+
+from medcodes.pipeline.codesets.diff import (
+    REUSED_BELOW,
+    ReleaseMismatchError,
+    diff_releases,
+    word_overlap,
+    word_weights,
+)
+
+OLD = [
+    hcpcs("J9229", "Injection, inotuzumab ozogamicin, 0.1 mg"),
+    hcpcs("C9248", "Injection, clevidipine butyrate, 1 mg"),
+    hcpcs("E0986", "Manual wheelchair accessory, push-rim activated power assist system"),
+    hcpcs("J0458", "Injection, ampicillin sodium, 500 mg"),
+    hcpcs("A4253", "Blood glucose test or reagent strips for home blood glucose monitor, per 50 strips"),
+]
+NEW = [
+    hcpcs("J9229", "Injection, inotuzumab ozogamicin, 0.1 mg"),
+    hcpcs(
+        "C9248",
+        "Injection, clevidipine butyrate, 1 mg",
+        active=False,
+        terminated=date(2025, 9, 30),
+        action="D",
+    ),
+    hcpcs("E0986", "Manual wheelchair accessory, power assist system", action="C"),
+    hcpcs("J0458", "Injection, aztreonam/avibactam, 7.5 mg/2.5 mg (10 mg)", action="A"),
+    hcpcs("A2036", "Cohealyx collagen dermal matrix, per square centimeter", action="A"),
+]
+
+
+def test_added_terminated_and_changed() -> None:
+    diff = diff_releases(OLD, NEW, "hcpcs-2025-jul", "hcpcs-2025-oct")
+    assert (diff.system, diff.old, diff.new) == ("hcpcs", "hcpcs-2025-jul", "hcpcs-2025-oct")
+    assert [e.code for e in diff.added] == ["A2036"]
+    assert [(t.code, t.terminated, t.listed) for t in diff.terminated] == [
+        ("A4253", None, False),  # no longer listed
+        ("C9248", date(2025, 9, 30), True),
+    ]
+    assert [(c.code, c.reused) for c in diff.changed] == [("E0986", False), ("J0458", True)]
+    assert [c.code for c in diff.reused] == ["J0458"]
+
+
+def test_the_json_shape() -> None:
+    shape = diff_releases(OLD, NEW).to_dict()
+    assert shape["reused"] == ["J0458"] and shape["added"][0]["code"] == "A2036"
+    assert shape["terminated"][1] == {
+        "code": "C9248",
+        "descriptor": "Injection, clevidipine butyrate, 1 mg",
+        "terminated": "2025-09-30",
+        "listed": True,
+    }
+
+
+def test_icd_codes_deleted_between_fiscal_years_are_terminated() -> None:
+    old = [
+        icd("E11", "Type 2 diabetes mellitus", False, None),
+        icd("E11.9", "Without complications", True, "E11"),
+    ]
+    new = [icd("E11", "Type 2 diabetes mellitus", False, None)]
+    diff = diff_releases(old, new)
+    assert [(t.code, t.listed) for t in diff.terminated] == [("E11.9", False)]
+
+
+def test_a_code_terminated_before_the_old_release_is_not_terminated_again() -> None:
+    gone = hcpcs("G0108", "Diabetes training", active=False, terminated=date(2024, 12, 31))
+    assert diff_releases([gone], [gone]).terminated == ()
+    assert diff_releases([gone], []).terminated == ()
+
+
+def test_releases_of_two_systems_are_refused() -> None:
+    with pytest.raises(ReleaseMismatchError, match="different code systems: hcpcs, icd10cm"):
+        diff_releases(OLD, [icd("E11", "Type 2 diabetes mellitus", False, None)])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reused"),
+    [
+        (
+            "Manual wheelchair accessory, power assist system",
+            "Manual wheelchair accessory, power assist",
+            False,
+        ),
+        ("Injection, inotuzumab ozogamicin, 0.1 mg", "Injection, inotuzumab ozogamicin, 1 mg", False),
+        ("Injection, treosulfan, 50 mg", "Injection, clevidipine butyrate, 1 mg", True),
+    ],
+    ids=["words-dropped", "dose-changed", "other-drug"],
+)
+def test_overlap_weights_rare_words(old: str, new: str, reused: bool) -> None:
+    descriptors = [desc for entry in (*OLD, *NEW) for desc in [entry.descriptor]] + [old, new]
+    assert (word_overlap(old, new, word_weights(descriptors)) < REUSED_BELOW) is reused
