@@ -854,6 +854,47 @@ def serve_command(
     serve(ServerSettings(root, cors_origins=cors_origins), host, port, workers=workers, log_json=log_json)
 
 
+@cli.group("codesets")
+def codesets_group() -> None:
+    """Official code sets: CMS HCPCS, CDC ICD-10-CM and ICD-10-PCS release files."""
+
+
+@codesets_group.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
+    """What changed from release file OLD to release file NEW of one code system.
+
+    Lists the codes added, terminated (or no longer listed) and whose descriptor changed. A
+    changed descriptor that keeps few of the old one's rarer words (word overlap weighted by
+    rarity below 0.5: "injection" and "mg" weigh little, the drug's name much) is flagged
+    reused: the code now means something else.
+    """
+    from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
+    from medcodes.pipeline.codesets.read import read_code_set
+    from medcodes.queries.present.verdicts import format_release_diff
+
+    with _errors():
+        old_release, old_entries = read_code_set(old, on_bad_row=_warn_bad_row)
+        new_release, new_entries = read_code_set(new, on_bad_row=_warn_bad_row)
+        if old_release.system != new_release.system:
+            raise ReleaseMismatchError(
+                f"{old} holds {old_release.system} codes and {new} {new_release.system} codes: "
+                "compare two releases of one system"
+            )
+        names = (old_release.name, new_release.name)
+        if names[0] == names[1]:
+            names = (str(old), str(new))
+        diff = diff_releases(old_entries, new_entries, *names)
+    click.echo(json.dumps(diff.to_dict(), ensure_ascii=False) if as_json else format_release_diff(diff))
+
+
+def _warn_bad_row(row: Any) -> None:
+    """A row of a code-set file that was skipped, said on stderr as it is met."""
+    click.echo(f"warning: skipped row {row}", err=True)
+
+
 def _bold(text: str) -> str:
     """Bold when this run has colour (--color, NO_COLOR, TERM=dumb, a terminal: _set_color)."""
     ctx = click.get_current_context(silent=True)
