@@ -27,6 +27,7 @@ class CodeTable:
             self._by_bare[entry.code.replace(".", "")].append(entry)
             if entry.parent:
                 self._children[(entry.system, entry.parent)].append(entry.code)
+        self._systems = frozenset(system for system, _ in self._by_key)
 
     def __len__(self) -> int:
         return len(self._by_key)
@@ -68,4 +69,4 @@ class CodeTable:
                 yield entry
 
     def systems(self) -> set[str]:
-        return {system for system, _ in self._by_key}
+        return set(self._systems)
