@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from medcodes.pipeline.codes import ICD10CM, normalize_code
 from medcodes.pipeline.codesets.entry import CodeSetEntry
 
 
@@ -19,12 +20,9 @@ class CodeTable:
         self._by_key: dict[tuple[str, str], CodeSetEntry] = {}
         self._children: dict[tuple[str, str], list[str]] = defaultdict(list)
         self._by_code: dict[str, list[CodeSetEntry]] = defaultdict(list)
-        # The code without its dots ("E119" for E11.9): what a user types, whatever the system.
-        self._by_bare: dict[str, list[CodeSetEntry]] = defaultdict(list)
         for entry in entries:
             self._by_key[(entry.system, entry.code)] = entry
             self._by_code[entry.code].append(entry)
-            self._by_bare[entry.code.replace(".", "")].append(entry)
             if entry.parent:
                 self._children[(entry.system, entry.parent)].append(entry.code)
         self._systems = frozenset(system for system, _ in self._by_key)
@@ -45,26 +43,31 @@ class CodeTable:
     def children(self, system: str, code: str) -> list[str]:
         return sorted(self._children.get((system, code), ()))
 
+    # The methods below use only get, find and children, so that a table that overrides those
+    # (one reading stored rows, medcodes.index) answers them alike.
+
     def find_bare(self, bare: str) -> list[CodeSetEntry]:
         """The entries of every system whose code, dots removed, is `bare` (upper case): "E119"
-        finds ICD-10-CM E11.9, "S5012" both HCPCS S5012 and ICD-10-CM S50.12."""
-        return list(self._by_bare.get(bare, ()))
+        finds ICD-10-CM E11.9, "S5012" both HCPCS S5012 and ICD-10-CM S50.12. Only ICD-10-CM
+        codes have a dot, always after their third character (normalize_code)."""
+        forms = dict.fromkeys((bare, normalize_code(bare, ICD10CM)))
+        return [entry for form in forms for entry in self.find(form) if entry.code.replace(".", "") == bare]
 
     def descendants(self, system: str, code: str) -> Iterator[CodeSetEntry]:
-        """Every entry below `code` (children, their children…), depth first in code order."""
+        """Every entry below `code` (children, their children…), depth first in children() order."""
         for child in self.children(system, code):
-            entry = self._by_key.get((system, child))
+            entry = self.get(system, child)
             if entry is not None:
                 yield entry
                 yield from self.descendants(system, child)
 
     def ancestors(self, system: str, code: str) -> Iterator[CodeSetEntry]:
         """The entries above `code`, nearest first (its parent, the parent's parent…)."""
-        entry = self._by_key.get((system, code))
+        entry = self.get(system, code)
         seen = {code}
         while entry is not None and entry.parent and entry.parent not in seen:
             seen.add(entry.parent)
-            entry = self._by_key.get((system, entry.parent))
+            entry = self.get(system, entry.parent)
             if entry is not None:
                 yield entry
 
