@@ -10,7 +10,7 @@
 3. Corrupt --corruptions codes billable on the date (drawn at random, seeded, as many from each
    system) by one slip each — substitution, deletion, insertion, transposition, a quarter each — and
    validate the result: the share whose suggestions hold the original, within the suggestions
-   shown (validate.MAX_SUGGESTIONS) and among all candidates, per kind and per system. A slip
+   shown (validate.SHOWN_SUGGESTIONS) and among all candidates, per kind and per system. A slip
    that lands on another listed code cannot be told from a valid input; those are counted apart.
 4. Time per validation: median and 95th percentile, for the checks and for the corruptions.
 With --index DIR (a medcodes index with the same files loaded), step 2 is repeated on the table
@@ -40,7 +40,7 @@ from medcodes.pipeline.codesets.read import read_code_set  # noqa: E402
 from medcodes.pipeline.codesets.table import CodeTable  # noqa: E402
 from medcodes.queries.validate.edits import CODE_CHARACTERS  # noqa: E402
 from medcodes.queries.validate.judge import billable_on  # noqa: E402
-from medcodes.queries.validate.validate import MAX_SUGGESTIONS, validate  # noqa: E402
+from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, validate  # noqa: E402
 from medcodes.queries.validate.verdict import (  # noqa: E402
     BILLABLE,
     DELETION,
@@ -148,12 +148,12 @@ def check_corruptions(table: CodeTable, on: date, count: int, seed: int, times: 
         codes = [s.code for s in answer.suggestions]
         for key in ((kind, original.system), ("all", original.system), (kind, "all"), ("all", "all")):
             tally[key]["unlisted"] += 1
-            tally[key]["shown"] += original.code in codes[:MAX_SUGGESTIONS]
+            tally[key]["shown"] += original.code in codes[:SHOWN_SUGGESTIONS]
             tally[key]["anywhere"] += original.code in codes
             tally[key]["first"] += bool(codes) and codes[0] == original.code
     lines = [
         "| slip | system | corruptions | landed on a listed code | original suggested first | "
-        f"in the {MAX_SUGGESTIONS} shown | among all candidates |",
+        f"in the {SHOWN_SUGGESTIONS} shown | among all candidates |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for (kind, system), counts in sorted(tally.items(), key=lambda item: (item[0][0] != "all", item[0])):

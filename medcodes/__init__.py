@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from medcodes.queries.parse.syntax import QuerySyntaxError
     from medcodes.queries.rerank.features import RankingWeights
     from medcodes.queries.search import Hit, Searcher, SearchResult
+    from medcodes.queries.validate.in_index import DateError, validate_codes
+    from medcodes.queries.validate.verdict import Verdict
     from medcodes.run_record import RunRecord
     from medcodes.schedule import IntervalError
 
@@ -58,11 +60,13 @@ _HOMES = {
     "find_page": "medcodes.index.lookup",
     "parse_systems": "medcodes.pipeline.codes",
     "Searcher": "medcodes.queries.search",
+    "validate_codes": "medcodes.queries.validate.in_index",
     # what it returns or takes
     "RankingWeights": "medcodes.queries.rerank.features",
     "Hit": "medcodes.queries.search",
     "SearchResult": "medcodes.queries.search",
     "Completion": "medcodes.queries.completions",
+    "Verdict": "medcodes.queries.validate.verdict",
     "CodePage": "medcodes.pipeline.records",
     "IngestReport": "medcodes.index.build",
     "ReindexReport": "medcodes.index.reindex",
@@ -93,12 +97,14 @@ _HOMES = {
     "IntervalError": "medcodes.schedule",
     "UnknownSystemError": "medcodes.pipeline.codes",
     "QrelsError": "medcodes.queries.evaluate.judged",
+    "DateError": "medcodes.queries.validate.in_index",
 }
 
 __all__ = [
     "AmbiguousCodeError",
     "CheckReport",
     "CodePage",
+    "DateError",
     "Completion",
     "DeleteLimit",
     "DiskFullError",
@@ -130,11 +136,13 @@ __all__ = [
     "Searcher",
     "UnknownSystemError",
     "UnreadableSourcesError",
+    "Verdict",
     "check_index",
     "find_page",
     "ingest",
     "parse_systems",
     "reindex",
+    "validate_codes",
 ]
 
 

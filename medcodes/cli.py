@@ -17,7 +17,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
@@ -59,6 +59,7 @@ from medcodes.queries.present.text import (
     page_to_json,
 )
 from medcodes.queries.search import Searcher
+from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
 from medcodes.schedule import IntervalError, describe_interval, parse_interval, run_every
 from medcodes.terminal import COLOR_CHOICES, ProgressBar, color_wanted, plural
@@ -852,6 +853,111 @@ def serve_command(
     except MedcodesError as err:
         click.echo(f"warning: {err}: /healthz answers 503 until an index is published", err=True)
     serve(ServerSettings(root, cors_origins=cors_origins), host, port, workers=workers, log_json=log_json)
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """--date YYYY-MM-DD, else None (today)."""
+    from medcodes.queries.validate.in_index import DateError, parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except DateError as err:
+        raise click.BadParameter(str(err)) from err
+
+
+_VALIDATE_HELP = """Is each CODE valid, billable and current on a date? One line per code, in order.
+
+\b
+Verdicts: billable; header (a category: its billable codes are listed, or the
+valid 7th characters); terminated (since when); not yet effective; not billable
+(a modifier); unknown (with the nearest listed codes). Case, dots, spaces and
+dashes are repaired and said ("read as E11.9"); a missing placeholder X, a
+missing 7th character or a typo is only suggested, never applied.
+
+\b
+Examples:
+  medcodes validate E11.9 e119 W21.89A S72.001 J9229 --date 2026-01-01
+  medcodes validate --json < claim-codes.txt
+  medcodes validate --queries codes.txt --system icd10cm
+
+Without CODE and --queries, codes are read from standard input (one a line, blank
+lines skipped) when it is not a terminal. Exit status: 0 when every code is
+billable on the date; 1 when one is not (or on an error); 2 a usage error.
+"""
+
+
+@cli.command("validate", help=_VALIDATE_HELP)
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@index_option
+@system_option
+@click.option(
+    "--date",
+    "on",
+    metavar="YYYY-MM-DD",
+    callback=_date,
+    help="Judge the codes on this day [default: today, UTC].",
+)
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.File("rb"),
+    metavar="FILE",
+    help="Validate every line of this file (- for stdin).",
+)
+@click.option(
+    "--suggestions",
+    "max_suggestions",
+    type=click.IntRange(0, 1000),
+    default=SHOWN_SUGGESTIONS,
+    show_default=True,
+    help="At most this many suggestions for an unknown code, best first.",
+)
+@json_option
+def validate_command(
+    codes: tuple[str, ...],
+    index_dir: Path | None,
+    systems: tuple[str, ...],
+    on: date | None,
+    queries_file: IO[bytes] | None,
+    max_suggestions: int,
+    as_json: bool,
+) -> None:
+    from medcodes.index.codesets import open_code_table
+    from medcodes.queries.present.verdicts import format_verdict, verdict_to_json
+    from medcodes.queries.validate.validate import today, validate
+
+    if codes and queries_file is not None:
+        raise click.UsageError("give CODEs or --queries FILE (not both)")
+    if not codes and queries_file is None:
+        if sys.stdin.isatty():
+            raise click.UsageError("give a CODE, --queries FILE, or codes on standard input")
+        queries_file = click.get_binary_stream("stdin")
+    root = resolve_index_dir(index_dir)
+    day = on or today()
+    billable = seen = 0
+    with _errors():
+        try:
+            table = open_code_table(root)
+        except IndexMissingError as err:  # the code sets, not pages, are what validation needs
+            raise click.ClickException(f"{err} — run medcodes codesets load FILE... first") from err
+        for text in codes or _code_lines(queries_file):
+            verdict = validate(table, text, day, systems, max_suggestions)
+            click.echo(verdict_to_json(verdict) if as_json else format_verdict(verdict))
+            seen += 1
+            billable += verdict.billable
+    if not seen:
+        raise click.UsageError("no code given: standard input or the file held none")
+    if billable < seen:
+        sys.exit(EXIT_ERROR)
+
+
+def _code_lines(stream: IO[bytes] | None) -> Iterator[str]:
+    """The non-blank lines of a file of codes, read as they come (a pipe is answered line by line)."""
+    assert stream is not None
+    name = getattr(stream, "name", "<stdin>")
+    for line in read_query_lines(stream, "standard input" if name == "<stdin>" else name):
+        if line.strip():
+            yield line
 
 
 @cli.group("codesets")

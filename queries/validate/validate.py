@@ -43,7 +43,7 @@ from medcodes.queries.validate.verdict import (
 )
 
 # Suggestions given for an unknown code; the rest are dropped (the best come first).
-MAX_SUGGESTIONS = 10
+SHOWN_SUGGESTIONS = 10
 NOT_A_CODE = "not a code: 2 to 8 letters and digits (dots, spaces and dashes aside) were expected"
 
 
@@ -56,7 +56,7 @@ def validate(
     text: str,
     on: date | None = None,
     systems: Iterable[str] = (),
-    max_suggestions: int = MAX_SUGGESTIONS,
+    max_suggestions: int = SHOWN_SUGGESTIONS,
 ) -> Verdict:
     """The verdict for the code typed as `text` on the date `on` (default: today, UTC).
 
@@ -192,4 +192,4 @@ def _unknown_notes(
         yield f"did you mean {ranked[0].code}?"
 
 
-__all__ = ["MAX_SUGGESTIONS", "validate", "validate_many"]
+__all__ = ["SHOWN_SUGGESTIONS", "validate", "validate_many"]
