@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medcodes.index.codesets import CODESETS_META, read_code_sets
 from medcodes.index.engine.contents import count_pages, key_documents, read_every_term, stored_documents
 from medcodes.index.engine.opening import Index, open_generation
 from medcodes.index.fields import RECORD, check_schema_version
@@ -44,6 +45,7 @@ class CheckReport:
     pages: int
     files: int
     bytes_read: int
+    codes: int = 0  # code-set entries stored (0: none loaded)
 
     def to_dict(self) -> dict[str, Any]:
         """The `check --json` object."""
@@ -54,6 +56,7 @@ class CheckReport:
             "pages": self.pages,
             "files": self.files,
             "bytes": self.bytes_read,
+            "codes": self.codes,
         }
 
 
@@ -84,7 +87,25 @@ def check_index(root: IndexPath) -> CheckReport:
                 f"{len(owned - keys)} keys not indexed {missing}, {len(keys - owned)} indexed keys "
                 f"no input produced {extra}"
             )
-    return CheckReport(root, generation.path.name, counts["doc_count"], files, size)
+    codes = _check_code_sets(generation, meta)
+    return CheckReport(root, generation.path.name, counts["doc_count"], files, size, codes)
+
+
+def _check_code_sets(generation: Generation, meta: dict[str, Any]) -> int:
+    """The code-set file unpickles, and holds as many entries per system as the metadata says."""
+    recorded = (meta.get(CODESETS_META) or {}).get("entries")
+    try:
+        table = read_code_sets(generation)
+    except IndexCorruptError as err:
+        raise IndexCheckError(f"{generation.path.name}: {err}") from err
+    found = {system: len(table.codes(system)) for system in table.systems()}
+    if recorded is not None and found != recorded:
+        raise IndexCheckError(
+            f"{generation.path.name}: code sets hold {found} entries but {META_FILE} says {recorded}"
+        )
+    if recorded is None and found:
+        raise IndexCheckError(f"{generation.path.name}: code sets stored but not recorded in {META_FILE}")
+    return len(table)
 
 
 def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from medcodes.index.codesets import carry_code_sets
 from medcodes.index.engine.shards import Ref, ShardedBuild
 from medcodes.index.engine.writer import PageWriter, seal_generation
 from medcodes.index.fields import SCHEMA_VERSION
@@ -111,6 +112,8 @@ class GenerationWriter:
             self.generation.path, fresh=self.fresh, shard_dirs=self._shard_dirs, kept=self._kept
         )
         write_manifest(self.generation, manifest, sources=meta_updates.get("sources"))
+        if self.fresh:
+            carry_code_sets(self.live, self.generation)
         meta = self._live_meta()
         meta.setdefault("created", _now())
         meta.update(meta_updates)

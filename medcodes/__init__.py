@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from medcodes.errors import MedcodesError
     from medcodes.index.build import IngestReport, ingest
     from medcodes.index.check import CheckReport, IndexCheckError, check_index
+    from medcodes.index.codeset_load import LoadReport, load_code_sets
+    from medcodes.index.codesets import NoCodeSetError, open_code_table
     from medcodes.index.guard import DeleteLimit, MassDeleteError
     from medcodes.index.lock import IndexBusyError
     from medcodes.index.lookup import AmbiguousCodeError, PageNotFoundError, find_page
@@ -38,6 +40,10 @@ if TYPE_CHECKING:
     )
     from medcodes.index.sync import InputStatus, ReadProgress
     from medcodes.pipeline.codes import UnknownSystemError, parse_systems
+    from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
+    from medcodes.pipeline.codesets.problems import BadRow, CodeSetFileError
+    from medcodes.pipeline.codesets.read import read_code_set
+    from medcodes.pipeline.codesets.table import CodeTable
     from medcodes.pipeline.records import CodePage
     from medcodes.pipeline.sources import InputError
     from medcodes.queries.completions import Completion
@@ -59,6 +65,9 @@ _HOMES = {
     "check_index": "medcodes.index.check",
     "find_page": "medcodes.index.lookup",
     "parse_systems": "medcodes.pipeline.codes",
+    "load_code_sets": "medcodes.index.codeset_load",
+    "open_code_table": "medcodes.index.codesets",
+    "read_code_set": "medcodes.pipeline.codesets.read",
     "Searcher": "medcodes.queries.search",
     "validate_codes": "medcodes.queries.validate.in_index",
     # what it returns or takes
@@ -77,6 +86,11 @@ _HOMES = {
     "ReadProgress": "medcodes.index.sync",
     "PageStatus": "medcodes.index.status",
     "DeleteLimit": "medcodes.index.guard",
+    "LoadReport": "medcodes.index.codeset_load",
+    "CodeSetEntry": "medcodes.pipeline.codesets.entry",
+    "CodeSetRelease": "medcodes.pipeline.codesets.entry",
+    "CodeTable": "medcodes.pipeline.codesets.table",
+    "BadRow": "medcodes.pipeline.codesets.problems",
     # what it raises: every one a MedcodesError
     "MedcodesError": "medcodes.errors",
     "InputError": "medcodes.pipeline.sources",
@@ -97,15 +111,22 @@ _HOMES = {
     "IntervalError": "medcodes.schedule",
     "UnknownSystemError": "medcodes.pipeline.codes",
     "QrelsError": "medcodes.queries.evaluate.judged",
+    "NoCodeSetError": "medcodes.index.codesets",
+    "CodeSetFileError": "medcodes.pipeline.codesets.problems",
     "DateError": "medcodes.queries.validate.in_index",
 }
 
 __all__ = [
     "AmbiguousCodeError",
+    "BadRow",
     "CheckReport",
     "CodePage",
-    "DateError",
+    "CodeSetEntry",
+    "CodeSetFileError",
+    "CodeSetRelease",
+    "CodeTable",
     "Completion",
+    "DateError",
     "DeleteLimit",
     "DiskFullError",
     "Hit",
@@ -117,8 +138,10 @@ __all__ = [
     "InputError",
     "InputStatus",
     "IntervalError",
+    "LoadReport",
     "MassDeleteError",
     "MedcodesError",
+    "NoCodeSetError",
     "NoSourcesError",
     "NotAnIndexError",
     "PageNotFoundError",
@@ -140,7 +163,10 @@ __all__ = [
     "check_index",
     "find_page",
     "ingest",
+    "load_code_sets",
+    "open_code_table",
     "parse_systems",
+    "read_code_set",
     "reindex",
     "validate_codes",
 ]

@@ -26,6 +26,7 @@ import click
 
 from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
+from medcodes.index.codeset_load import load_code_sets
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.lookup import AmbiguousCodeError, find_page
@@ -50,6 +51,7 @@ from medcodes.queries.evaluate.report import format_comparison, format_worst, sc
 from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
+from medcodes.queries.present.codesets import describe_load
 from medcodes.queries.present.text import (
     FORMATS,
     format_page,
@@ -538,6 +540,41 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+@cli.group("codesets")
+def codesets_group() -> None:
+    """Official code sets (CMS HCPCS, CDC ICD-10-CM, ICD-10-PCS) beside the pages."""
+
+
+@codesets_group.command("load")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@wait_option
+@json_option
+def codesets_load_command(
+    files: tuple[Path, ...], index_dir: Path | None, wait: float, as_json: bool
+) -> None:
+    """Store code-set files in the index (a new generation; created when there is none).
+
+    Each file's format is recognized from its first lines; its release is named from its file
+    name. Loading a release of a system replaces that system's codes and prints what changed.
+    A bad row is reported on stderr and skipped.
+    """
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        report = load_code_sets(root, files, wait=wait)
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+        return
+    for row in report.first_bad_rows[:SHOWN_PROBLEMS]:
+        click.echo(f"warning: skipped row {row}", err=True)
+    if report.bad_rows > SHOWN_PROBLEMS:
+        click.echo(f"warning: {report.bad_rows - SHOWN_PROBLEMS} more bad rows skipped", err=True)
+    for release, changes in zip(report.releases, report.changes, strict=True):
+        click.echo(describe_load(release, changes))
+    stored = ", ".join(f"{system} {count:,}" for system, count in report.stored.items())
+    click.echo(f"index {root} ({report.generation}): {stored} codes stored")
+
+
 @cli.command("check")
 @index_option
 @json_option
@@ -555,6 +592,7 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
         click.echo(
             f"ok: {report.pages} pages in {root} ({report.generation}), "
             f"{report.files} files ({report.bytes_read / 1e6:.1f} MB) read and verified"
+            + (f", {report.codes:,} code-set entries" if report.codes else "")
         )
 
 
@@ -931,7 +969,7 @@ def validate_command(
     if not codes and queries_file is None:
         if sys.stdin.isatty():
             raise click.UsageError("give a CODE, --queries FILE, or codes on standard input")
-        queries_file = click.get_binary_stream("stdin")
+        queries_file = sys.stdin.buffer
     root = resolve_index_dir(index_dir)
     day = on or today()
     billable = seen = 0
@@ -958,11 +996,6 @@ def _code_lines(stream: IO[bytes] | None) -> Iterator[str]:
     for line in read_query_lines(stream, "standard input" if name == "<stdin>" else name):
         if line.strip():
             yield line
-
-
-@cli.group("codesets")
-def codesets_group() -> None:
-    """Official code sets: CMS HCPCS, CDC ICD-10-CM and ICD-10-PCS release files."""
 
 
 @codesets_group.command("diff")

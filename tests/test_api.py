@@ -279,6 +279,7 @@ def test_check_report_to_dict_is_the_check_json(built_index: Path, runner: CliRu
         "pages": 26,
         "files": report.files,
         "bytes": report.bytes_read,
+        "codes": 0,
     }
     assert report.files > 0 and report.bytes_read > 0 and report.generation
     result = runner.invoke(cli, ["check", "--index", str(built_index), "--json"])

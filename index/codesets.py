@@ -1,0 +1,209 @@
+"""The code sets stored in a generation: one compact file beside the Whoosh index.
+
+`codesets.pickle` holds the releases loaded so far and, per system, every entry as a plain
+tuple (strings, booleans, dates) keyed by code, with each parent's children listed. Tuples
+rather than pickled dataclasses, and entries made only when looked up (`StoredCodeTable`):
+opening all 186k entries of HCPCS + ICD-10-CM + ICD-10-PCS then costs one unpickling of plain
+containers, not 186k objects. Code-set attributes are not Whoosh fields: they are looked up by
+code, never searched (only a code without a page gets a title document).
+
+Like every file of a generation it is never modified: a load writes a new one into the next
+generation, and an incremental generation hard-links it (medcodes.index.store.next_generation).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import fields
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from medcodes.errors import MedcodesError
+from medcodes.index.store import Generation, IndexCorruptError, IndexPath, current_generation
+from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
+from medcodes.pipeline.codesets.table import CodeTable
+
+CODESETS_FILE = "codesets.pickle"
+CODESETS_META = "codesets"  # the generation metadata's record of releases, counts and changes
+FORMAT_VERSION = 1
+_ENTRY_FIELDS = tuple(f.name for f in fields(CodeSetEntry))
+_REST = _ENTRY_FIELDS[2:]  # what a row holds: every field after system and code
+_row = attrgetter(*_REST)
+_RELEASE_FIELDS = tuple(f.name for f in fields(CodeSetRelease))
+LOAD_HINT = "medcodes codesets load FILE... loads one"
+
+Rows = dict[str, dict[str, tuple[Any, ...]]]  # system -> code -> row
+
+
+class NoCodeSetError(MedcodesError, LookupError):
+    """The index holds no code set (none was loaded, or it was built by an older medcodes)."""
+
+
+class StoredCodeTable(CodeTable):
+    """A CodeTable over stored rows: an entry is made the first time it is looked up.
+
+    Same answers as CodeTable built from the same entries; only public methods are used by
+    callers, so the table never has to exist as 186k objects to answer a few lookups.
+    """
+
+    def __init__(
+        self, releases: dict[str, CodeSetRelease], rows: Rows, children: dict[str, dict[str, list[str]]]
+    ) -> None:
+        super().__init__(())
+        self.releases = releases
+        self._rows = rows
+        self._child_codes = children
+        self._made: dict[tuple[str, str], CodeSetEntry] = {}
+
+    def __len__(self) -> int:
+        return sum(len(codes) for codes in self._rows.values())
+
+    def __iter__(self) -> Iterator[CodeSetEntry]:
+        for system, codes in self._rows.items():
+            for code in codes:
+                entry = self.get(system, code)
+                assert entry is not None
+                yield entry
+
+    def get(self, system: str, code: str) -> CodeSetEntry | None:
+        made = self._made.get((system, code))
+        if made is not None:
+            return made
+        row = self._rows.get(system, {}).get(code)
+        if row is None:
+            return None
+        entry = self._made[(system, code)] = _entry(system, code, row)
+        return entry
+
+    def find(self, code: str) -> list[CodeSetEntry]:
+        return [entry for system in self._rows if (entry := self.get(system, code)) is not None]
+
+    def children(self, system: str, code: str) -> list[str]:
+        return list(self._child_codes.get(system, {}).get(code, ()))
+
+    def systems(self) -> set[str]:
+        return {system for system, codes in self._rows.items() if codes}
+
+    def codes(self, system: str) -> list[str]:
+        """Every code of one system, in release order."""
+        return list(self._rows.get(system, ()))
+
+    def entries(self, system: str) -> Iterator[CodeSetEntry]:
+        """Every entry of one system, in release order."""
+        for code in self._rows.get(system, ()):
+            entry = self.get(system, code)
+            assert entry is not None
+            yield entry
+
+
+def has_code_sets(generation: Generation) -> bool:
+    return (generation.path / CODESETS_FILE).is_file()
+
+
+def carry_code_sets(live: Generation | None, generation: Generation) -> None:
+    """Keep the live code sets in a generation built from nothing (a full rebuild of the pages):
+    hard-linked, as an incremental generation has them."""
+    source = live.path / CODESETS_FILE if live is not None else None
+    target = generation.path / CODESETS_FILE
+    if source is not None and source.is_file() and not target.exists():
+        os.link(source, target)
+
+
+def open_code_table(root: IndexPath) -> StoredCodeTable:
+    """Every code-set entry of the live generation, looked up by code.
+
+    Raises NoCodeSetError when nothing was loaded (an old index too), IndexMissingError when
+    there is no index.
+
+    >>> table = open_code_table("medcodes-index")  # doctest: +SKIP
+    >>> table.get("icd10cm", "E11.9").billable  # doctest: +SKIP
+    True
+    """
+    root = Path(root)
+    table = read_code_sets(current_generation(root))
+    if not len(table):
+        raise NoCodeSetError(f"no code set loaded in the index at {root} ({LOAD_HINT})")
+    return table
+
+
+def read_code_sets(generation: Generation) -> StoredCodeTable:
+    """The code sets a generation stores; an empty table when it has none."""
+    path = generation.path / CODESETS_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return StoredCodeTable({}, {}, {})
+    except OSError as err:
+        raise IndexCorruptError(f"cannot read {path}: {err.strerror or err}") from err
+    try:
+        return _decode(_unpickle(data))
+    except (pickle.UnpicklingError, ValueError, TypeError, KeyError, EOFError, AttributeError) as err:
+        raise IndexCorruptError(f"unreadable code sets in {path}: {err}") from err
+
+
+def write_code_sets(
+    generation: Generation,
+    releases: dict[str, CodeSetRelease],
+    entries: Mapping[str, Iterable[CodeSetEntry]],
+) -> int:
+    """Write the code-set file of an unpublished generation (publish fsyncs it); returns the
+    number of entries. Replaces, never rewrites, a file hard-linked from the live generation."""
+    rows: Rows = {}
+    children: dict[str, dict[str, list[str]]] = {}
+    for system, found in entries.items():
+        codes = rows[system] = {}
+        kids: dict[str, list[str]] = defaultdict(list)
+        for entry in found:
+            codes[entry.code] = _row(entry)
+            if entry.parent:
+                kids[entry.parent].append(entry.code)
+        children[system] = {parent: sorted(codes) for parent, codes in kids.items()}
+    data = {
+        "version": FORMAT_VERSION,
+        "entry_fields": _ENTRY_FIELDS,
+        "releases": {system: tuple(getattr(r, f) for f in _RELEASE_FIELDS) for system, r in releases.items()},
+        "rows": rows,
+        "children": children,
+    }
+    path = generation.path / CODESETS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, path)
+    return sum(len(codes) for codes in rows.values())
+
+
+def _unpickle(data: bytes) -> Any:
+    """Unpickle with the cyclic garbage collector paused: the file is hundreds of thousands of
+    tuples, each of which would otherwise count towards a collection pass (a third of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decode(data: dict[str, Any]) -> StoredCodeTable:
+    if data.get("version") != FORMAT_VERSION or tuple(data["entry_fields"]) != _ENTRY_FIELDS:
+        raise ValueError(f"code-set file version {data.get('version')} is not {FORMAT_VERSION}")
+    releases = {
+        system: CodeSetRelease(**dict(zip(_RELEASE_FIELDS, row, strict=True)))
+        for system, row in data["releases"].items()
+    }
+    rows, children = data["rows"], data["children"]
+    if not isinstance(rows, dict) or not isinstance(children, dict):
+        raise ValueError("code-set file without rows")
+    return StoredCodeTable(releases, rows, children)
+
+
+def _entry(system: str, code: str, row: tuple[Any, ...]) -> CodeSetEntry:
+    # A frozen dataclass: its __dict__ filled directly, without 16 object.__setattr__ calls.
+    entry = object.__new__(CodeSetEntry)
+    entry.__dict__.update(zip(_REST, row, strict=True), system=system, code=code)
+    return entry
