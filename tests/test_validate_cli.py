@@ -62,7 +62,8 @@ def verdicts(*args: str, index: Path, **kwargs: object) -> list[dict]:
         ("S72.001", "header", "S72.001"),
         ("A01", "header", "A01"),
         ("C9174", "terminated", "C9174"),
-        ("GD", "not billable", "GD"),
+        ("GD", "terminated", "GD"),  # a modifier, terminated after 2019-12-31
+        ("a1", "not billable", "A1"),  # a modifier
         ("W21.89A", "unknown", None),
         ("J9292", "unknown", None),
         ("99213", "unknown", None),
