@@ -218,8 +218,10 @@ def main() -> None:
             f"\n## Through the index {args.index}: open_code_table {open_s:.2f} s, {len(loaded):,} entries\n"
         )
         print("| check | codes | failures | first failures |\n|---|---:|---:|---|")
-        for name, (count, failures) in check_verdicts(loaded, args.date, []).items():
+        index_times: list[float] = []
+        for name, (count, failures) in check_verdicts(loaded, args.date, index_times).items():
             print(f"| {name} | {count:,} | {len(failures)} | {', '.join(failures[:SHOWN_FAILURES])} |")
+        print(f"\ntime per validation (checks, stored table): {percentiles(index_times)}")
 
 
 if __name__ == "__main__":
