@@ -129,6 +129,7 @@ def check_corruptions(table: CodeTable, on: date, count: int, seed: int, times: 
             pools[entry.system].append(entry)
     systems = sorted(pools)
     tally: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    candidates: list[int] = []
     made = 0
     while made < count:
         # Every slip on every system as often: a system with few codes (HCPCS) is measured too.
@@ -146,6 +147,7 @@ def check_corruptions(table: CodeTable, on: date, count: int, seed: int, times: 
             continue
         answer = timed(lambda typed=typed: validate(table, typed, on, max_suggestions=10_000), times)
         codes = [s.code for s in answer.suggestions]
+        candidates.append(len(codes))
         for key in ((kind, original.system), ("all", original.system), (kind, "all"), ("all", "all")):
             tally[key]["unlisted"] += 1
             tally[key]["shown"] += original.code in codes[:SHOWN_SUGGESTIONS]
@@ -163,6 +165,11 @@ def check_corruptions(table: CodeTable, on: date, count: int, seed: int, times: 
             f"{counts['first'] / unlisted:.1%} | {counts['shown'] / unlisted:.1%} | "
             f"{counts['anywhere'] / unlisted:.1%} |"
         )
+    ordered = sorted(candidates) or [0]
+    lines.append(
+        f"\ncandidates per corrupted code (all listed codes one slip away): median "
+        f"{statistics.median(ordered):g}, p95 {ordered[int(len(ordered) * 0.95)]}, max {ordered[-1]}"
+    )
     return lines
 
 

@@ -1,7 +1,9 @@
 """A small code table built from entries in code, for validation tests that need no reader.
 
-Rows restate public-domain CMS HCPCS and CDC ICD-10-CM/PCS entries (descriptors shortened where
-the test does not need them); the dates of two HCPCS codes are the release's own.
+Rows restate public-domain CMS HCPCS (October 2025) and CDC ICD-10-CM (FY2026) / ICD-10-PCS
+entries, with their descriptors and dates. Simplified: S50.12 is listed without its children (so
+it stands for a code listed, not billable, with nothing below it), S50.1 without its parent, and
+HCPCS add dates the tests do not look at are a placeholder 2005-01-01.
 """
 
 from __future__ import annotations
@@ -76,17 +78,25 @@ ENTRIES = [
     icd("S50.12", "Contusion of left forearm", False, "S50.1"),
     hcpcs("J9229", "Injection, inotuzumab ozogamicin, 0.1 mg"),
     hcpcs("J9228", "Injection, ipilimumab, 1 mg"),
-    hcpcs("S5012", "Infusion therapy, per diem, home"),
+    hcpcs("S5012", "5% dextrose with potassium chloride, 1000 ml", added=date(2001, 1, 1)),
     hcpcs("A4253", "Blood glucose test or reagent strips for home blood glucose monitor, per 50 strips"),
     hcpcs(
-        "G0108",
-        "Diabetes outpatient self-management training services, individual, per 30 minutes",
+        "J1940",
+        "Injection, furosemide, up to 20 mg",
         active=False,
-        terminated=date(2024, 12, 31),
+        added=date(1982, 1, 1),
+        effective=date(2025, 4, 1),
+        terminated=date(2025, 3, 31),
         action="N",
     ),
-    hcpcs("A2036", "Skin substitute, per square centimeter", added=date(2025, 10, 1), action="A"),
-    hcpcs("GD", "Units of service exceeds medically unlikely edit value", kind="modifier", active=True),
+    hcpcs(
+        "A2036",
+        "Cohealyx collagen dermal matrix, per square centimeter",
+        added=date(2025, 10, 1),
+        effective=date(2025, 10, 1),
+        action="A",
+    ),
+    hcpcs("A1", "Dressing for one wound", kind="modifier", added=date(2002, 7, 1)),
     CodeSetEntry("icd10pcs", "0DTJ4ZZ", "Resection of Appendix, Percutaneous Endoscopic Approach", True),
 ]
 

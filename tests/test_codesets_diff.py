@@ -75,7 +75,7 @@ def test_icd_codes_deleted_between_fiscal_years_are_terminated() -> None:
 
 
 def test_a_code_terminated_before_the_old_release_is_not_terminated_again() -> None:
-    gone = hcpcs("G0108", "Diabetes training", active=False, terminated=date(2024, 12, 31))
+    gone = hcpcs("J1940", "Injection, furosemide, up to 20 mg", active=False, terminated=date(2025, 3, 31))
     assert diff_releases([gone], [gone]).terminated == ()
     assert diff_releases([gone], []).terminated == ()
 

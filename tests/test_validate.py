@@ -50,9 +50,9 @@ def suggested(table: CodeTable, text: str) -> list[tuple[str, str]]:
         ("W21.89XA", BILLABLE, "W21.89XA"),
         ("E11", HEADER, "E11"),
         ("S72.001", HEADER, "S72.001"),
-        ("G0108", TERMINATED, "G0108"),
+        ("J1940", TERMINATED, "J1940"),
         ("A2036", NOT_YET_EFFECTIVE, "A2036"),
-        ("GD", NOT_BILLABLE, "GD"),
+        ("A1", NOT_BILLABLE, "A1"),
         ("J9292", UNKNOWN, None),
     ],
     ids=lambda value: str(value),
@@ -88,18 +88,18 @@ def test_a_header_lists_the_first_few_and_counts_them_all() -> None:
 
 
 def test_terminated_says_since_when_and_that_no_replacement_is_given(table: CodeTable) -> None:
-    answer = validate(table, "G0108", ON)
-    assert answer.terminated == date(2024, 12, 31)
+    answer = validate(table, "J1940", ON)
+    assert answer.terminated == date(2025, 3, 31)
     assert answer.notes == (
-        "terminated after 2024-12-31",
+        "terminated after 2025-03-31",
         "no replacement given: the CMS HCPCS file has no replacement column",
     )
     assert answer.replacement is None and answer.suggestions == ()
 
 
 def test_terminated_depends_on_the_date(table: CodeTable) -> None:
-    assert validate(table, "G0108", date(2024, 12, 31)).verdict == BILLABLE  # its last day
-    assert validate(table, "G0108", date(2025, 1, 1)).verdict == TERMINATED
+    assert validate(table, "J1940", date(2025, 3, 31)).verdict == BILLABLE  # its last day
+    assert validate(table, "J1940", date(2025, 4, 1)).verdict == TERMINATED
 
 
 def test_not_yet_effective_depends_on_the_date(table: CodeTable) -> None:
@@ -109,8 +109,8 @@ def test_not_yet_effective_depends_on_the_date(table: CodeTable) -> None:
 
 
 def test_a_modifier_is_not_billable_on_its_own(table: CodeTable) -> None:
-    answer = validate(table, "gd", ON)
-    assert answer.verdict == NOT_BILLABLE and answer.code == "GD"
+    answer = validate(table, "a1", ON)
+    assert answer.verdict == NOT_BILLABLE and answer.code == "A1"
     assert "a modifier" in answer.notes[-1]
 
 
@@ -118,6 +118,7 @@ def test_a_code_of_a_system_not_loaded_says_so(table: CodeTable) -> None:
     answer = validate(table, "99213", ON)
     assert answer.verdict == UNKNOWN and answer.system == "cpt"
     assert answer.notes == ("no CPT code set is loaded: it cannot be checked",)
+    assert answer.suggestions == ()  # HCPCS codes one slip away are no likelier meant
 
 
 def test_what_is_not_a_code(table: CodeTable) -> None:
@@ -250,7 +251,7 @@ def test_system_narrows(table: CodeTable) -> None:
 
 
 def test_many_keeps_the_order(table: CodeTable) -> None:
-    texts = ["J9292", "E11.9", "e119", "G0108"]
+    texts = ["J9292", "E11.9", "e119", "J1940"]
     answers = list(validate_many(table, texts, ON))
     assert [a.input for a in answers] == texts
     assert [a.verdict for a in answers] == [UNKNOWN, BILLABLE, BILLABLE, TERMINATED]

@@ -116,6 +116,12 @@ def _unknown(
 ) -> Verdict:
     """Not listed: the listed codes it may have meant, and what is missing when it is a format slip."""
     found: dict[tuple[str, str], Suggestion] = {}
+    if shape is not None and shape not in table.systems() and not wanted:
+        # A whole code of a system not loaded (a CPT code): what is one slip from it in other
+        # systems is no likelier meant than any other code.
+        return Verdict(
+            typed, UNKNOWN, on, system=shape, notes=tuple(_unknown_notes(table, [], shape, wanted))
+        )
     for candidate, kind, meaning in _candidates(table, bare):
         for entry in _in_systems(table.find_bare(candidate), wanted):
             key = (entry.system, entry.code)
