@@ -21,7 +21,7 @@ def format_verdict(verdict: Verdict) -> str:
         verdict.verdict.ljust(VERDICT_WIDTH),
         (verdict.code or "-").ljust(CODE_WIDTH),
     ]
-    line = "  ".join(parts) + "  " + verdict.descriptor
+    head = "  ".join([*parts, verdict.descriptor])
     said = list(verdict.notes)
     if verdict.children and not verdict.seventh:
         codes = ", ".join(child.code for child in verdict.children)
@@ -31,7 +31,10 @@ def format_verdict(verdict: Verdict) -> str:
         said.append(f"billable below: {codes}{more}")
     if len(verdict.suggestions) > 1:
         said.append("suggestions: " + ", ".join(s.code for s in verdict.suggestions))
-    return line + "— " + "; ".join(said) if said else line.rstrip()
+    if not said:
+        return head.rstrip()
+    # Without a descriptor the notes start in its column.
+    return f"{head} — {'; '.join(said)}" if verdict.descriptor else f"{head}— {'; '.join(said)}"
 
 
 def verdict_to_json(verdict: Verdict) -> str:
