@@ -18,8 +18,7 @@ import os
 import pickle
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import fields
-from operator import attrgetter
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,13 @@ from medcodes.pipeline.codesets.table import CodeTable
 
 CODESETS_FILE = "codesets.pickle"
 CODESETS_META = "codesets"  # the generation metadata's record of releases, counts and changes
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _ENTRY_FIELDS = tuple(f.name for f in fields(CodeSetEntry))
-_REST = _ENTRY_FIELDS[2:]  # what a row holds: every field after system and code
-_row = attrgetter(*_REST)
+_REST = _ENTRY_FIELDS[2:]  # what a row may hold: every field after system and code
 _RELEASE_FIELDS = tuple(f.name for f in fields(CodeSetRelease))
 LOAD_HINT = "medcodes codesets load FILE... loads one"
 
-Rows = dict[str, dict[str, tuple[Any, ...]]]  # system -> code -> row
+Rows = dict[str, dict[str, Any]]  # system -> code -> row (the value itself for a one-field layout)
 
 
 class NoCodeSetError(MedcodesError, LookupError):
@@ -52,11 +50,16 @@ class StoredCodeTable(CodeTable):
     """
 
     def __init__(
-        self, releases: dict[str, CodeSetRelease], rows: Rows, children: dict[str, dict[str, list[str]]]
+        self,
+        releases: dict[str, CodeSetRelease],
+        rows: Rows,
+        children: dict[str, dict[str, list[str]]],
+        layouts: dict[str, Layout] | None = None,
     ) -> None:
         super().__init__(())
         self.releases = releases
         self._rows = rows
+        self._layouts = layouts or {}
         self._child_codes = children
         self._made: dict[tuple[str, str], CodeSetEntry] = {}
 
@@ -77,7 +80,7 @@ class StoredCodeTable(CodeTable):
         row = self._rows.get(system, {}).get(code)
         if row is None:
             return None
-        entry = self._made[(system, code)] = _entry(system, code, row)
+        entry = self._made[(system, code)] = self._layouts[system].entry(system, code, row)
         return entry
 
     def find(self, code: str) -> list[CodeSetEntry]:
@@ -155,11 +158,16 @@ def write_code_sets(
     number of entries. Replaces, never rewrites, a file hard-linked from the live generation."""
     rows: Rows = {}
     children: dict[str, dict[str, list[str]]] = {}
+    layouts: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
     for system, found in entries.items():
+        found = list(found)
+        layout = Layout.of(found)
+        layouts[system] = (layout.fields, layout.constants)
+        row = layout.row
         codes = rows[system] = {}
         kids: dict[str, list[str]] = defaultdict(list)
         for entry in found:
-            codes[entry.code] = _row(entry)
+            codes[entry.code] = row(entry)
             if entry.parent:
                 kids[entry.parent].append(entry.code)
         children[system] = {parent: sorted(codes) for parent, codes in kids.items()}
@@ -167,6 +175,7 @@ def write_code_sets(
         "version": FORMAT_VERSION,
         "entry_fields": _ENTRY_FIELDS,
         "releases": {system: tuple(getattr(r, f) for f in _RELEASE_FIELDS) for system, r in releases.items()},
+        "layouts": layouts,
         "rows": rows,
         "children": children,
     }
@@ -199,11 +208,51 @@ def _decode(data: dict[str, Any]) -> StoredCodeTable:
     rows, children = data["rows"], data["children"]
     if not isinstance(rows, dict) or not isinstance(children, dict):
         raise ValueError("code-set file without rows")
-    return StoredCodeTable(releases, rows, children)
+    layouts = {
+        system: Layout(tuple(names), dict(constants))
+        for system, (names, constants) in data["layouts"].items()
+    }
+    if set(layouts) != set(rows):
+        raise ValueError("code-set file with rows of no layout")
+    return StoredCodeTable(releases, rows, children, layouts)
 
 
-def _entry(system: str, code: str, row: tuple[Any, ...]) -> CodeSetEntry:
-    # A frozen dataclass: its __dict__ filled directly, without 16 object.__setattr__ calls.
-    entry = object.__new__(CodeSetEntry)
-    entry.__dict__.update(zip(_REST, row, strict=True), system=system, code=code)
-    return entry
+@dataclass(frozen=True)
+class Layout:
+    """Which fields a system's rows hold; the others have one value for all its entries.
+
+    A system uses few of the fields (ICD-10-PCS: the descriptor alone), and a row of only what
+    varies makes the file smaller and quicker to unpickle; a one-field row is the bare value.
+    """
+
+    fields: tuple[str, ...]
+    constants: dict[str, Any]
+
+    @classmethod
+    def of(cls, entries: list[CodeSetEntry]) -> Layout:
+        constants: dict[str, Any] = {}
+        if entries:
+            first = entries[0]
+            for name in _REST:
+                value = getattr(first, name)
+                if all(getattr(entry, name) == value for entry in entries):
+                    constants[name] = value
+        fields = tuple(name for name in _REST if name not in constants) or ("descriptor",)
+        constants.pop(fields[0], None)
+        return cls(fields, constants)
+
+    def row(self, entry: CodeSetEntry) -> Any:
+        if len(self.fields) == 1:
+            return getattr(entry, self.fields[0])
+        return tuple(getattr(entry, name) for name in self.fields)
+
+    def entry(self, system: str, code: str, row: Any) -> CodeSetEntry:
+        # A frozen dataclass: its __dict__ filled directly, without 16 object.__setattr__ calls.
+        made = object.__new__(CodeSetEntry)
+        values = made.__dict__
+        values.update(self.constants, system=system, code=code)
+        if len(self.fields) == 1:
+            values[self.fields[0]] = row
+        else:
+            values.update(zip(self.fields, row, strict=True))
+        return made

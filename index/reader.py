@@ -9,8 +9,8 @@ from typing import Any
 from medcodes.index.engine import opening
 from medcodes.index.engine.opening import Index, open_generation
 from medcodes.index.engine.searcher import IndexSearcher
-from medcodes.index.fields import CODE, check_schema_version
-from medcodes.index.record_codec import decode_record
+from medcodes.index.fields import CODE, KEY, check_schema_version
+from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import (
     Generation,
     IndexCorruptError,
@@ -107,3 +107,19 @@ def find_pages(ix: Index, code: str, system: str | None = None) -> list[CodePage
         ]
         unique = {page.key: page for page in pages}
         return [unique[k] for k in sorted(unique)]
+
+
+def page_heads(root: IndexPath) -> tuple[Generation, list[CodePage]]:
+    """The live generation and the head (system, code, title, names) of each of its pages, in
+    key order: what a report over every page reads, without their sections."""
+    live = open_live(root)
+    try:
+        with IndexSearcher(live.ix) as searcher:
+            heads = [
+                decode_head(searcher.head(docnum))
+                for key in searcher.lexicon(KEY)
+                for docnum in searcher.term_docs(KEY, key).tolist()
+            ]
+        return live.generation, heads
+    finally:
+        live.ix.close()

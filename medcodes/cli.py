@@ -27,10 +27,11 @@ import click
 from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
 from medcodes.index.codeset_load import load_code_sets
+from medcodes.index.codesets import LOAD_HINT, NoCodeSetError, StoredCodeTable, read_code_sets
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.lookup import AmbiguousCodeError, find_page
-from medcodes.index.reader import index_stats
+from medcodes.index.reader import index_stats, page_heads
 from medcodes.index.status import (
     ADDED,
     DELETED,
@@ -46,12 +47,14 @@ from medcodes.index.store import IndexMissingError, current_generation, resolve_
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
+from medcodes.queries.codesets.report import build_report
+from medcodes.queries.codesets.status import CodeStatuses
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
 from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
 from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
-from medcodes.queries.present.codesets import describe_load
+from medcodes.queries.present.codesets import code_set_dict, describe_load, format_code_set, format_report
 from medcodes.queries.present.text import (
     FORMATS,
     format_page,
@@ -575,6 +578,32 @@ def codesets_load_command(
     click.echo(f"index {root} ({report.generation}): {stored} codes stored")
 
 
+@codesets_group.command("report")
+@index_option
+@json_option
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Judge terminations on this date [default: today].",
+)
+@click.option(
+    "--shown", type=click.IntRange(0), default=20, show_default=True, help="Pages listed per finding."
+)
+def codesets_report_command(index_dir: Path | None, as_json: bool, day: datetime | None, shown: int) -> None:
+    """Where pages and code sets disagree: pages of terminated codes, titles unlike the official
+    descriptor, codes with no page (per system and chapter), page codes in no code set."""
+    root = resolve_index_dir(index_dir)
+    with _errors():
+        generation, heads = page_heads(root)
+        table = read_code_sets(generation)
+        if not len(table):
+            raise NoCodeSetError(f"no code set loaded in the index at {root} ({LOAD_HINT})")
+        report = build_report(heads, CodeStatuses(table, table.releases), day.date() if day else None)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else format_report(report, shown))
+
+
 @cli.command("check")
 @index_option
 @json_option
@@ -678,7 +707,16 @@ class _QueryCommand(click.Command):
     help="Output format [default: table; --json means json, or jsonl with --queries].",
 )
 @json_option
-@click.option("--facets", is_flag=True, help="Also count matching pages per code system.")
+@click.option("--facets", is_flag=True, help="Also count matching pages per code system and code status.")
+@click.option(
+    "--billable", is_flag=True, help="Only pages of codes billable today (or --active-on), by the code sets."
+)
+@click.option(
+    "--active-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Only pages of codes in force on this date, by the code sets (medcodes codesets load).",
+)
 @click.option("--explain", is_flag=True, help="Show matched fields and score parts of each hit.")
 @click.option(
     "--fail-on-empty", is_flag=True, help="Exit 1 when nothing was found (as grep does), for scripts."
@@ -694,6 +732,8 @@ def search_command(
     fmt: str | None,
     as_json: bool,
     facets: bool,
+    billable: bool,
+    active_on: datetime | None,
     explain: bool,
     fail_on_empty: bool,
 ) -> None:
@@ -708,8 +748,12 @@ def search_command(
         "offset": offset,
         "facets": facets,
         "explain": explain,
+        "billable": billable,
+        "active_on": active_on.date() if active_on else None,
     }
     with _errors(), Searcher(root) as searcher:
+        if (billable or active_on) and not searcher.statuses:
+            raise NoCodeSetError(f"--billable and --active-on need a code set: {LOAD_HINT}")
         if queries_file is not None:
             found = _search_batch(searcher, queries_file, fmt, options)
         else:
@@ -818,20 +862,26 @@ def show_command(
         raise click.UsageError("--format json prints one page: use --format jsonl for several codes")
     root = resolve_index_dir(index_dir)
     failed = False
+    code_sets: StoredCodeTable | None = None
     for number, code in enumerate(codes):
         try:
             with _errors():
                 page = find_page(root, code, system)
+                if code_sets is None:
+                    code_sets = read_code_sets(current_generation(root))
         except click.ClickException as err:
             if len(codes) == 1 or isinstance(err.__cause__, IndexMissingError | UnknownSystemError):
                 raise
             err.show()
             failed = True
             continue
+        status = CodeStatuses(code_sets).of(page.system, page.code)
+        release = code_sets.releases.get(page.system)
         if fmt == "text":
-            click.echo(("\n" if number else "") + format_page(page, _bold))
+            lines = format_code_set(page.system, status, release)
+            click.echo(("\n" if number else "") + format_page(page, _bold, code_set=lines))
         else:
-            text = page_to_json(page)
+            text = page_to_json(page, code_set_dict(status, release))
             click.echo(text if fmt == "json" else json.dumps(json.loads(text), ensure_ascii=False))
     if failed:
         sys.exit(EXIT_ERROR)

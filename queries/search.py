@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from medcodes.errors import MedcodesError
+from medcodes.index.codesets import read_code_sets
 from medcodes.index.engine.scoring import FirstStage
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import (
@@ -29,6 +34,7 @@ from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.codes import parse_systems
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
@@ -62,6 +68,10 @@ class Hit:
     highlights: tuple[tuple[int, int], ...]
     url: str | None = None
     explanation: dict[str, Any] | None = None  # with explain=True: matched fields, score parts
+    # From the loaded code sets (medcodes.queries.codesets.status), on the search's date:
+    # billable None when no code set lists the code.
+    billable: bool | None = None
+    status: str = ""
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -73,6 +83,8 @@ class Hit:
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
             "url": self.url,
+            "billable": self.billable,
+            "status": self.status,
         }
         if self.explanation is not None:
             data["explain"] = self.explanation
@@ -90,11 +102,13 @@ class SearchResult:
     facets: dict[str, int] | None = None  # with facets=True: matching pages per code system
     error: str | None = None  # in a batch, why this line could not be searched
     offset: int = 0  # hits[0] is the (offset + 1)-th match of `total`
+    status_facets: dict[str, int] | None = None  # with facets=True: matching pages per code status
 
     def to_dict(self) -> dict[str, object]:
         """The one JSON shape of a query's answer: {"query", "hits", "took_ms", "total", "offset",
-        "did_you_mean", "notices", "facets"} always, and "error" for a batch line that failed
-        (`search --json`, each line of `search --queries --json`, the server's /search)."""
+        "did_you_mean", "notices", "facets", "status_facets"} always, and "error" for a batch
+        line that failed (`search --json`, each line of `search --queries --json`, the server's
+        /search)."""
         data: dict[str, object] = {
             "query": self.query,
             "hits": [hit.to_dict() for hit in self.hits],
@@ -104,6 +118,7 @@ class SearchResult:
         }
         # Always present (empty or null when there is nothing to say): one shape for every reader.
         data.update({"did_you_mean": self.suggestion, "notices": list(self.notices), "facets": self.facets})
+        data["status_facets"] = self.status_facets
         if self.error is not None:
             data["error"] = self.error
         return data
@@ -132,6 +147,20 @@ class Searcher:
         self._head_cache: dict[int, CodePage] = {}  # docnum -> head
         self._classification = Classification(self._head_of_key, parents=self.weights.parent_categories)
         self._system_evidence: SystemEvidence | None = None  # read on first need
+        self._statuses: CodeStatuses | None = None  # the generation's code sets, read on first need
+        self._status_classes: dict[date, np.ndarray] = {}  # day -> per page, its _CLASSES index
+
+    @property
+    def statuses(self) -> CodeStatuses:
+        """The code sets of the generation this searcher reads (empty when none was loaded)."""
+        if self._statuses is None:
+            table = read_code_sets(self._live.generation)
+            self._statuses = CodeStatuses(table, table.releases)
+        return self._statuses
+
+    def code_status(self, system: str, code: str, day: date | None = None) -> CodeStatus:
+        """A code's status on `day` (today) by the loaded code sets."""
+        return self.statuses.of(system, code, day)
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -170,13 +199,19 @@ class Searcher:
         offset: int = 0,
         explain: bool = False,
         facets: bool = False,
+        billable: bool = False,
+        active_on: date | None = None,
     ) -> SearchResult:
         """Parse, plan and run one query. Raises QuerySyntaxError for an empty query.
 
         `explain` adds each hit's matched fields and score parts; `facets` counts the matching
-        pages per code system (a full count, so it costs a scan of every match).
+        pages per code system and per code status (a full count, so it costs a scan of every
+        match). `billable` keeps pages of codes billable on `active_on` (default today);
+        `active_on` keeps pages of codes in force that day (medcodes.queries.codesets.status).
         """
         started = time.perf_counter()
+        day = active_on or date.today()
+        wanted_classes = _wanted_classes(billable, active_on is not None)
         systems = parse_systems(systems)  # "cpt4", "hcpcs,cpt": any name a user types
         parsed, not_codes = codes_as_words(parse_query(text), self._first_code)
         if self._searcher.doc_count() == 0:  # idf is undefined without documents
@@ -186,18 +221,27 @@ class Searcher:
         plan = self._plan(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
         listed: dict[str, int] | None = None
+        tally: Counter[int] | None = Counter() if facets else None
         if plan.code_order:
-            ranked, listed = self._listing(plan, wanted)
+            ranked, listed = self._listing(plan, wanted, day, wanted_classes, tally)
             total = sum(listed.values())
+            allowed = None
         else:
-            stage = self._first_stage(plan, max(wanted, DEPTH))
+            classes = self._classes(day) if wanted_classes is not None or facets else None
+            allowed = None
+            if classes is not None and wanted_classes is not None:
+                allowed = np.isin(classes, wanted_classes)
+            if classes is not None and tally is not None:
+                tally = self._status_facets(plan, classes, allowed)
+            stage = self._searcher.run(plan.query, plan.filter, max(wanted, DEPTH), allowed)
             ranked, total = self._ranked(plan, stage), stage.total
         shown = ranked[offset:wanted]
         if not plan.code_order:
             matched = stage.matched_terms([entry.docnum for entry in shown])
             shown = [replace(entry, matched=terms) for entry, terms in zip(shown, matched, strict=True)]
-        hits = tuple(self._hit(entry, plan, explain) for entry in shown)
-        counts = (listed if listed is not None else self._facets(plan)) if facets else None
+        hits = tuple(self._hit(entry, plan, explain, day) for entry in shown)
+        counts = (listed if listed is not None else self._facets(plan, allowed)) if facets else None
+        status_counts = _by_status(tally) if tally is not None else None
         took = (time.perf_counter() - started) * 1000
         suggestion = suggest(text, plan.concepts, total)
         notices = (
@@ -205,7 +249,9 @@ class Searcher:
             *(unknown_code_notice(token) for token in not_codes),
             *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
         )
-        return SearchResult(text, hits, total, took, notices, suggestion, counts, offset=offset)
+        return SearchResult(
+            text, hits, total, took, notices, suggestion, counts, offset=offset, status_facets=status_counts
+        )
 
     def search_many(
         self,
@@ -216,6 +262,8 @@ class Searcher:
         offset: int = 0,
         explain: bool = False,
         facets: bool = False,
+        billable: bool = False,
+        active_on: date | None = None,
     ) -> Iterator[SearchResult]:
         """One result per text, in order, each as soon as it is found (`search --queries`).
 
@@ -229,7 +277,14 @@ class Searcher:
         for text in texts:
             try:
                 result = self.search(
-                    text, systems=systems, limit=limit, offset=offset, explain=explain, facets=facets
+                    text,
+                    systems=systems,
+                    limit=limit,
+                    offset=offset,
+                    explain=explain,
+                    facets=facets,
+                    billable=billable,
+                    active_on=active_on,
                 )
             except QuerySyntaxError as err:
                 result = SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
@@ -365,26 +420,62 @@ class Searcher:
         result.sort(key=_rank_order)
         return result
 
-    def _listing(self, plan: Plan, wanted: int) -> tuple[list[_Ranked], dict[str, int]]:
+    def _listing(
+        self, plan: Plan, wanted: int, day: date, classes: list[int] | None, tally: Counter[int] | None
+    ) -> tuple[list[_Ranked], dict[str, int]]:
         """Codes typed in full first, then all the stems, prefixes and ranges cover, in code
-        order; and how many pages the listing holds per code system."""
+        order; and how many pages the listing holds per code system. Only pages whose status
+        class is one of `classes` when given; `tally` counts the listed pages per class."""
+        keep = None
+        allowed = None
+        if classes is not None or tally is not None:
+            statuses = self.statuses
+
+            def keep(key: str) -> bool:
+                number = _class_of(statuses.of_key(key, day))
+                if classes is not None and number not in classes:
+                    return False
+                if tally is not None:
+                    tally[number] += 1
+                return True
+
+            if classes is not None:
+                allowed = np.isin(self._classes(day), classes)
         first = []
         if plan.exact_codes is not None:
             first = [
                 _Ranked(self._searcher.stored(docnum), (), 0.0, 0.0)
-                for docnum in self._searcher.in_key_order(plan.exact_codes, plan.filter, wanted)
+                for docnum in self._searcher.in_key_order(plan.exact_codes, plan.filter, wanted, allowed)
             ]
         seen = frozenset(entry.fields[KEY] for entry in first)
-        docs, counts = self._searcher.list_keys(list(plan.spans), wanted, seen)
+        docs, counts = self._searcher.list_keys(list(plan.spans), wanted, seen, keep)
         listed = first + [_Ranked(self._searcher.stored(docnum), (), 0.0, 0.0) for docnum in docs]
         for entry in first:  # a code typed in full outside every span still counts
             system = entry.fields[SYSTEM]
             if not any(span.low <= entry.fields[KEY] < span.high for span in plan.spans):
                 counts[system] = counts.get(system, 0) + 1
+                if tally is not None:
+                    tally[_class_of(self.statuses.of_key(entry.fields[KEY], day))] += 1
         return listed, counts
 
-    def _facets(self, plan: Plan) -> dict[str, int]:
-        return self._searcher.count_by_system(plan.query, plan.filter)
+    def _facets(self, plan: Plan, allowed: np.ndarray | None) -> dict[str, int]:
+        return self._searcher.count_by_system(plan.query, plan.filter, allowed)
+
+    def _classes(self, day: date) -> np.ndarray:
+        """Per page number, the index in _CLASSES of its code's status on `day`."""
+        if day not in self._status_classes:
+            if len(self._status_classes) > 8:
+                self._status_classes.clear()
+            statuses = self.statuses
+            self._status_classes[day] = self._searcher.page_classes(
+                lambda key: _class_of(statuses.of_key(key, day))
+            )
+        return self._status_classes[day]
+
+    def _status_facets(self, plan: Plan, classes: np.ndarray, allowed: np.ndarray | None) -> Counter[int]:
+        """Matching pages per status class."""
+        found = classes[self._searcher.matching(plan.query, plan.filter, allowed)]
+        return Counter({n: c for n, c in enumerate(np.bincount(found[found >= 0]).tolist()) if c})
 
     def _systems_of(self, plan: Plan) -> dict[str, float] | None:
         """How likely each code system is, given the query's words; None under a system scope."""
@@ -417,7 +508,7 @@ class Searcher:
         docnum = self._searcher.docnum(key)
         return (docnum, self._head(docnum)) if docnum is not None else None
 
-    def _hit(self, entry: _Ranked, plan: Plan, explain: bool) -> Hit:
+    def _hit(self, entry: _Ranked, plan: Plan, explain: bool, day: date) -> Hit:
         fields = entry.fields if RECORD in entry.fields else self._searcher.stored(entry.docnum)
         page = decode_record(fields[RECORD])
         matched: dict[str, set[str]] = {}
@@ -426,6 +517,7 @@ class Searcher:
                 term.decode("utf-8") if isinstance(term, bytes) else term
             )
         section, snippet = _best_snippet(page, matched)
+        status = self.statuses.of(page.system, page.code, day)
         return Hit(
             code=page.code,
             system=page.system,
@@ -436,7 +528,38 @@ class Searcher:
             highlights=snippet.spans,
             url=page.url,
             explanation=_explain(entry, matched, plan) if explain else None,
+            billable=status.billable,
+            status=status.status,
         )
+
+
+# A page's code-set class: its status and whether it may be billed (the two things filters ask).
+_CLASSES: tuple[tuple[str, bool], ...] = tuple(
+    (status, billable) for status in STATUSES for billable in (True, False)
+)
+
+
+def _class_of(status: CodeStatus) -> int:
+    return _CLASSES.index((status.status, bool(status.billable)))
+
+
+def _by_status(tally: Counter[int]) -> dict[str, int]:
+    """Counts per class summed per status, in STATUSES order."""
+    counts: Counter[str] = Counter()
+    for number, count in tally.items():
+        counts[_CLASSES[number][0]] += count
+    return {status: counts[status] for status in STATUSES if counts[status]}
+
+
+def _wanted_classes(billable: bool, in_force: bool) -> list[int] | None:
+    """The classes `search --billable` / `--active-on` keep; None when neither is asked."""
+    if not billable and not in_force:
+        return None
+    return [
+        number
+        for number, (status, may_bill) in enumerate(_CLASSES)
+        if status in IN_FORCE and (may_bill or not billable)
+    ]
 
 
 @dataclass(frozen=True)

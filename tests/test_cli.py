@@ -69,8 +69,19 @@ def test_search_json(runner: CliRunner, built_index: Path) -> None:
     )
     assert result.exit_code == 0
     answer = json.loads(result.output)
-    assert set(answer) == {"query", "hits", "total", "offset", "took_ms", "did_you_mean", "notices", "facets"}
+    assert set(answer) == {
+        "query",
+        "hits",
+        "total",
+        "offset",
+        "took_ms",
+        "did_you_mean",
+        "notices",
+        "facets",
+        "status_facets",
+    }
     assert answer["query"] == "walker" and answer["offset"] == 0 and answer["facets"] is None
+    assert answer["status_facets"] is None
     hits = answer["hits"]
     assert 0 < len(hits) <= answer["total"] and len(hits) <= 5
     for hit in hits:
@@ -199,7 +210,7 @@ def _jsonl_hits(output: str, result: SearchResult) -> list[dict]:
     [line] = output.splitlines()
     record = json.loads(line)
     expected = {"query", "hits", "took_ms", "total", "offset", "did_you_mean", "notices", "facets"}
-    assert set(record) == expected
+    assert set(record) == expected | {"status_facets"}
     assert (record["query"], record["total"]) == ("walker", result.total) and record["took_ms"] >= 0
     return record["hits"]
 
@@ -226,7 +237,18 @@ def _table_hits(output: str, result: SearchResult) -> list[dict]:
 FORMAT_READERS = {"json": _json_hits, "jsonl": _jsonl_hits, "csv": _csv_hits, "table": _table_hits}
 # The fields of a hit each format carries.
 FORMAT_FIELDS = {
-    "json": {"code", "system", "title", "score", "section", "snippet", "highlights", "url"},
+    "json": {
+        "code",
+        "system",
+        "title",
+        "score",
+        "section",
+        "snippet",
+        "highlights",
+        "url",
+        "billable",
+        "status",
+    },
     "csv": {"code", "system", "title", "score", "section", "snippet"},
     "table": {"code", "system", "title", "section", "snippet"},
 }
@@ -255,6 +277,8 @@ def test_every_format_for_one_query(runner: CliRunner, built_index: Path, fmt: s
             "snippet": hit.snippet,
             "highlights": [list(span) for span in hit.highlights],
             "url": hit.url,
+            "billable": hit.billable,
+            "status": hit.status,
         }
         for hit in expected.hits
     ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -248,3 +250,38 @@ def test_an_old_index_has_no_code_set_until_one_is_loaded(tmp_path: Path) -> Non
     medcodes.load_code_sets(root, [PCS_FILE])
     after = medcodes.check_index(root)
     assert (after.pages, after.codes) == (pages.pages, 12)
+
+
+def test_bench_script_loads_and_checks_the_excerpts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for folder, path in (("hcpcs", HCPCS_FILE), ("icd10cm", ICD_FILE), ("icd10pcs", PCS_FILE)):
+        (data / folder).mkdir(parents=True)
+        shutil.copy(path, data / folder)
+    bench = Path(__file__).resolve().parent.parent / "bench" / "codesets_load.py"
+    run = subprocess.run(
+        [sys.executable, str(bench), str(data), "--runs", "1", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "| entries stored | 61 (hcpcs 18, icd10cm 31, icd10pcs 12) |" in run.stdout
+    assert "| checks failed | 0 |" in run.stdout
+    assert "17 billable ICD-10-CM codes, 14 categories with children, 7 terminated HCPCS codes" in run.stderr
+    # A stored entry that contradicts its file is caught: HCPCS's terminated C9088 made active.
+    (data / "hcpcs" / HCPCS_FILE.name).write_text(
+        HCPCS_FILE.read_text()
+        .replace("C9088,procedure,0,", "C9088,procedure,1,")
+        .replace(",20250930,D", ",,D")
+    )
+    (data / "hcpcs" / "hcpcs_2025_jul_extra.csv").write_text(
+        HCPCS_FILE.read_text().splitlines()[0]
+        + "\nC9088,procedure,0,Instillation,,,,,,20220101,20250701,20250630,D\n"
+    )
+    failed = subprocess.run(
+        [sys.executable, str(bench), str(data), "--runs", "1", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 1 and "- hcpcs C9088: terminated 2025-06-30, stored active" in failed.stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from whoosh.reading import IndexReader
 
@@ -19,10 +19,15 @@ from medcodes.index.search_plan import KeySpan
 
 
 def list_codes(
-    reader: IndexReader, spans: list[KeySpan], limit: int, skip: frozenset[str] = frozenset()
+    reader: IndexReader,
+    spans: list[KeySpan],
+    limit: int,
+    skip: frozenset[str] = frozenset(),
+    keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[int], dict[str, int]]:
     """The document numbers of the first `limit` live pages in the spans, in key order (keys in
-    `skip` left out), and the number of pages in the spans per code system."""
+    `skip` left out), and the number of pages in the spans per code system (only keys `keep`
+    accepts, when given, are listed or counted)."""
     deletions = reader.has_deletions()
     docs: list[int] = []
     counts: Counter[str] = Counter()
@@ -33,6 +38,8 @@ def list_codes(
         last = key
         docnum = _live_doc(reader, key) if deletions or len(docs) < limit else None
         if deletions and docnum is None:
+            continue
+        if keep is not None and not keep(key):
             continue
         counts[key.partition(":")[0]] += 1
         if key not in skip and len(docs) < limit and docnum is not None:

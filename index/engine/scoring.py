@@ -146,12 +146,16 @@ class TermAtATime:
         self._live_pages: np.ndarray | None = None
         self._spare: list[_Scores] = []  # all-zero scores for reuse (see _add_maximum)
 
-    def run(self, query: Node, filter_query: Node | None, limit: int) -> FirstStage:
-        """The top `limit` pages of `query` among those `filter_query` matches."""
+    def run(
+        self, query: Node, filter_query: Node | None, limit: int, allowed: np.ndarray | None = None
+    ) -> FirstStage:
+        """The top `limit` pages of `query` among those `filter_query` matches and `allowed` holds."""
         leaves: list[_Leaf] = []
         scores = self._score(query, leaves)
         if filter_query is not None:
             scores.hit &= self._allowed(filter_query)
+        if allowed is not None:
+            scores.hit &= allowed
         return FirstStage(_best(scores, limit), int(np.count_nonzero(scores.hit)), tuple(leaves))
 
     def matching(self, query: Node) -> np.ndarray:

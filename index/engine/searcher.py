@@ -8,7 +8,7 @@ hold for the searcher's lifetime. Nothing here hands a Whoosh object out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,33 +104,76 @@ class IndexSearcher:
         """The stored records of the live pages that hold `term` in `field`."""
         return [fields[RECORD] for fields in self._searcher.documents(**{field: term})]
 
-    def run(self, query: Node, filter_query: Node | None, limit: int) -> FirstStage:
-        """The best `limit` pages of `query` among those `filter_query` matches, scored BM25F."""
-        return self._term_at_a_time().run(query, filter_query, limit)
+    def run(
+        self, query: Node, filter_query: Node | None, limit: int, allowed: np.ndarray | None = None
+    ) -> FirstStage:
+        """The best `limit` pages of `query` among those `filter_query` matches (and `allowed`
+        holds, a boolean per page number), scored BM25F."""
+        return self._term_at_a_time().run(query, filter_query, limit, allowed)
 
-    def in_key_order(self, query: Node, filter_query: Node | None, limit: int) -> list[int]:
+    def in_key_order(
+        self, query: Node, filter_query: Node | None, limit: int, allowed: np.ndarray | None = None
+    ) -> list[int]:
         """The first `limit` pages `query` matches (within `filter_query`), in key order."""
-        matched = self._matching(query, filter_query)
+        matched = self._matching(query, filter_query, allowed)
         keyed = sorted((self.key(docnum), docnum) for docnum in np.flatnonzero(matched).tolist())
         return [docnum for _, docnum in keyed[:limit]]
 
-    def count_by_system(self, query: Node, filter_query: Node | None) -> dict[str, int]:
+    def count_by_system(
+        self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
+    ) -> dict[str, int]:
         """How many pages `query` matches (within `filter_query`) per code system, by name."""
-        found = self._system_of_pages()[self._matching(query, filter_query)]
+        found = self._system_of_pages()[self._matching(query, filter_query, allowed)]
         counts = np.bincount(found[found >= 0], minlength=len(self._system_names)).tolist()
         return {name: count for name, count in zip(self._system_names, counts, strict=True) if count}
 
+    def count_by_class(
+        self,
+        query: Node,
+        filter_query: Node | None,
+        classes: np.ndarray,
+        names: list[str],
+        allowed: np.ndarray | None = None,
+    ) -> dict[str, int]:
+        """How many pages `query` matches per class of `page_classes` (names[class] -> count)."""
+        found = classes[self._matching(query, filter_query, allowed)]
+        counts = np.bincount(found[found >= 0], minlength=len(names)).tolist()
+        return {name: count for name, count in zip(names, counts, strict=True) if count}
+
+    def matching(
+        self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Which page numbers `query` matches (within `filter_query` and `allowed`), a boolean each."""
+        return self._matching(query, filter_query, allowed)
+
+    def page_classes(self, classify: Callable[[str], int]) -> np.ndarray:
+        """Per page number, `classify(key)` of its live page (-1 for a deleted one): a column of
+        attributes kept outside the index (code-set status), to filter and count pages by."""
+        classes = np.full(self.doc_count_all(), -1, dtype=np.int64)
+        for key in self.lexicon(KEY):
+            classes[self.term_docs(KEY, key)] = classify(key)
+        return classes
+
     def list_keys(
-        self, spans: list[KeySpan], limit: int, skip: frozenset[str]
+        self,
+        spans: list[KeySpan],
+        limit: int,
+        skip: frozenset[str],
+        keep: Callable[[str], bool] | None = None,
     ) -> tuple[list[int], dict[str, int]]:
         """The first `limit` live pages whose keys fall in the spans, in key order (keys in
-        `skip` left out), and how many pages the spans hold per code system."""
-        return list_codes(self._reader, spans, limit, skip)
+        `skip` left out, and those `keep` refuses), and how many pages the spans hold per code
+        system."""
+        return list_codes(self._reader, spans, limit, skip, keep)
 
-    def _matching(self, query: Node, filter_query: Node | None) -> np.ndarray:
+    def _matching(
+        self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
         scorer = self._term_at_a_time()
         matched = scorer.matching(query)
-        return matched & scorer.matching(filter_query) if filter_query is not None else matched
+        if filter_query is not None:
+            matched = matched & scorer.matching(filter_query)
+        return matched & allowed if allowed is not None else matched
 
     def _term_at_a_time(self) -> TermAtATime:
         if self._scorer is None:

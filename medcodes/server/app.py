@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -32,6 +33,7 @@ from medcodes.index.codesets import NoCodeSetError
 from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
+from medcodes.queries.present.codesets import code_set_dict
 from medcodes.queries.present.text import page_to_json
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from medcodes.queries.validate.in_index import DateError, parse_date
@@ -89,6 +91,8 @@ class SearchRequest(BaseModel):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     facets: bool = False
     explain: bool = False
+    billable: bool = False
+    active_on: date | None = None
 
 
 SystemParam = Annotated[list[str], Query(description=f"Only codes of these systems: {', '.join(SYSTEMS)}")]
@@ -142,10 +146,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
         offset: OffsetParam = 0,
         facets: bool = False,
         explain: bool = False,
+        billable: Annotated[bool, Query(description="Only codes billable (today or on active_on)")] = False,
+        active_on: Annotated[date | None, Query(description="Only codes in force on this date")] = None,
     ) -> JSONResponse:
-        """`{"query", "hits", "total", "took_ms", "did_you_mean", "notices", "facets"}`: the
-        shape `medcodes search --json` prints."""
-        result = await search(q, system, limit=limit, offset=offset, facets=facets, explain=explain)
+        """`{"query", "hits", "total", "took_ms", "did_you_mean", "notices", "facets",
+        "status_facets"}`: the shape `medcodes search --json` prints."""
+        result = await search(
+            q,
+            system,
+            limit=limit,
+            offset=offset,
+            facets=facets,
+            explain=explain,
+            billable=billable,
+            active_on=active_on,
+        )
         return JSONResponse(result.to_dict())
 
     @app.post("/search", summary="Search pages (fields in a JSON body)")
@@ -179,7 +194,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def find(searcher: Searcher) -> tuple[str | None, list[str]]:
             pages = searcher.find_pages(code, system)
             if pages:
-                return page_to_json(pages[0]), []
+                page = pages[0]
+                status = searcher.code_status(page.system, page.code)
+                release = searcher.statuses.release(page.system)
+                return page_to_json(page, code_set_dict(status, release)), []
             return None, searcher.similar_codes(code)
 
         page, similar = await in_search_thread(lambda: pool.run(find))

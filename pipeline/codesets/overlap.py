@@ -38,6 +38,7 @@ _STOP = frozenset(
         "without",
         "w",
         "unspecified",
+        "specified",
         "not",
         "elsewhere",
         "classified",

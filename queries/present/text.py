@@ -11,6 +11,7 @@ from typing import Any
 
 from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.codesets.status import HEADER, NO_CODE_SET, NOT_YET, TERMINATED, UNKNOWN_CODE
 from medcodes.queries.search import Hit, SearchResult
 
 Emphasis = Callable[[str], str]
@@ -24,6 +25,8 @@ SECTION_TITLES = {
 
 
 FORMATS = ("table", "json", "jsonl", "csv")
+# Statuses a hit's line names: what a reader must know before using the code on a claim.
+FLAGGED = frozenset({HEADER, TERMINATED, NOT_YET, UNKNOWN_CODE})
 CSV_COLUMNS = ("query", "rank", "code", "system", "title", "score", "section", "snippet")
 
 
@@ -68,6 +71,8 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     lines = [f"Did you mean: {result.suggestion}"] if result.suggestion else []
     if result.facets is not None:
         lines.append(_facets(result.facets))
+    if result.status_facets and set(result.status_facets) != {NO_CODE_SET}:
+        lines.append(_status_facets(result.status_facets))
     if not result.hits:
         past = f" past the first {result.offset} of {result.total}" if result.total and result.offset else ""
         return "\n".join([*lines, f"no pages match{past}"])
@@ -75,7 +80,8 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     indent = " " * (code_width + 2)
     for hit in result.hits:
         system = SYSTEM_LABELS.get(hit.system, hit.system)
-        lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}")
+        flag = f" [{hit.status}]" if hit.status in FLAGGED else ""
+        lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}{flag}")
         if hit.snippet:
             snippet = _highlight(hit, emphasize)
             lines.append(f"{indent}{hit.section}: {snippet}")
@@ -103,6 +109,10 @@ def _facets(facets: dict[str, int]) -> str:
     return "pages per system: " + ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n}" for s, n in facets.items())
 
 
+def _status_facets(facets: dict[str, int]) -> str:
+    return "pages per code status: " + ", ".join(f"{status} {n}" for status, n in facets.items())
+
+
 def _highlight(hit: Hit, emphasize: Emphasis) -> str:
     out, last = [], 0
     for start, end in hit.highlights:
@@ -113,20 +123,28 @@ def _highlight(hit: Hit, emphasize: Emphasis) -> str:
     return "".join(out)
 
 
-def page_to_json(page: CodePage) -> str:
+def page_to_json(page: CodePage, code_set: dict[str, Any] | None = None) -> str:
+    """A page as `show --json` prints it; `code_set` (present.codesets.code_set_dict) under
+    "code_set" when given."""
     record = page.to_dict()
     shown = {
         k: record[k] for k in ("system", "code", "title", "url", "alt_names", "sections", "labels", "source")
     }
+    if code_set is not None:
+        shown["code_set"] = code_set
     return json.dumps(shown, ensure_ascii=False, indent=2)
 
 
-def format_page(page: CodePage, emphasize: Emphasis = str, width: int = 100) -> str:
-    """Every section of a page, in page order, as on the site."""
+def format_page(
+    page: CodePage, emphasize: Emphasis = str, width: int = 100, code_set: list[str] | None = None
+) -> str:
+    """Every section of a page, in page order, as on the site; the code set's lines (when given)
+    above the sections."""
     system = SYSTEM_LABELS.get(page.system, page.system)
     lines = [emphasize(f"{page.code}  {page.title}"), f"{system} code"]
     if page.url:
         lines.append(page.url)
+    lines.extend(code_set or ())
     if page.alt_names:
         lines.append("Also known as: " + "; ".join(page.alt_names))
     for section in page.sections:
