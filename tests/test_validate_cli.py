@@ -243,3 +243,22 @@ def test_get_validate_sees_a_new_load(loaded_index: Path, tmp_path: Path) -> Non
         )
         after = fresh.get("/validate", params={"code": "J9239"}).json()
     assert after["verdicts"][0]["verdict"] == "billable"
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "kind"),
+    [
+        ("W21.89A", "W21.89XA", "placeholder"),
+        ("W21.89X", "W21.89XA", "seventh character"),
+        ("J9292", "J9229", "transposition"),
+        ("J9329", "J9229", "substitution"),
+        ("J929", "J9229", "deletion"),
+        ("E08.32111", "E08.3211", "insertion"),
+    ],
+)
+def test_every_repair_is_suggested_from_a_loaded_index(
+    loaded_index: Path, text: str, first: str, kind: str
+) -> None:
+    [answer] = verdicts(text, index=loaded_index)
+    assert answer["verdict"] == "unknown"
+    assert (first, kind) in [(s["code"], s["kind"]) for s in answer["suggestions"]]
