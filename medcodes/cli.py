@@ -996,6 +996,7 @@ billable on the date; 1 when one is not (or on an error); 2 a usage error.
     "--suggestions",
     "max_suggestions",
     type=click.IntRange(0, 1000),
+    metavar="N",
     default=SHOWN_SUGGESTIONS,
     show_default=True,
     help="At most this many suggestions for an unknown code, best first.",
