@@ -30,7 +30,7 @@ from medcodes.index.codeset_load import load_code_sets
 from medcodes.index.codesets import LOAD_HINT, NoCodeSetError, StoredCodeTable, read_code_sets
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
-from medcodes.index.lookup import AmbiguousCodeError, find_page
+from medcodes.index.lookup import AmbiguousCodeError
 from medcodes.index.reader import index_stats, page_heads
 from medcodes.index.status import (
     ADDED,
@@ -47,6 +47,7 @@ from medcodes.index.store import IndexMissingError, current_generation, resolve_
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
+from medcodes.queries.codesets.lookup import find_code
 from medcodes.queries.codesets.report import build_report
 from medcodes.queries.codesets.status import CodeStatuses
 from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
@@ -853,7 +854,8 @@ SHOW_FORMATS = ("text", "json", "jsonl")
 def show_command(
     codes: tuple[str, ...], index_dir: Path | None, system: str | None, fmt: str | None, as_json: bool
 ) -> None:
-    """Print the page of each CODE: every section, in page order.
+    """Print the page of each CODE: every section, in page order, below what the loaded code
+    sets say of it. A code of a code set that no page has is shown from its entry ("no page").
 
     A code that is not found is an Error: line (exit 1); the others are still printed.
     """
@@ -866,22 +868,23 @@ def show_command(
     for number, code in enumerate(codes):
         try:
             with _errors():
-                page = find_page(root, code, system)
                 if code_sets is None:
                     code_sets = read_code_sets(current_generation(root))
+                found = find_code(root, code, system, code_sets)
         except click.ClickException as err:
             if len(codes) == 1 or isinstance(err.__cause__, IndexMissingError | UnknownSystemError):
                 raise
             err.show()
             failed = True
             continue
-        status = CodeStatuses(code_sets).of(page.system, page.code)
-        release = code_sets.releases.get(page.system)
+        page, status, release = found.page, found.status, found.release
         if fmt == "text":
             lines = format_code_set(page.system, status, release)
+            if found.no_page:
+                lines.append("No page: this code is known from its code set only.")
             click.echo(("\n" if number else "") + format_page(page, _bold, code_set=lines))
         else:
-            text = page_to_json(page, code_set_dict(status, release))
+            text = page_to_json(page, code_set_dict(status, release), no_page=found.no_page)
             click.echo(text if fmt == "json" else json.dumps(json.loads(text), ensure_ascii=False))
     if failed:
         sys.exit(EXIT_ERROR)

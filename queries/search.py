@@ -32,14 +32,14 @@ from medcodes.index.fields import (
 from medcodes.index.reader import LiveIndex, find_pages, open_live
 from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
-from medcodes.pipeline.codes import parse_systems
+from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
-from medcodes.queries.parse.code_tokens import codes_as_words, unknown_code_notice
+from medcodes.queries.parse.code_tokens import codes_as_words, typed_codes, unknown_code_notice
 from medcodes.queries.parse.syntax import ParsedQuery, QuerySyntaxError, parse_query
 from medcodes.queries.plan.query_plan import CODE_BOOST, Plan, is_code_listing, plan_query
 from medcodes.queries.present.snippets import Snippet, make_snippet
@@ -72,6 +72,7 @@ class Hit:
     # billable None when no code set lists the code.
     billable: bool | None = None
     status: str = ""
+    no_page: bool = False  # a code of a loaded code set with no scraped page: its official descriptor
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -85,6 +86,7 @@ class Hit:
             "url": self.url,
             "billable": self.billable,
             "status": self.status,
+            "no_page": self.no_page,
         }
         if self.explanation is not None:
             data["explain"] = self.explanation
@@ -213,10 +215,24 @@ class Searcher:
         day = active_on or date.today()
         wanted_classes = _wanted_classes(billable, active_on is not None)
         systems = parse_systems(systems)  # "cpt4", "hcpcs,cpt": any name a user types
-        parsed, not_codes = codes_as_words(parse_query(text), self._first_code)
+        typed = parse_query(text)
+        parsed, not_codes = codes_as_words(typed, self._first_code)
+        # Codes typed in full that have no page but a code-set entry: found all the same.
+        no_page = self._no_page_hits(typed_codes(typed.root), systems or parsed.systems, day, wanted_classes)
+        as_words = not_codes  # every code-shaped token searched as a word
+        not_codes = tuple(token for token in not_codes if token not in {token for token, _ in no_page})
+        no_page_hits = tuple(hit for _, hit in no_page) if offset == 0 else ()
+        no_page_notices = tuple(
+            f"{hit.code} has no page: its official descriptor is shown" for hit in no_page_hits
+        )
         if self._searcher.doc_count() == 0:  # idf is undefined without documents
-            notices = (*parsed.notices, "the index holds 0 pages: medcodes ingest adds them")
-            return SearchResult(text, (), 0, (time.perf_counter() - started) * 1000, notices, offset=offset)
+            notices = (
+                *parsed.notices,
+                *no_page_notices,
+                "the index holds 0 pages: medcodes ingest adds them",
+            )
+            took = (time.perf_counter() - started) * 1000
+            return SearchResult(text, no_page_hits, len(no_page), took, notices, offset=offset)
         # A code listing reads no words: the vocabulary is not even loaded for it.
         plan = self._plan(parsed, systems, None if is_code_listing(parsed) else self.vocabulary)
         wanted = offset + limit
@@ -242,12 +258,20 @@ class Searcher:
         hits = tuple(self._hit(entry, plan, explain, day) for entry in shown)
         counts = (listed if listed is not None else self._facets(plan, allowed)) if facets else None
         status_counts = _by_status(tally) if tally is not None else None
+        hits = (*no_page_hits, *hits)[:limit]
+        total += len(no_page)
+        for _, hit in no_page:
+            if counts is not None:
+                counts[hit.system] = counts.get(hit.system, 0) + 1
+            if status_counts is not None:
+                status_counts[hit.status] = status_counts.get(hit.status, 0) + 1
         took = (time.perf_counter() - started) * 1000
         suggestion = suggest(text, plan.concepts, total)
         notices = (
             *parsed.notices,
+            *no_page_notices,
             *(unknown_code_notice(token) for token in not_codes),
-            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in not_codes), self._vocabulary),
+            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in as_words), self._vocabulary),
         )
         return SearchResult(
             text, hits, total, took, notices, suggestion, counts, offset=offset, status_facets=status_counts
@@ -457,6 +481,38 @@ class Searcher:
                 if tally is not None:
                     tally[_class_of(self.statuses.of_key(entry.fields[KEY], day))] += 1
         return listed, counts
+
+    def _no_page_hits(
+        self, tokens: tuple[str, ...], systems: tuple[str, ...], day: date, classes: list[int] | None
+    ) -> list[tuple[str, Hit]]:
+        """(typed token, hit) for each code-set entry of a code typed in full that no page has;
+        within `systems` when given, and of the status `classes` when given."""
+        if not tokens or not self.statuses:
+            return []
+        found = []
+        for token in tokens:
+            for entry in self.statuses.table.find(normalize_code(token)):
+                if systems and entry.system not in systems:
+                    continue
+                if self._searcher.docnum(f"{entry.system}:{entry.code}") is not None:
+                    continue  # it has a page
+                status = self.statuses.of(entry.system, entry.code, day)
+                if classes is not None and _class_of(status) not in classes:
+                    continue
+                hit = Hit(
+                    code=entry.code,
+                    system=entry.system,
+                    title=entry.descriptor,
+                    score=0.0,
+                    section="",
+                    snippet="",
+                    highlights=(),
+                    billable=status.billable,
+                    status=status.status,
+                    no_page=True,
+                )
+                found.append((token, hit))
+        return found
 
     def _facets(self, plan: Plan, allowed: np.ndarray | None) -> dict[str, int]:
         return self._searcher.count_by_system(plan.query, plan.filter, allowed)

@@ -247,6 +247,7 @@ FORMAT_FIELDS = {
         "highlights",
         "url",
         "billable",
+        "no_page",
         "status",
     },
     "csv": {"code", "system", "title", "score", "section", "snippet"},
@@ -279,6 +280,7 @@ def test_every_format_for_one_query(runner: CliRunner, built_index: Path, fmt: s
             "url": hit.url,
             "billable": hit.billable,
             "status": hit.status,
+            "no_page": hit.no_page,
         }
         for hit in expected.hits
     ]

@@ -285,3 +285,14 @@ def test_bench_script_loads_and_checks_the_excerpts(tmp_path: Path) -> None:
         check=False,
     )
     assert failed.returncode == 1 and "- hcpcs C9088: terminated 2025-06-30, stored active" in failed.stdout
+
+
+def test_pages_ingested_after_a_load_join_the_code_sets(tmp_path: Path, pages_dir: Path) -> None:
+    root = tmp_path / "ix"
+    medcodes.load_code_sets(root, [HCPCS_FILE])
+    report = medcodes.ingest([str(pages_dir)], root, workers=1)
+    assert report.counts["indexed"] == 26
+    assert medcodes.check_index(root).codes == 18 and len(open_code_table(root)) == 18
+    with medcodes.Searcher(root) as searcher:
+        [hit] = searcher.search("J9229").hits
+    assert (hit.status, hit.billable, hit.no_page) == ("active", True, False)

@@ -258,3 +258,71 @@ def test_word_overlap_tells_another_meaning(first: str, second: str, agree: bool
     from medcodes.pipeline.codesets.overlap import disagree
 
     assert disagree(first, second) is not agree
+
+
+# --- codes with no page, pages with no code ------------------------------------------------------
+
+
+def test_a_code_with_no_page_is_found_by_its_code(searcher: Searcher) -> None:
+    result = searcher.search("e11", facets=True)  # the header E11 has no page; E11.9 has one
+    no_page = [hit for hit in result.hits if hit.no_page]
+    assert [(h.code, h.title, h.status, h.billable) for h in no_page] == [
+        ("E11", "Type 2 diabetes mellitus", "header", False)
+    ]
+    assert "E11 has no page: its official descriptor is shown" in result.notices
+    assert result.hits[0].no_page and result.total == len(result.hits)
+    assert result.to_dict()["hits"][0]["no_page"] is True
+    assert not any(hit.no_page for hit in searcher.search("e11.9").hits)  # a page: no code-set hit
+    assert searcher.search("GA", systems="icd10cm").total == 0  # the modifier, out of scope
+    billable = searcher.search("e11", billable=True)  # the header is not billable, its child is
+    assert [(hit.code, hit.no_page) for hit in billable.hits] == [("E11.9", False)]
+
+
+def test_a_code_unknown_everywhere_is_still_a_word(searcher: Searcher) -> None:
+    result = searcher.search("Q9999")
+    assert result.hits == () and "no code 'Q9999' in the index: searched as a word" in result.notices
+
+
+def test_show_a_code_with_no_page(loaded_index: Path) -> None:
+    runner = CliRunner()
+    text = runner.invoke(cli, ["show", "GA", "--system", "hcpcs", "--index", str(loaded_index)])
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[:3] == [
+        "GA  Waiver of liability statement issued",
+        "HCPCS code",
+        "Code set: HCPCS 2025-Q4: active, not billable, modifier",
+    ]
+    assert "No page: this code is known from its code set only." in text.output
+    record = json.loads(runner.invoke(cli, ["show", "E11", "--json", "--index", str(loaded_index)]).output)
+    assert (record["no_page"], record["sections"], record["code_set"]["status"]) == (True, {}, "header")
+    page = json.loads(runner.invoke(cli, ["show", "E11.9", "--json", "--index", str(loaded_index)]).output)
+    assert page["no_page"] is False and page["sections"]
+    missing = runner.invoke(cli, ["show", "Q9999", "--index", str(loaded_index)])
+    assert (missing.exit_code, missing.stderr.strip()) == (1, "Error: no page for code Q9999")
+
+
+def test_show_flags_a_page_whose_code_is_in_no_code_set(loaded_index: Path) -> None:
+    record = json.loads(
+        CliRunner().invoke(cli, ["show", "J2405", "--json", "--index", str(loaded_index)]).output
+    )
+    assert record["code_set"] == {"status": "unknown code", "billable": None} and record["no_page"] is False
+
+
+def test_server_code_page_of_a_code_with_no_page(loaded_index: Path) -> None:
+    with TestClient(create_app(ServerSettings(loaded_index))) as client:
+        record = client.get("/codes/icd10cm/E11").json()
+        assert (record["no_page"], record["title"], record["code_set"]["status"]) == (
+            True,
+            "Type 2 diabetes mellitus",
+            "header",
+        )
+        assert client.get("/codes/icd10cm/Q99.9").status_code == 404
+
+
+def test_an_index_of_code_sets_only_answers_codes(tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    medcodes.load_code_sets(root, [Path(__file__).parent / "data" / "codesets" / "icd10cm_2026_codes.jsonl"])
+    with Searcher(root) as only_codes:
+        result = only_codes.search("W21.89XA")
+    assert [(hit.code, hit.no_page, hit.status) for hit in result.hits] == [("W21.89XA", True, "active")]
+    assert "the index holds 0 pages: medcodes ingest adds them" in result.notices

@@ -32,6 +32,8 @@ from medcodes.errors import MedcodesError
 from medcodes.index.codesets import NoCodeSetError
 from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
+from medcodes.pipeline.records import CodePage
+from medcodes.queries.codesets.lookup import code_set_entry
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from medcodes.queries.present.codesets import code_set_dict
 from medcodes.queries.present.text import page_to_json
@@ -198,6 +200,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 status = searcher.code_status(page.system, page.code)
                 release = searcher.statuses.release(page.system)
                 return page_to_json(page, code_set_dict(status, release)), []
+            entry = code_set_entry(searcher.statuses.table, code, system)
+            if entry is not None:  # a code of a loaded code set that no page has
+                status = searcher.code_status(entry.system, entry.code)
+                record = CodePage(entry.system, entry.code, entry.descriptor, ())
+                release = searcher.statuses.release(entry.system)
+                return page_to_json(record, code_set_dict(status, release), no_page=True), []
             return None, searcher.similar_codes(code)
 
         page, similar = await in_search_thread(lambda: pool.run(find))

@@ -32,6 +32,21 @@ def codes_as_words(parsed: ParsedQuery, first_code: CodeLookup) -> tuple[ParsedQ
     return ParsedQuery(root, parsed.systems, parsed.notices), tuple(dict.fromkeys(unknown))
 
 
+def typed_codes(node: Node) -> tuple[str, ...]:
+    """The codes typed in full in a query (not under NOT), once each, in query order."""
+    found: list[str] = []
+    _collect_codes(node, found)
+    return tuple(dict.fromkeys(found))
+
+
+def _collect_codes(node: Node, found: list[str]) -> None:
+    if isinstance(node, Code):
+        found.append(node.code)
+    elif isinstance(node, All | Any_):
+        for child in node.children:
+            _collect_codes(child, found)
+
+
 def unknown_code_notice(token: str) -> str:
     return f"no code {token!r} in the index: searched as a word"
 

@@ -80,7 +80,10 @@ def format_result(result: SearchResult, emphasize: Emphasis = str, width: int = 
     indent = " " * (code_width + 2)
     for hit in result.hits:
         system = SYSTEM_LABELS.get(hit.system, hit.system)
-        flag = f" [{hit.status}]" if hit.status in FLAGGED else ""
+        flags = [hit.status] if hit.status in FLAGGED else []
+        if hit.no_page:
+            flags.append("no page")
+        flag = f" [{', '.join(flags)}]" if flags else ""
         lines.append(f"{emphasize(hit.code.ljust(code_width))}  {system:<10} {hit.title}{flag}")
         if hit.snippet:
             snippet = _highlight(hit, emphasize)
@@ -123,15 +126,16 @@ def _highlight(hit: Hit, emphasize: Emphasis) -> str:
     return "".join(out)
 
 
-def page_to_json(page: CodePage, code_set: dict[str, Any] | None = None) -> str:
-    """A page as `show --json` prints it; `code_set` (present.codesets.code_set_dict) under
-    "code_set" when given."""
+def page_to_json(page: CodePage, code_set: dict[str, Any] | None = None, no_page: bool = False) -> str:
+    """A page as `show --json` prints it; with `code_set` (present.codesets.code_set_dict), that
+    under "code_set" and "no_page" (true for a code known from its code set only)."""
     record = page.to_dict()
     shown = {
         k: record[k] for k in ("system", "code", "title", "url", "alt_names", "sections", "labels", "source")
     }
     if code_set is not None:
         shown["code_set"] = code_set
+        shown["no_page"] = no_page
     return json.dumps(shown, ensure_ascii=False, indent=2)
 
 
