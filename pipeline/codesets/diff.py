@@ -175,3 +175,9 @@ def word_overlap(old: str, new: str, weights: dict[str, float]) -> float:
     if lightest <= 0:
         return 1.0
     return min(1.0, sum(weights.get(w, 1.0) for w in a & b) / lightest)
+
+
+def is_reused(old: str, new: str, weights: dict[str, float]) -> bool:
+    """True when `new` describes something else than `old` (a code given another meaning): the
+    one test of reuse, for `codesets diff` and for what a load records (changes.py)."""
+    return word_overlap(old, new, weights) < REUSED_BELOW
