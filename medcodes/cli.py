@@ -1082,7 +1082,7 @@ def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
         if names[0] == names[1]:
             names = (str(old), str(new))
         diff = diff_releases(old_entries, new_entries, *names)
-    click.echo(json.dumps(diff.to_dict(), ensure_ascii=False) if as_json else format_release_diff(diff))
+    click.echo(json_text(diff.to_dict()) if as_json else format_release_diff(diff))
 
 
 def _warn_bad_row(row: Any) -> None:

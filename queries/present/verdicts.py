@@ -1,11 +1,11 @@
-"""Validation verdicts and release differences for people: one line per typed code."""
+"""Validation verdicts and release differences for people: one line per typed code (typed
+input and release text are printed without their control sequences, JSON exact)."""
 
 from __future__ import annotations
 
-import json
-
 from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.codesets.diff import ReleaseDiff
+from medcodes.queries.present.printable import json_text, printable
 from medcodes.queries.validate.verdict import VERDICTS, Verdict
 
 # Fixed widths, so that a batch read from a pipe is printed as it is answered and still lines up.
@@ -32,14 +32,15 @@ def format_verdict(verdict: Verdict) -> str:
     if len(verdict.suggestions) > 1:
         said.append("suggestions: " + ", ".join(s.code for s in verdict.suggestions))
     if not said:
-        return head.rstrip()
+        return printable(head.rstrip())
     # Without a descriptor the notes start in its column.
-    return f"{head} — {'; '.join(said)}" if verdict.descriptor else f"{head}— {'; '.join(said)}"
+    line = f"{head} — {'; '.join(said)}" if verdict.descriptor else f"{head}— {'; '.join(said)}"
+    return printable(line)
 
 
 def verdict_to_json(verdict: Verdict) -> str:
     """One JSON line: Verdict.to_dict."""
-    return json.dumps(verdict.to_dict(), ensure_ascii=False)
+    return json_text(verdict.to_dict())
 
 
 def format_release_diff(diff: ReleaseDiff) -> str:
@@ -58,4 +59,4 @@ def format_release_diff(diff: ReleaseDiff) -> str:
         kind = "reused" if change.reused else "changed"
         words = f'"{change.old}" -> "{change.new}"'
         lines.append(f"{kind:<11} {change.code:<8} {words} (word overlap {change.overlap:.2f})")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
