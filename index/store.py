@@ -328,6 +328,13 @@ def remove_unpublished_generations(root: Path) -> None:
             shutil.rmtree(item, ignore_errors=True)
 
 
+def remove_leftovers(root: Path) -> None:
+    """Delete what writers that were killed or failed left: unpublished generations and an
+    unrenamed CURRENT.tmp. The write lock calls it on being taken, before anything is written."""
+    remove_unpublished_generations(root)
+    (root / f"{CURRENT_FILE}.tmp").unlink(missing_ok=True)
+
+
 def discard(generation: Generation) -> None:
     shutil.rmtree(generation.path, ignore_errors=True)
 
