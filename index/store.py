@@ -84,8 +84,10 @@ def _disk_full_message(root: Path) -> str:
     # A writer builds its generation beside the live one, and Whoosh writes a segment twice
     # (its parts, then the compound file) before it is published: a full rebuild of the
     # example index (1.0 MB) failed with 2.1 MB free and succeeded with 2.4 MB.
-    if live:
+    if live and 2.5 * live > free:
         needed = f"about {_size(int(2.5 * live))} free is needed (2.5 times the index, {_size(live)})"
+    elif live:  # the run makes the index larger: what it needs is more than it had
+        needed = f"more than {_size(free)} free is needed (the index, {_size(live)}, grows in this run)"
     else:
         needed = f"more than {_size(free)} free is needed"
     return (
@@ -341,6 +343,13 @@ def remove_unpublished_generations(root: Path) -> None:
     for item in root.iterdir():
         if (match := _GENERATION.match(item.name)) and int(match.group(1)) > live:
             shutil.rmtree(item, ignore_errors=True)
+
+
+def remove_leftovers(root: Path) -> None:
+    """Delete what writers that were killed or failed left: unpublished generations and an
+    unrenamed CURRENT.tmp. The write lock calls it on being taken, before anything is written."""
+    remove_unpublished_generations(root)
+    (root / f"{CURRENT_FILE}.tmp").unlink(missing_ok=True)
 
 
 def discard(generation: Generation) -> None:

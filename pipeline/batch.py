@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from medcodes.pipeline.parent_death import die_with_parent
 from medcodes.pipeline.parse import DEFAULT_PARSE_TIME_LIMIT, PageParseError, parse_page
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import (
@@ -76,7 +77,9 @@ def parse_inputs(
         for item in pages:
             yield from job([item])
         return
-    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+    # A worker orphaned by a killed parent ends at once instead of waiting on the queue forever.
+    context = process_context()
+    with ProcessPoolExecutor(workers, context, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         for outcomes in ordered_map(pool, job, chunked(pages, CHUNK_SIZE), workers * _CHUNKS_AHEAD):
             yield from outcomes
 
