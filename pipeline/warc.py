@@ -3,6 +3,10 @@
 Only `response` records whose payload is HTML are pages; requests, metadata, images and
 stylesheets in the same crawl are not inputs. A record cut short (a crawler killed mid-write)
 is a rejection, and the records before it are still read.
+
+Memory stays bounded whatever a crawl decompresses to: warcio reads a gzip member 16 KB of
+compressed bytes at a time, record bodies are read up to --max-bytes, and header lines — which
+warcio reads without a bound — are given at most HEADER_LIMIT bytes in a row (_BoundedReader).
 """
 
 from __future__ import annotations
@@ -14,13 +18,20 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader, DecompressingBufferedReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
 
 from medcodes.pipeline.sources import HTML, RawPage, Unreadable, too_large
 
 log = logging.getLogger(__name__)
 
+# Header lines read in a row (a record's WARC and HTTP headers, and the blank lines before
+# them): far more than any crawler writes, and a bound on a "line" of zeros that never ends.
+HEADER_LIMIT = 1 << 20
+# What a reason quotes of warcio's messages, which may hold a whole header line.
+_REASON_CHARS = 200
 _HTML_TYPES = re.compile(r"text/html|application/xhtml\+xml", re.IGNORECASE)
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 # What warcio raises on a record it cannot parse (a cut header, a bad gzip member, a header
@@ -39,10 +50,21 @@ _BROKEN = (
 
 
 def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
-    records = ArchiveIterator(stream)
+    records = _BoundedIterator(stream)
+    reader = records.reader
     count = 0
     try:
         for record in records:
+            if reader.overflowed:
+                # The HTTP headers of this record did not end within the bound; the record is
+                # skipped (warcio reads its body in blocks) and the next one is read.
+                reader.overflowed = False
+                count += 1
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                yield Unreadable(
+                    f"{source}#{url or count}", f"WARC record headers longer than {HEADER_LIMIT} bytes"
+                )
+                continue
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             content_type = record.http_headers.get_header("Content-Type") or ""
@@ -53,9 +75,13 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
             url = record.rec_headers.get_header("WARC-Target-URI")
             yield _read_record(record, f"{source}#{url or count}", url, content_type, max_bytes)
     except _BROKEN as err:
-        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {err}")
+        reason = f"no record header within {HEADER_LIMIT} bytes" if reader.overflowed else _shorten(err)
+        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {reason}")
         return
-    if (unread := _unread_bytes(stream, records.offset)) > 0:
+    if reader.overflowed:
+        reason = f"no record header within {HEADER_LIMIT} bytes"
+        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {reason}")
+    elif (unread := _unread_bytes(stream, records.offset)) > 0:
         yield Unreadable(f"{source}#end", f"truncated WARC record at the end ({unread} bytes cut short)")
 
 
@@ -68,7 +94,7 @@ def _read_record(
     if record.length and record.length > max_bytes:
         return Unreadable(source, too_large(record.length, max_bytes))
     try:
-        data = record.content_stream().read(max_bytes + 1)
+        data = _content(record, max_bytes + 1).read(max_bytes + 1)
     except _BROKEN as err:
         return Unreadable(source, f"truncated or corrupt WARC record: {err}")
     if record.raw_stream.limit > 0:
@@ -86,3 +112,67 @@ def _unread_bytes(stream: BinaryIO, offset: int) -> int:
     except OSError:
         return 0
     return end - offset
+
+
+def _content(record: ArcWarcRecord, limit: int) -> BufferedReader:
+    """The record's payload, de-chunked and decompressed as its HTTP headers say, from at most
+    `limit` bytes of the record (a record without a length would run to the end of the crawl).
+
+    Like warcio's `content_stream`, but decompressing 16 KB at a time: warcio decompresses a
+    whole HTTP chunk at once, and a chunk of a few MB of gzip may hold gigabytes.
+    """
+    headers = record.http_headers
+    encoding = (headers.get_header("Content-Encoding") or "").lower()
+    if encoding not in BufferedReader.get_supported_decompressors():
+        encoding = None
+    body = LimitReader(record.raw_stream, limit)
+    if headers.get_header("Transfer-Encoding") == "chunked":
+        body = ChunkedDataReader(body)
+    return BufferedReader(body, decomp_type=encoding)
+
+
+def _shorten(err: Exception) -> str:
+    text = str(err)
+    return text if len(text) <= _REASON_CHARS else f"{text[:_REASON_CHARS]}…"
+
+
+class _BoundedReader(DecompressingBufferedReader):
+    """warcio's reader, with at most HEADER_LIMIT bytes of lines read in a row (between reads
+    of record bodies). The line that passes it is cut, `overflowed` is set and `readline`
+    reads nothing more until the next read: warcio then sees the record's headers end (the
+    record is rejected and its body skipped), or no record where one should start."""
+
+    def __init__(self, stream: BinaryIO, block_size: int) -> None:
+        super().__init__(stream, block_size=block_size)
+        self.line_bytes = 0
+        self.overflowed = False
+
+    def readline(self, length: int | None = None) -> bytes:
+        room = HEADER_LIMIT - self.line_bytes
+        if room <= 0:
+            self.overflowed = True
+            return b""
+        line: bytes = super().readline(room if length is None or length < 0 or length > room else length)
+        self.line_bytes += len(line)
+        if self.line_bytes >= HEADER_LIMIT and not line.endswith(b"\n"):
+            # The start of the line, not nothing: an empty line would end the record silently.
+            # Short, because warcio prints a line it did not expect to stderr.
+            self.overflowed = True
+            return line[:_REASON_CHARS]
+        return line
+
+    def read(self, length: int | None = None) -> bytes:
+        self.line_bytes = 0
+        data: bytes = super().read(length)
+        return data
+
+
+class _BoundedIterator(ArchiveIterator):
+    """warcio's ArchiveIterator reading through a _BoundedReader."""
+
+    reader: _BoundedReader
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(stream)
+        # Set before the first record is read: the iterator reads only through `self.reader`.
+        self.reader = _BoundedReader(self.fh, block_size=self.reader.block_size)
