@@ -97,10 +97,12 @@ def _read_record(
         data = _content(record, max_bytes + 1).read(max_bytes + 1)
     except _BROKEN as err:
         return Unreadable(source, f"truncated or corrupt WARC record: {err}")
+    if len(data) > max_bytes:  # read up to the bound only: checked before a cut short record
+        if record.http_headers.get_header("Content-Encoding"):
+            return Unreadable(source, f"page too large once decompressed (> limit {max_bytes})")
+        return Unreadable(source, too_large(len(data), max_bytes))
     if record.raw_stream.limit > 0:
         return Unreadable(source, "truncated WARC record (archive ends inside it)")
-    if len(data) > max_bytes:
-        return Unreadable(source, too_large(len(data), max_bytes))
     charset = match.group(1) if (match := _CHARSET.search(content_type)) else None
     return RawPage(source, data, url=url, kind=HTML, charset=charset)
 
