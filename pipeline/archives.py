@@ -183,7 +183,8 @@ class _CutShortAsEnd:
 
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
     if len(data) > max_bytes:
-        return Unreadable(member, too_large(len(data), max_bytes))
+        # Read up to the bound only: more than its header said it holds.
+        return Unreadable(member, f"page too large once decompressed (> limit {max_bytes})")
     try:
         return RawPage(member, gunzip_page(data, max_bytes))
     except InputReadError as err:

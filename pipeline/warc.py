@@ -154,7 +154,15 @@ class _BoundedReader(DecompressingBufferedReader):
         if room <= 0:
             self.overflowed = True
             return b""
-        line: bytes = super().readline(room if length is None or length < 0 or length > room else length)
+        wanted = room if length is None or length < 0 or length > room else length
+        # warcio's readline may stop short of the length it is given, mid-line: read on.
+        parts: list[bytes] = []
+        while wanted > 0 and (part := super().readline(wanted)):
+            parts.append(part)
+            wanted -= len(part)
+            if part.endswith(b"\n"):
+                break
+        line = b"".join(parts)
         self.line_bytes += len(line)
         if self.line_bytes >= HEADER_LIMIT and not line.endswith(b"\n"):
             # The start of the line, not nothing: an empty line would end the record silently.
