@@ -32,6 +32,7 @@ _ZIP_ERRORS = (
     OSError,
     EOFError,
     zlib.error,
+    lzma.LZMAError,
 )
 # tarfile raises TypeError on a gzip header cut short (found by tests/test_properties.py).
 _TAR_ERRORS = (tarfile.TarError, ValueError, TypeError, OSError, EOFError, zlib.error, lzma.LZMAError)

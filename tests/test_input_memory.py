@@ -30,6 +30,7 @@ import pytest
 
 from medcodes.index.build import ingest
 from medcodes.index.sync import InputStatus, ReadProgress
+from medcodes.pipeline.sources import RawPage, Unreadable, read_input
 
 PAGES = Path(__file__).resolve().parent / "pages"
 PAGE = PAGES / "html" / "cpt4-45380.html"  # an ordinary page, key cpt:45380
@@ -228,6 +229,28 @@ def test_a_container_bomb_is_rejected_in_bounded_memory(name: str, tmp_path: Pat
         assert any(
             line["code"] == "cpt:45380" for line in run.report if line["status"] in ("indexed", "duplicate")
         )
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA], ids=["bzip2", "lzma"])
+def test_bzip2_and_lzma_zip_members_are_read_by_the_bounded_reader(method: int, tmp_path: Path) -> None:
+    path = tmp_path / "pages.zip"
+    page = PAGE.read_bytes()
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr("a.html", page)
+        archive.writestr("b.html", page + b"<!-- another copy -->")
+    items = list(read_input(str(path), max_bytes=len(page) + 10))
+    assert [(type(item), item.source) for item in items] == [
+        (RawPage, f"{path}#a.html"),
+        (Unreadable, f"{path}#b.html"),
+    ]
+    assert isinstance(items[0], RawPage) and items[0].data == page
+    # A damaged member is rejected, not read as some other page.
+    data = bytearray(path.read_bytes())
+    start = data.index(b"a.html") + len("a.html")
+    data[start + 40 : start + 200] = bytes(160)
+    path.write_bytes(bytes(data))
+    reasons = [item.reason for item in read_input(str(path)) if isinstance(item, Unreadable)]
+    assert reasons and reasons[0].startswith("cannot read zip member"), reasons
 
 
 def test_standard_input_over_the_bound_is_rejected_without_reading_it_whole(tmp_path: Path) -> None:
