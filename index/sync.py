@@ -346,15 +346,20 @@ class _Sync:
         parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit)
         self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
-            self._advance(1, 0, len(outcomes))
-            if len(outcomes) == 1 and outcomes[0].unreadable and outcomes[0].source == input_source(path):
-                self._unreadable_input(path, outcomes[0].reason)
-                continue
+            # Each page is placed (written, reported) as it comes and not kept, so that a
+            # container of many pages is accounted for as it is read, in bounded memory.
             entries: list[PageEntry] = []
             for outcome in outcomes:
+                self._advance(0, 0, 1)
+                if not entries and outcome.unreadable and outcome.source == input_source(path):
+                    # An input that could not be read at all: its only outcome.
+                    self._unreadable_input(path, outcome.reason)
+                    break
                 self._place(path, outcome, entries)
-            self.parsed[path] = by_path[path].entry(entries)
-            self._settle(path)
+            else:
+                self.parsed[path] = by_path[path].entry(entries)
+                self._settle(path)
+            self._advance(1, 0, 0)
 
     def _advance(self, inputs_read: int, inputs_total: int, pages: int) -> None:
         done = self.progress
@@ -476,8 +481,9 @@ class _Sync:
             self.on_status(InputStatus(source, PageStatus(status), reason, key))
 
 
-def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[tuple[str, list[Outcome]]]:
-    """Group a stream of outcomes in input order by the input each came from.
+def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[tuple[str, Iterator[Outcome]]]:
+    """Group a stream of outcomes in input order by the input each came from, lazily: each
+    group is read from the stream as it is consumed (what is left of it is skipped).
 
     A page file's outcome has the input's path as its source; a page inside a container has
     the container's path followed by "#" and its name or URL, or ":" and its line number, the
@@ -485,19 +491,25 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
     `x.zip#y.txt` beside `x.zip` is its own input. Every input yields at least one outcome, if
     only its rejection.
     """
-    remaining = iter(inputs)
-    current = next(remaining, None)
-    group: list[Outcome] = []
-    for outcome in outcomes:
-        while current is not None and not came_from(outcome.source, current):
-            yield current, group
-            group, current = [], next(remaining, None)
-        if current is None:
-            raise ValueError(f"page {outcome.source!r} comes from none of the inputs")
-        group.append(outcome)
-    while current is not None:
-        yield current, group
-        group, current = [], next(remaining, None)
+    stream = iter(outcomes)
+    ahead: list[Outcome] = []  # an outcome read from the stream and not yet taken
+
+    def peek() -> Outcome | None:
+        if not ahead:
+            ahead.extend(outcome for outcome in [next(stream, None)] if outcome is not None)
+        return ahead[0] if ahead else None
+
+    def group(path: str) -> Iterator[Outcome]:
+        while (outcome := peek()) is not None and came_from(outcome.source, path):
+            yield ahead.pop()
+
+    for path in inputs:
+        outcomes_of_path = group(path)
+        yield path, outcomes_of_path
+        for _ in outcomes_of_path:
+            pass
+    if (left := peek()) is not None:
+        raise ValueError(f"page {left.source!r} comes from none of the inputs")
 
 
 def _within(path: str, folder: str) -> bool:

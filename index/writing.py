@@ -34,12 +34,15 @@ from medcodes.index.store import (
 )
 from medcodes.pipeline.batch import Outcome, parse_inputs
 from medcodes.pipeline.records import CodePage
+from medcodes.pipeline.sources import container_kind
 
 # Outcomes of a parse that is under way (GenerationWriter.parse).
 Parsing = Generator[Outcome, None, None]
-# Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
+# Fewer inputs than this, none of them a container, are parsed in this process: starting a pool
+# costs more than they do.
 IN_PROCESS_MAX = 32
-# A fresh build of at least this many inputs is parsed and indexed on every core (index/engine/shards.py).
+# A fresh build of at least this many inputs, or of a container, is parsed and indexed on every
+# core (index/engine/shards.py).
 SHARDED_MIN_INPUTS = 200
 
 
@@ -87,7 +90,8 @@ class GenerationWriter:
         self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
     ) -> Parsing:
         workers = workers or os.cpu_count() or 1
-        if not (self.fresh and workers > 1 and len(inputs) >= SHARDED_MIN_INPUTS):
+        many = len(inputs) >= SHARDED_MIN_INPUTS or holds_containers(inputs)
+        if not (self.fresh and workers > 1 and many):
             yield from parse_in_order(inputs, workers, max_bytes, time_limit)
             return
         build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes, time_limit)
@@ -206,7 +210,14 @@ def parse_in_order(
 ) -> Iterator[Outcome]:
     """Parse `inputs` in input order: in this process when they are few, else in a pool."""
     workers = workers or os.cpu_count() or 1
-    return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes, time_limit)
+    many = len(inputs) > IN_PROCESS_MAX or holds_containers(inputs)
+    return parse_inputs(inputs, workers if many else 1, max_bytes, time_limit)
+
+
+def holds_containers(inputs: list[str]) -> bool:
+    """Whether some input is a container, which may hold any number of pages: parsed (and, in
+    a fresh build, indexed) on every core like a folder of as many files, not in this process."""
+    return any(container_kind(path) is not None for path in inputs)
 
 
 def close_parsing(parsing: list[Parsing]) -> None:

@@ -5,10 +5,17 @@ like hidden files in a folder, hidden members and macOS's `__MACOSX/` forks) pas
 A member is read only when it is a regular file under a relative name without `..`: a link,
 a device or a FIFO is not a page, and a name that could point outside the archive, or that
 tools would print or cut differently (a NUL byte, control characters), is refused.
+
+Decompression is bounded: a member is decompressed up to --max-bytes and no further, whatever
+its header says (zipfile decompresses a bzip2 or LZMA read whole, tarfile a compressed block
+whole, and a few KB of bzip2 may hold gigabytes: those two are decompressed here).
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import re
 import stat
 import tarfile
@@ -17,7 +24,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
 
 from medcodes.pipeline.sources import (
     InputReadError,
@@ -42,9 +49,22 @@ _ZIP_ERRORS = (
     OSError,
     EOFError,
     zlib.error,
+    lzma.LZMAError,
 )
 # tarfile raises TypeError on a gzip header cut short (found by tests/test_properties.py).
-_TAR_ERRORS = (tarfile.TarError, ValueError, TypeError, OSError, EOFError, zlib.error)
+_TAR_ERRORS = (tarfile.TarError, ValueError, TypeError, OSError, EOFError, zlib.error, lzma.LZMAError)
+_LOCAL_HEADER_BYTES = 30  # a zip member's local header, before its name and extra field
+_CHUNK_BYTES = 1 << 16
+
+
+class _Decompressor(Protocol):
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def needs_input(self) -> bool: ...
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
 
 _TAR_KINDS = {
     tarfile.SYMTYPE: "symbolic link",
@@ -88,8 +108,7 @@ def read_zip(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
                 yield Unreadable(member, too_large(info.file_size, max_bytes))
                 continue
             try:
-                with archive.open(info) as handle:
-                    yield _page(member, handle.read(max_bytes + 1), max_bytes)
+                yield _page(member, _read_member(archive, info, stream, max_bytes + 1), max_bytes)
             except _ZIP_ERRORS as err:
                 yield Unreadable(member, f"cannot read zip member: {describe_damage(err, member)}")
 
@@ -99,7 +118,7 @@ def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
     member = None  # the member being read when the archive broke off
     try:
         # Streaming mode: members are read in order, without seeking, whatever the compression.
-        with tarfile.open(fileobj=stream, mode="r|*") as archive:
+        with tarfile.open(fileobj=_decompressed(stream), mode="r|") as archive:
             for info in archive:
                 if info.isdir():
                     continue
@@ -125,9 +144,99 @@ def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
         yield Unreadable(where, f"truncated or corrupt tar archive: {describe_damage(err, where)}")
 
 
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, stream: BinaryIO, limit: int) -> bytes:
+    """At most `limit` bytes of a zip member, decompressed."""
+    with archive.open(info) as handle:  # checks its header; refuses an encrypted member
+        if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # Bounded already: zipfile inflates at most what is asked for.
+            return handle.read(limit)
+    # zipfile would decompress bzip2 and LZMA a read at a time, however much that holds.
+    stream.seek(info.header_offset)
+    header = stream.read(_LOCAL_HEADER_BYTES)
+    stream.seek(int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little"), 1)
+    end = stream.tell() + info.compress_size
+    decompressor: _Decompressor
+    if info.compress_type == zipfile.ZIP_BZIP2:
+        decompressor = bz2.BZ2Decompressor()
+    elif info.compress_type == zipfile.ZIP_LZMA:
+        decompressor = _zip_lzma_decompressor(stream)
+    else:
+        raise NotImplementedError(f"compression method {info.compress_type}")
+    data = _decompress(_chunks(stream, end - stream.tell()), decompressor, limit)
+    # An LZMA member need not mark its end: it ends with its compressed bytes.
+    if len(data) < limit and zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
+    return data
+
+
+def _chunks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    while size > 0 and (chunk := stream.read(min(size, _CHUNK_BYTES))):
+        size -= len(chunk)
+        yield chunk
+
+
+def _zip_lzma_decompressor(stream: BinaryIO) -> lzma.LZMADecompressor:
+    """A zip's LZMA member starts with a version (2 bytes), the size of the properties (2) and
+    the properties: literal and position bits (1), then the dictionary size (4)."""
+    head = stream.read(4)
+    props = stream.read(int.from_bytes(head[2:4], "little"))
+    if len(props) < 5:
+        raise EOFError("member cut short")
+    bits = props[0]
+    lzma1 = {
+        "id": lzma.FILTER_LZMA1,
+        "dict_size": int.from_bytes(props[1:5], "little"),
+        "lc": bits % 9,
+        "lp": bits // 9 % 5,
+        "pb": bits // 45,
+    }
+    return lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1])
+
+
+def _decompress(chunks: Iterator[bytes], decompressor: _Decompressor, limit: int) -> bytes:
+    """At most `limit` bytes out of `decompressor`, fed `chunks` as it needs them."""
+    out = bytearray()
+    for chunk in chunks:
+        out += decompressor.decompress(chunk, limit - len(out))
+        while len(out) < limit and not decompressor.eof and not decompressor.needs_input:
+            out += decompressor.decompress(b"", limit - len(out))
+        if len(out) >= limit or decompressor.eof:
+            break
+    return bytes(out)
+
+
+def _decompressed(stream: BinaryIO) -> BinaryIO:
+    """A tar archive's stream, decompressed as it is read (by the magic bytes it starts with:
+    gzip, bzip2, xz or the older lzma format)."""
+    head = stream.read(6)
+    stream.seek(0)
+    if head.startswith(b"\x1f\x8b"):
+        return cast(BinaryIO, _CutShortAsEnd(gzip.GzipFile(fileobj=stream, mode="rb")))
+    if head.startswith(b"BZh"):
+        return cast(BinaryIO, _CutShortAsEnd(bz2.BZ2File(stream)))
+    if head.startswith((b"\xfd7zXZ\x00", b"\x5d\x00\x00\x80")):
+        return cast(BinaryIO, _CutShortAsEnd(lzma.LZMAFile(stream)))
+    return stream
+
+
+class _CutShortAsEnd:
+    """A decompressing file read as tarfile reads its own: what could be decompressed, then
+    the end (tarfile reports the member the archive breaks off in)."""
+
+    def __init__(self, file: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) -> None:
+        self.file = file
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.file.read1(size if size >= 0 else _CHUNK_BYTES)
+        except EOFError:
+            return b""
+
+
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
     if len(data) > max_bytes:
-        return Unreadable(member, too_large(len(data), max_bytes))
+        # Read up to the bound only: more than its header said it holds.
+        return Unreadable(member, f"page too large once decompressed (> limit {max_bytes})")
     try:
         return RawPage(member, gunzip_page(data, max_bytes))
     except InputReadError as err:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from medcodes.pipeline.parent_death import die_with_parent
 from medcodes.pipeline.parse import DEFAULT_PARSE_TIME_LIMIT, PageParseError, parse_page
@@ -33,6 +32,7 @@ from medcodes.pipeline.sources import (
     input_source,
     read_container,
     read_page,
+    read_stdin,
     split_source,
 )
 
@@ -91,30 +91,34 @@ def parse_input(
     time_limit: float | None = DEFAULT_PARSE_TIME_LIMIT,
 ) -> list[Outcome]:
     """All outcomes of one input (one page for a plain file, many for a container)."""
-    if source == STDIN and data is None:
-        data = sys.stdin.buffer.read()
     return _parse_chunk(list(_pages_of(source, data, max_bytes)), max_bytes, time_limit)
 
 
 def pages_to_parse(sources: Iterable[str], max_bytes: int) -> Iterator[RawPage | Outcome]:
     """Every page of every input, unparsed (or the reason an input could not be read)."""
     for source in sources:
-        # Standard input can only be read here, so its bytes travel with the job.
-        data = sys.stdin.buffer.read() if source == STDIN else None
-        yield from _pages_of(source, data, max_bytes)
+        yield from _pages_of(source, None, max_bytes)
 
 
 def _pages_of(path: str, data: bytes | None, max_bytes: int) -> Iterator[RawPage | Outcome]:
-    """The pages of one input, or the reason it could not be read."""
+    """The pages of one input, or the reason it could not be read.
+
+    Standard input can only be read here (within bounds: read_stdin), so its bytes travel
+    with the job."""
     source = input_source(path)  # `#` and `:` escaped: a file name never reads as a member
     try:
-        kind = container_kind(path, data)
+        given: bytes | BinaryIO | None = data
+        if path == STDIN and data is None:
+            kind, given = read_stdin(max_bytes)
+        else:
+            kind = container_kind(path, data)
         if kind is None:
+            assert given is None or isinstance(given, bytes)
             # A page file is read by the worker that parses it; stdin's bytes are here already.
-            yield RawPage(source, None if data is None else read_page(path, max_bytes, data))
+            yield RawPage(source, None if given is None else read_page(path, max_bytes, given))
             return
         empty = True
-        for item in read_container(path, kind, max_bytes, data):
+        for item in read_container(path, kind, max_bytes, given):
             empty = False
             yield Outcome(item.source, None, item.reason) if isinstance(item, Unreadable) else item
         if empty:

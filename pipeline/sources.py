@@ -17,7 +17,10 @@ import io
 import logging
 import os
 import re
+import shutil
 import stat
+import sys
+import tempfile
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +54,7 @@ JSONL = "jsonl"
 ZIP = "zip"
 TAR = "tar"
 _SNIFF_BYTES = 4096
+_COPY_BYTES = 1 << 20
 # An export read from stdin or saved without its extension: a JSON object naming its fields.
 _JSONL_HEAD = re.compile(rb'\s*\{\s*"(?:url|html|text|markdown)"\s*:')
 _NAME_KINDS = (
@@ -375,10 +379,47 @@ def container_kind(source: str, data: bytes | None = None) -> str | None:
     return None
 
 
+def read_stdin(max_bytes: int, stream: BinaryIO | None = None) -> tuple[str | None, bytes | BinaryIO]:
+    """Standard input, read within bounds: its kind (as container_kind) and its bytes.
+
+    A page is read up to `max_bytes`, and one larger is an InputReadError as soon as the bound
+    is passed. A container may hold any number of pages, each bounded on its own, and a zip
+    must be read from its end: it is copied to an unnamed temporary file (disk, not memory),
+    which is returned open, for the caller to read and close.
+    """
+    stream = stream if stream is not None else sys.stdin.buffer
+    head = _read_up_to(stream, _SNIFF_BYTES)
+    kind = container_kind(STDIN, head)
+    if kind is None:
+        data = head + _read_up_to(stream, max_bytes + 1 - len(head))
+        if len(data) > max_bytes:
+            raise InputReadError(f"input too large (more than the limit of {max_bytes} bytes)")
+        return None, data
+    spool = tempfile.TemporaryFile(prefix="medcodes-stdin-")  # noqa: SIM115 (returned open)
+    try:
+        spool.write(head)
+        shutil.copyfileobj(stream, spool, _COPY_BYTES)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return kind, spool
+
+
+def _read_up_to(stream: BinaryIO, size: int) -> bytes:
+    """At most `size` bytes, fewer only at the end of the stream (a pipe gives what it has)."""
+    parts: list[bytes] = []
+    while size > 0 and (part := stream.read(min(size, _COPY_BYTES))):
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
 def read_container(
-    source: str, kind: str, max_bytes: int, data: bytes | None = None
+    source: str, kind: str, max_bytes: int, data: bytes | BinaryIO | None = None
 ) -> Iterator[RawPage | Unreadable]:
-    """The pages of one container, each read and bounded on its own."""
+    """The pages of one container, each read and bounded on its own (from `data`, bytes or an
+    open file, when given)."""
     # Imported here: each reader pulls in its own library, needed only for its kind of input.
     if kind == WARC:
         from medcodes.pipeline.warc import read_warc as reader
@@ -488,7 +529,9 @@ def _head(source: str) -> bytes:
         return b""  # reported when the page itself is read
 
 
-def _open(source: str, data: bytes | None) -> BinaryIO:
-    if data is not None:
+def _open(source: str, data: bytes | BinaryIO | None) -> BinaryIO:
+    if isinstance(data, bytes):
         return io.BytesIO(data)
+    if data is not None:
+        return data  # closed, with the pages read, by the caller's `with`
     return open_regular(source)
