@@ -15,6 +15,7 @@ from datetime import date
 
 from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
 from medcodes.pipeline.codesets.table import CodeTable
+from medcodes.queries.validate.judge import is_terminated
 
 ACTIVE = "active"
 HEADER = "header"
@@ -38,9 +39,7 @@ class CodeStatus:
 
 def status_on(entry: CodeSetEntry, day: date) -> str:
     """The status of a listed code on `day`."""
-    if entry.terminated is not None and entry.terminated < day:
-        return TERMINATED
-    if not entry.active and entry.terminated is None:
+    if is_terminated(entry, day):  # one reading of a termination for statuses and verdicts
         return TERMINATED
     if entry.added is not None and entry.added > day:
         return NOT_YET
