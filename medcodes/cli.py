@@ -55,7 +55,7 @@ from medcodes.queries.evaluate.report import format_comparison, format_worst, sc
 from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
-from medcodes.queries.present.codesets import code_set_dict, describe_load, format_code_set, format_report
+from medcodes.queries.present.codesets import describe_load, format_code_set, format_report, found_to_json
 from medcodes.queries.present.printable import json_text, printable
 from medcodes.queries.present.text import (
     FORMATS,
@@ -63,7 +63,6 @@ from medcodes.queries.present.text import (
     format_result,
     format_results,
     format_stats,
-    page_to_json,
 )
 from medcodes.queries.search import Searcher
 from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS
@@ -879,14 +878,13 @@ def show_command(
             err.show()
             failed = True
             continue
-        page, status, release = found.page, found.status, found.release
         if fmt == "text":
-            lines = format_code_set(page.system, status, release)
+            lines = format_code_set(found.page.system, found.status, found.release)
             if found.no_page:
                 lines.append("No page: this code is known from its code set only.")
-            click.echo(("\n" if number else "") + format_page(page, _bold, code_set=lines))
+            click.echo(("\n" if number else "") + format_page(found.page, _bold, code_set=lines))
         else:
-            text = page_to_json(page, code_set_dict(status, release), no_page=found.no_page)
+            text = found_to_json(found)
             click.echo(text if fmt == "json" else json_text(json.loads(text)))
     if failed:
         sys.exit(EXIT_ERROR)

@@ -32,11 +32,9 @@ from medcodes.errors import MedcodesError
 from medcodes.index.codesets import NoCodeSetError
 from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
-from medcodes.pipeline.records import CodePage
-from medcodes.queries.codesets.lookup import code_set_entry
+from medcodes.queries.codesets.lookup import code_set_entry, found_in_code_set, found_page
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
-from medcodes.queries.present.codesets import code_set_dict
-from medcodes.queries.present.text import page_to_json
+from medcodes.queries.present.codesets import found_to_json
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
 from medcodes.queries.validate.in_index import DateError, parse_date
 from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, today, validate
@@ -196,16 +194,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         def find(searcher: Searcher) -> tuple[str | None, list[str]]:
             pages = searcher.find_pages(code, system)
             if pages:
-                page = pages[0]
-                status = searcher.code_status(page.system, page.code)
-                release = searcher.statuses.release(page.system)
-                return page_to_json(page, code_set_dict(status, release)), []
+                return found_to_json(found_page(searcher.statuses, pages[0])), []
             entry = code_set_entry(searcher.statuses.table, code, system)
             if entry is not None:  # a code of a loaded code set that no page has
-                status = searcher.code_status(entry.system, entry.code)
-                record = CodePage(entry.system, entry.code, entry.descriptor, ())
-                release = searcher.statuses.release(entry.system)
-                return page_to_json(record, code_set_dict(status, release), no_page=True), []
+                return found_to_json(found_in_code_set(searcher.statuses, entry)), []
             return None, searcher.similar_codes(code)
 
         page, similar = await in_search_thread(lambda: pool.run(find))

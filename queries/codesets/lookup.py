@@ -41,9 +41,18 @@ def find_code(
         entry = code_set_entry(code_sets, code, system)
         if entry is None:
             raise
-        page = CodePage(entry.system, entry.code, entry.descriptor, ())
-        return FoundCode(page, statuses.of(entry.system, entry.code), statuses.release(entry.system), True)
-    return FoundCode(page, statuses.of(page.system, page.code), statuses.release(page.system))
+        return found_in_code_set(statuses, entry)
+    return found_page(statuses, page)
+
+
+def found_page(statuses: CodeStatuses, page: CodePage, no_page: bool = False) -> FoundCode:
+    """`page` with its code's status today and its system's loaded release."""
+    return FoundCode(page, statuses.of(page.system, page.code), statuses.release(page.system), no_page)
+
+
+def found_in_code_set(statuses: CodeStatuses, entry: CodeSetEntry) -> FoundCode:
+    """A code known from its code set alone: a title-only record of its entry, flagged no page."""
+    return found_page(statuses, CodePage(entry.system, entry.code, entry.descriptor, ()), no_page=True)
 
 
 def code_set_entry(table: CodeTable, code: str, system: str | None = None) -> CodeSetEntry | None:

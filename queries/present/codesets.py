@@ -8,9 +8,11 @@ from medcodes.pipeline.codes import SYSTEM_LABELS
 from medcodes.pipeline.codesets.changes import ReleaseChanges
 from medcodes.pipeline.codesets.entry import CodeSetRelease
 from medcodes.pipeline.codesets.overlap import DISAGREE_BELOW
+from medcodes.queries.codesets.lookup import FoundCode
 from medcodes.queries.codesets.report import CodeSetReport, PageFinding
 from medcodes.queries.codesets.status import NO_CODE_SET, CodeStatus
 from medcodes.queries.present.printable import printable
+from medcodes.queries.present.text import page_to_json
 
 # Codes named after a count of changes in a one-line summary.
 NAMED = 5
@@ -71,6 +73,11 @@ def code_set_dict(status: CodeStatus, release: CodeSetRelease | None) -> dict[st
     }
     data.update({key: value for key, value in optional.items() if value is not None})
     return data
+
+
+def found_to_json(found: FoundCode) -> str:
+    """A code as `show --json` and the server's /codes print it: its page, "code_set" and "no_page"."""
+    return page_to_json(found.page, code_set_dict(found.status, found.release), no_page=found.no_page)
 
 
 def format_code_set(system: str, status: CodeStatus, release: CodeSetRelease | None) -> list[str]:
