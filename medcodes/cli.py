@@ -571,7 +571,7 @@ def codesets_load_command(
         click.echo(json.dumps(report.to_dict()))
         return
     for row in report.first_bad_rows[:SHOWN_PROBLEMS]:
-        click.echo(f"warning: skipped row {row}", err=True)
+        _warn_bad_row(row)
     if report.bad_rows > SHOWN_PROBLEMS:
         click.echo(f"warning: {report.bad_rows - SHOWN_PROBLEMS} more bad rows skipped", err=True)
     for release, changes in zip(report.releases, report.changes, strict=True):
