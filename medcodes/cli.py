@@ -27,7 +27,13 @@ import click
 from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
 from medcodes.index.codeset_load import load_code_sets
-from medcodes.index.codesets import LOAD_HINT, NoCodeSetError, StoredCodeTable, read_code_sets
+from medcodes.index.codesets import (
+    LOAD_HINT,
+    NoCodeSetError,
+    StoredCodeTable,
+    open_code_table,
+    read_code_sets,
+)
 from medcodes.index.guard import DeleteLimit, parse_delete_limit
 from medcodes.index.lock import IndexBusyError
 from medcodes.index.lookup import AmbiguousCodeError
@@ -45,6 +51,8 @@ from medcodes.index.status import (
 )
 from medcodes.index.store import IndexMissingError, current_generation, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
+from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
+from medcodes.pipeline.codesets.read import read_code_set
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 from medcodes.queries.codesets.lookup import find_code
@@ -64,8 +72,10 @@ from medcodes.queries.present.text import (
     format_results,
     format_stats,
 )
+from medcodes.queries.present.verdicts import format_release_diff, format_verdict, verdict_to_json
 from medcodes.queries.search import Searcher
-from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS
+from medcodes.queries.validate.in_index import DateError, parse_date
+from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, today, validate
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
 from medcodes.schedule import IntervalError, describe_interval, parse_interval, run_every
 from medcodes.terminal import COLOR_CHOICES, PrintableFormatter, ProgressBar, color_wanted, plural
@@ -948,8 +958,6 @@ def serve_command(
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     """--date YYYY-MM-DD, else None (today)."""
-    from medcodes.queries.validate.in_index import DateError, parse_date
-
     try:
         return parse_date(value) if value is not None else None
     except DateError as err:
@@ -1014,10 +1022,6 @@ def validate_command(
     max_suggestions: int,
     as_json: bool,
 ) -> None:
-    from medcodes.index.codesets import open_code_table
-    from medcodes.queries.present.verdicts import format_verdict, verdict_to_json
-    from medcodes.queries.validate.validate import today, validate
-
     if codes and queries_file is not None:
         raise click.UsageError("give CODEs or --queries FILE (not both)")
     if not codes and queries_file is None:
@@ -1064,10 +1068,6 @@ def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
     rarity below 0.5: "injection" and "mg" weigh little, the drug's name much) is flagged
     reused: the code now means something else.
     """
-    from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
-    from medcodes.pipeline.codesets.read import read_code_set
-    from medcodes.queries.present.verdicts import format_release_diff
-
     with _errors():
         old_release, old_entries = read_code_set(old, on_bad_row=_warn_bad_row)
         new_release, new_entries = read_code_set(new, on_bad_row=_warn_bad_row)
