@@ -1085,7 +1085,7 @@ def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
 
 def _warn_bad_row(row: Any) -> None:
     """A row of a code-set file that was skipped, said on stderr as it is met."""
-    click.echo(f"warning: skipped row {row}", err=True)
+    click.echo(printable(f"warning: skipped row {row}"), err=True)
 
 
 def _bold(text: str) -> str:

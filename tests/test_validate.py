@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 from codeset_entries import code_table
 
+from medcodes.pipeline.codesets.entry import CodeSetEntry
 from medcodes.pipeline.codesets.table import CodeTable
+from medcodes.queries.codesets.status import NOT_YET, status_on
 from medcodes.queries.validate.edits import near_substitution, one_character_edits, placeholder_forms
 from medcodes.queries.validate.judge import SHOWN_CHILDREN
 from medcodes.queries.validate.validate import validate, validate_many
@@ -284,3 +286,15 @@ def test_one_character_edits_cover_every_slip() -> None:
     assert ("1E19", TRANSPOSITION) in edits and ("E129", SUBSTITUTION) in edits
     assert ("E1169", DELETION) in edits and ("E19", INSERTION) in edits
     assert all(len(edit) in (3, 4, 5) for edit, _ in edits)
+
+
+def test_search_statuses_and_verdicts_agree_on_the_first_day() -> None:
+    """A code with an effective date and no add date is not yet in force before it, for `search`
+    (its status) as for `validate` (its verdict); the status read the add date only."""
+    entry = CodeSetEntry("icd10pcs", "0016070", "Bypass", billable=True, effective=date(2026, 10, 1))
+    table = CodeTable([entry])
+    before, after = date(2026, 9, 30), date(2026, 10, 1)
+    assert status_on(entry, before) == NOT_YET
+    assert validate(table, "0016070", on=before).verdict == NOT_YET_EFFECTIVE
+    assert status_on(entry, after) != NOT_YET
+    assert validate(table, "0016070", on=after).verdict == BILLABLE

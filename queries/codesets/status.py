@@ -15,7 +15,7 @@ from datetime import date
 
 from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
 from medcodes.pipeline.codesets.table import CodeTable
-from medcodes.queries.validate.judge import is_terminated
+from medcodes.queries.validate.judge import first_day, is_terminated
 
 ACTIVE = "active"
 HEADER = "header"
@@ -41,7 +41,8 @@ def status_on(entry: CodeSetEntry, day: date) -> str:
     """The status of a listed code on `day`."""
     if is_terminated(entry, day):  # one reading of a termination for statuses and verdicts
         return TERMINATED
-    if entry.added is not None and entry.added > day:
+    start = first_day(entry)  # the same first day as validate's "not yet effective"
+    if start is not None and start > day:
         return NOT_YET
     return HEADER if entry.header else ACTIVE
 

@@ -34,7 +34,7 @@ def describe_load(release: CodeSetRelease, changes: ReleaseChanges) -> str:
     'loaded hcpcs-2025-oct (2025-Q4, h.csv): 2 codes, first release of hcpcs'
     """
     version = f"{release.version}, " if release.version else ""
-    head = f"loaded {release.name} ({version}{release.file})"
+    head = printable(f"loaded {release.name} ({version}{release.file})")
     if not changes.old:
         return f"{head}: {len(changes.added):,} codes, first release of {release.system}"
     parts = []
@@ -43,7 +43,7 @@ def describe_load(release: CodeSetRelease, changes: ReleaseChanges) -> str:
         if codes:
             named = ", ".join(codes[:NAMED]) + (", …" if len(codes) > NAMED else "")
             parts.append(f"{len(codes):,} {label} ({named})")
-    return f"{head}: since {changes.old}: " + ("; ".join(parts) if parts else "no change")
+    return f"{head}: since {printable(changes.old)}: " + printable("; ".join(parts) if parts else "no change")
 
 
 def code_set_dict(status: CodeStatus, release: CodeSetRelease | None) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def format_report(report: CodeSetReport, shown: int = 20) -> str:
     lines.extend(["", f"Codes with no page: {total:,}"])
     for system, counts in report.no_page.items():
         per = ", ".join(f"{chapter} {count:,}" for chapter, count in counts.items())
-        lines.append(f"  {SYSTEM_LABELS.get(system, system):<10} {sum(counts.values()):,} ({per})")
+        lines.append(printable(f"  {SYSTEM_LABELS.get(system, system):<10} {sum(counts.values()):,} ({per})"))
     pages("Page codes in no code set", report.unknown_codes, "")
     if report.no_code_set:
         none = ", ".join(f"{SYSTEM_LABELS.get(s, s)} {n:,}" for s, n in report.no_code_set.items())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 
 from medcodes.pipeline.codes import ICD10CM, SYSTEM_LABELS, SYSTEMS, infer_system
 from medcodes.pipeline.codesets.entry import CodeSetEntry
@@ -48,7 +48,8 @@ NOT_A_CODE = "not a code: 2 to 8 letters and digits (dots, spaces and dashes asi
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    """The day a verdict is for when none is given: the local date, as search and show use."""
+    return date.today()
 
 
 def validate(
