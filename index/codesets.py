@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from medcodes.errors import MedcodesError
+from medcodes.index.codeset_rows import ROWS_FILE, KeyedCodeTable, write_code_rows
 from medcodes.index.engine.title_index import title_index_files
 from medcodes.index.store import Generation, IndexCorruptError, IndexPath, current_generation
 from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
@@ -114,7 +115,7 @@ def carry_code_sets(live: Generation | None, generation: Generation) -> None:
     (a full rebuild of the pages): hard-linked, as an incremental generation has them."""
     if live is None:
         return
-    for source in [live.path / CODESETS_FILE, *title_index_files(live.path)]:
+    for source in [live.path / CODESETS_FILE, live.path / ROWS_FILE, *title_index_files(live.path)]:
         target = generation.path / source.name
         if source.is_file() and not target.exists():
             os.link(source, target)
@@ -135,6 +136,16 @@ def open_code_table(root: IndexPath) -> StoredCodeTable:
     if not len(table):
         raise NoCodeSetError(f"no code set loaded in the index at {root} ({LOAD_HINT})")
     return table
+
+
+def code_set_lookups(generation: Generation) -> KeyedCodeTable | StoredCodeTable:
+    """The code sets of a generation for a few lookups: read by key from codesets.sqlite,
+    not unpickled whole (a search's statuses); the whole table when an older medcodes loaded
+    them without it. Its `releases` are the loaded releases."""
+    path = generation.path / ROWS_FILE
+    if path.is_file():
+        return KeyedCodeTable(path, Layout)
+    return read_code_sets(generation)
 
 
 def read_code_sets(generation: Generation) -> StoredCodeTable:
@@ -186,6 +197,7 @@ def write_code_sets(
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, path)
+    write_code_rows(generation, releases, layouts, rows, children)
     return sum(len(codes) for codes in rows.values())
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from medcodes.errors import MedcodesError
-from medcodes.index.codesets import read_code_sets
+from medcodes.index.codeset_rows import KeyedCodeTable
+from medcodes.index.codesets import code_set_lookups
 from medcodes.index.engine.scoring import FirstStage
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import (
@@ -161,7 +162,7 @@ class Searcher:
     def statuses(self) -> CodeStatuses:
         """The code sets of the generation this searcher reads (empty when none was loaded)."""
         if self._statuses is None:
-            table = read_code_sets(self._live.generation)
+            table = code_set_lookups(self._live.generation)  # only the rows looked up are read
             self._statuses = CodeStatuses(table, table.releases)
         return self._statuses
 
@@ -186,19 +187,29 @@ class Searcher:
     def close(self) -> None:
         self._searcher.close()
         self._live.ix.close()
-        if self._titles is not None:
-            self._titles.close()
+        self._close_side_files(self._titles, self._statuses)
+
+    @staticmethod
+    def _close_side_files(titles: TitleSearcher | None, statuses: CodeStatuses | None) -> None:
+        if titles is not None:
+            titles.close()
+        if statuses is not None and isinstance(statuses.table, KeyedCodeTable):
+            statuses.table.close()
 
     def refresh(self) -> bool:
         """Switch to a newer published generation if there is one; True when it switched."""
         if current_generation(self.index_dir).path == self._live.generation.path:
             return False
-        old_live, old_searcher, old_titles = self._live, self._searcher, self._titles
+        old_live, old_searcher, old_titles, old_statuses = (
+            self._live,
+            self._searcher,
+            self._titles,
+            self._statuses,
+        )
         self._open()
         old_searcher.close()
         old_live.ix.close()
-        if old_titles is not None:
-            old_titles.close()
+        self._close_side_files(old_titles, old_statuses)
         return True
 
     def search(
