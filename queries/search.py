@@ -39,7 +39,7 @@ from medcodes.pipeline.records import CodePage
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.codesets.titles import naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
-from medcodes.queries.expand.concepts import EXACT
+from medcodes.queries.expand.concepts import EXACT, Concept
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
 from medcodes.queries.parse.code_tokens import codes_as_words, typed_codes, unknown_code_notice
@@ -259,6 +259,7 @@ class Searcher:
         listed: dict[str, int] | None = None
         tally: Counter[int] | None = Counter() if facets else None
         titles: tuple[FirstStage, np.ndarray] | None = None
+        title_terms: frozenset[str] = frozenset()  # the query terms the best titles hold
         if plan.code_order:
             ranked, listed = self._listing(plan, wanted, day, wanted_classes, tally)
             total = sum(listed.values())
@@ -278,6 +279,8 @@ class Searcher:
                 title_stage, title_allowed = titles
                 ranked = self._with_titles(ranked, stage, title_stage, max(wanted, DEPTH))
                 total += title_stage.total
+                found = title_stage.matched_terms([docnum for docnum, _ in title_stage.top])
+                title_terms = _found_terms(tuple(pair for terms in found for pair in terms))
         shown = ranked[offset:wanted]
         if not plan.code_order:
             shown = [
@@ -302,7 +305,10 @@ class Searcher:
             *parsed.notices,
             *no_page_notices,
             *(unknown_code_notice(token) for token in not_codes),
-            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in as_words), self._vocabulary),
+            *unmatched_notices(
+                tuple(c for c in plan.concepts if c.typed not in as_words and not _held(c, title_terms)),
+                self._vocabulary,
+            ),
         )
         return SearchResult(
             text, hits, total, took, notices, suggestion, counts, offset=offset, status_facets=status_counts
@@ -571,10 +577,7 @@ class Searcher:
         if allowed is None:
             if len(self._no_page_titles) > 8:
                 self._no_page_titles.clear()
-            live_keys = (
-                key for key in self._searcher.lexicon(KEY) if len(self._searcher.term_docs(KEY, key, 1))
-            )
-            allowed = self._no_page_titles[scope] = titles.without(live_keys, scope)
+            allowed = self._no_page_titles[scope] = titles.without(self._page_keys(), scope)
         if skip:
             allowed = allowed & titles.without(skip)
         if classes is not None:
@@ -583,6 +586,14 @@ class Searcher:
                 allowed, plan.query, lambda key: _class_of(statuses.of_key(key, day)) in classes
             )
         return titles.run(plan.query, DEPTH, allowed), allowed
+
+    def _page_keys(self) -> list[str]:
+        """The keys of the live pages. The lexicon keeps a deleted page's key until a merge: its
+        pages are looked at only when the index has deleted pages."""
+        keys = self._searcher.lexicon(KEY)
+        if self._searcher.doc_count() == self._searcher.doc_count_all():
+            return keys
+        return [key for key in keys if len(self._searcher.term_docs(KEY, key, 1))]
 
     def _with_titles(
         self, ranked: list[_Ranked], stage: FirstStage, titles: FirstStage, wanted: int
@@ -816,6 +827,11 @@ def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
 def _found_terms(matched: tuple[tuple[str, Any], ...]) -> frozenset[str]:
     """The query terms a page holds in any field, as the re-ranker compares them."""
     return frozenset(term.decode("utf-8") if isinstance(term, bytes) else term for _, term in matched)
+
+
+def _held(concept: Concept, terms: frozenset[str]) -> bool:
+    """Whether `terms` hold a reading of the concept (a word found in titles of codes with no page)."""
+    return any(alt.terms and all(term in terms for term in alt.terms) for alt in concept.alternatives)
 
 
 def _text_score(score: float) -> float:
