@@ -6,7 +6,6 @@ plan on their official descriptors, limited to codes of given systems that have 
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -25,9 +24,9 @@ class TitleSearcher:
     >>> stage = titles.run(plan.query, 10, titles.without(page_keys))
     """
 
-    def __init__(self, searcher: IndexSearcher, keys: list[str]) -> None:
+    def __init__(self, searcher: IndexSearcher, keys: np.ndarray) -> None:
         self._searcher = searcher
-        self.keys = keys  # sorted: document n is the code of keys[n]
+        self._keys = keys  # sorted UTF-8 byte strings: document n is the code of keys[n]
 
     @classmethod
     def open(cls, generation_path: Path) -> TitleSearcher | None:
@@ -43,21 +42,29 @@ class TitleSearcher:
         self._searcher.close()
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self._keys)
+
+    def key(self, docnum: int) -> str:
+        """The key ("icd10cm:E11.9") of a title's code."""
+        return bytes(self._keys[docnum]).decode("utf-8")
 
     def docnum(self, key: str) -> int | None:
         """The document number of a code's title ("icd10cm:E11.9"), or None."""
-        at = bisect_left(self.keys, key)
-        return at if at < len(self.keys) and self.keys[at] == key else None
+        wanted = key.encode("utf-8")
+        at = self._at(wanted)
+        return at if at < len(self._keys) and self._keys[at] == wanted else None
+
+    def _at(self, key: bytes) -> int:
+        return int(np.searchsorted(self._keys, key))
 
     def without(self, page_keys: Iterable[str], systems: tuple[str, ...] = ()) -> np.ndarray:
         """A boolean per title: its code has no key in `page_keys` and is of one of `systems`
         (any when empty)."""
-        allowed = np.ones(len(self.keys), dtype=bool)
+        allowed = np.ones(len(self._keys), dtype=bool)
         if systems:
             allowed[:] = False
             for system in systems:  # keys are sorted: a system's codes are one stretch
-                allowed[bisect_left(self.keys, f"{system}:") : bisect_left(self.keys, f"{system};")] = True
+                allowed[self._at(f"{system}:".encode()) : self._at(f"{system};".encode())] = True
         for key in page_keys:
             docnum = self.docnum(key)
             if docnum is not None:
@@ -70,7 +77,7 @@ class TitleSearcher:
         matched = self._searcher.matching(query, None, allowed)
         narrowed = allowed.copy()
         for docnum in np.flatnonzero(matched).tolist():
-            if not wanted(self.keys[docnum]):
+            if not wanted(self.key(docnum)):
                 narrowed[docnum] = False
         return narrowed
 

@@ -603,11 +603,11 @@ class Searcher:
         if not titles.top:
             return ranked
         assert self.titles is not None
-        keys = self.titles.keys
+        key = self.titles.key
         found = titles.matched_terms([docnum for docnum, _ in titles.top])
         entries = [
             _Ranked(
-                {KEY: keys[docnum], SYSTEM: keys[docnum].partition(":")[0]},
+                {KEY: key(docnum), SYSTEM: key(docnum).partition(":")[0]},
                 terms,
                 score,
                 score,
@@ -644,9 +644,9 @@ class Searcher:
     ) -> None:
         """Add the matching titles of codes with no page to the per-system and per-status counts."""
         assert self.titles is not None
-        keys = self.titles.keys
+        key = self.titles.key
         for docnum in np.flatnonzero(self.titles.matching(plan.query, allowed)).tolist():
-            system, _, code = keys[docnum].partition(":")
+            system, _, code = key(docnum).partition(":")
             if counts is not None:
                 counts[system] = counts.get(system, 0) + 1
             if tally is not None:
