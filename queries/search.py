@@ -274,7 +274,7 @@ class Searcher:
             stage = self._searcher.run(plan.query, plan.filter, max(wanted, DEPTH), allowed)
             ranked, total = self._ranked(plan, stage), stage.total
             skip = frozenset(f"{hit.system}:{hit.code}" for _, hit in no_page)
-            titles = self._title_stage(plan, systems or parsed.systems, skip, day, wanted_classes)
+            titles = self._title_stage(plan, systems or parsed.systems, skip, day, wanted_classes, wanted)
             if titles is not None:
                 title_stage, title_allowed = titles
                 ranked = self._with_titles(ranked, stage, title_stage, max(wanted, DEPTH))
@@ -566,6 +566,7 @@ class Searcher:
         skip: frozenset[str],
         day: date,
         classes: list[int] | None,
+        wanted: int,
     ) -> tuple[FirstStage, np.ndarray] | None:
         """The best titles of codes with no page for a ranked query (and which titles were
         allowed: of `systems`, not in `skip`, of the status `classes`); None without titles."""
@@ -585,7 +586,7 @@ class Searcher:
             allowed = titles.keep(
                 allowed, plan.query, lambda key: _class_of(statuses.of_key(key, day)) in classes
             )
-        return titles.run(plan.query, DEPTH, allowed), allowed
+        return titles.run(plan.query, max(wanted, DEPTH), allowed), allowed
 
     def _page_keys(self) -> list[str]:
         """The keys of the live pages. The lexicon keeps a deleted page's key until a merge: its

@@ -57,3 +57,13 @@ def test_a_damaged_keyed_file_is_a_one_line_error(loaded: Path, tmp_path: Path) 
     damaged.write_bytes(b"not a database" * 100)
     with pytest.raises(IndexCorruptError, match="unreadable code sets"):
         KeyedCodeTable(damaged, lambda fields, constants: None)  # type: ignore[arg-type,return-value]
+
+
+def test_code_sets_loaded_without_the_keyed_file_are_read_whole(tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    medcodes.load_code_sets(root, sorted(EXCERPTS.iterdir()))
+    (current_generation(root).path / "codesets.sqlite").unlink()  # as an earlier medcodes left them
+    with Searcher(root) as searcher:
+        assert not isinstance(searcher.statuses.table, KeyedCodeTable)
+        hit = searcher.search("W21.89XA").hits[0]
+        assert (hit.code, hit.no_page, hit.status) == ("W21.89XA", True, "active")

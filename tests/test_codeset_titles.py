@@ -154,3 +154,13 @@ def test_place_titles(pages: list[int], titles: list[int], expected: list[str]) 
 def test_naming_strength_counts_terms_of_naming_fields_only() -> None:
     matched = [("title", "walker"), ("names", "walker"), ("summary", "fold"), ("name", "fold")]
     assert naming_strength(matched) == 2
+
+
+def test_titles_page_with_the_pages(index: Path) -> None:
+    with Searcher(index) as searcher:
+        first, second = searcher.search("walker", limit=1), searcher.search("walker", limit=1, offset=1)
+    assert [(hit.code, hit.no_page) for hit in (*first.hits, *second.hits)] == [
+        ("E0143", True),
+        ("E0144", True),
+    ]
+    assert first.total == second.total == 2
