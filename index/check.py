@@ -23,12 +23,15 @@ from medcodes.index.fields import RECORD, check_schema_version
 from medcodes.index.manifest import load_manifest, owners
 from medcodes.index.record_codec import decode_record
 from medcodes.index.store import (
+    META_DIGEST,
     META_FILE,
     Generation,
     IndexCorruptError,
     IndexPath,
     current_generation,
     file_digest,
+    meta_digest,
+    meta_text,
 )
 
 
@@ -69,6 +72,7 @@ def check_index(root: IndexPath) -> CheckReport:
     except FileNotFoundError:
         raise IndexCheckError(f"{generation.path.name}: {META_FILE} is missing") from None
     check_schema_version(root, meta)
+    _verify_meta(generation, meta)
     files, size = _verify_files(generation, meta.get("files"))
     keys, counts = _read_with_whoosh(generation)
     for name in ("doc_count", "pages_by_system"):
@@ -129,6 +133,19 @@ def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]
     if failure:
         raise IndexCheckError(f"{generation.path.name}: Whoosh cannot read it: {failure}")
     return keys, counts
+
+
+def _verify_meta(generation: Generation, meta: dict[str, Any]) -> None:
+    """The metadata is as published: its checksum matches, and its bytes are the form written."""
+    recorded = meta.get(META_DIGEST)
+    if recorded is None:
+        return  # published before the metadata recorded its checksum
+    path = generation.path / META_FILE
+    if recorded != meta_digest(meta) or path.read_bytes() != meta_text(meta).encode("utf-8"):
+        raise IndexCheckError(
+            f"{generation.path.name}: {META_FILE} is damaged "
+            f"({path.stat().st_size} bytes, checksum differs from the one recorded at publish)"
+        )
 
 
 def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]] | None) -> tuple[int, int]:

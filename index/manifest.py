@@ -101,7 +101,7 @@ def load_manifest(generation: Generation) -> Manifest | None:
     """The generation's manifest; None when it has none (an index from before manifests)."""
     path = generation.path / MANIFEST_FILE
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
             header = json.loads(handle.readline() or "{}")
             if header.get("manifest_version") != MANIFEST_VERSION:
                 return None
@@ -125,7 +125,8 @@ def write_manifest(
     header: dict[str, object] = {"manifest_version": MANIFEST_VERSION}
     if sources is not None:
         header["sources"] = sources
-    with open(generation.path / MANIFEST_FILE, "w", encoding="utf-8") as handle:
+    # surrogateescape: a file name's bytes that are not UTF-8 are written back as they were.
+    with open(generation.path / MANIFEST_FILE, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(json.dumps(header) + "\n")
         for entry in sorted(entries, key=lambda e: e.path):
             handle.write(_encode(entry) + "\n")

@@ -35,6 +35,9 @@ from medcodes.errors import MedcodesError
 
 CURRENT_FILE = "CURRENT"
 META_FILE = "medcodes.json"
+# medcodes.json's own SHA-256, recorded in it, over the rest of it (a file cannot hold the
+# checksum of its own bytes); indexes published before it have none and check without it.
+META_DIGEST = "meta_sha256"
 MANIFEST_FILE = "manifest.jsonl"  # per input file: stat, digest, the pages it produced (manifest.py)
 # Whoosh's own write lock: an flock'd file, so it must never be shared between generations.
 WHOOSH_LOCK_FILE = "MAIN_WRITELOCK"
@@ -81,8 +84,10 @@ def _disk_full_message(root: Path) -> str:
     # A writer builds its generation beside the live one, and Whoosh writes a segment twice
     # (its parts, then the compound file) before it is published: a full rebuild of the
     # example index (1.0 MB) failed with 2.1 MB free and succeeded with 2.4 MB.
-    if live:
+    if live and 2.5 * live > free:
         needed = f"about {_size(int(2.5 * live))} free is needed (2.5 times the index, {_size(live)})"
+    elif live:  # the run makes the index larger: what it needs is more than it had
+        needed = f"more than {_size(free)} free is needed (the index, {_size(live)}, grows in this run)"
     else:
         needed = f"more than {_size(free)} free is needed"
     return (
@@ -260,10 +265,22 @@ def next_generation(root: Path, base: Generation | None) -> Generation:
 
 
 def write_meta(generation: Generation, meta: dict[str, Any]) -> None:
+    """Write `meta` with its own checksum (META_DIGEST), which `medcodes check` verifies."""
     path = generation.path / META_FILE
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.write_text(meta_text({**meta, META_DIGEST: meta_digest(meta)}), encoding="utf-8")
     tmp.replace(path)
+
+
+def meta_text(meta: dict[str, Any]) -> str:
+    """The one form medcodes.json is written in, so that its bytes can be checked."""
+    return json.dumps(meta, indent=2, sort_keys=True)
+
+
+def meta_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of the metadata but its own checksum, in the form it is written in."""
+    rest = {name: value for name, value in meta.items() if name != META_DIGEST}
+    return hashlib.sha256(meta_text(rest).encode("utf-8")).hexdigest()
 
 
 def file_digest(path: Path) -> str:
@@ -326,6 +343,13 @@ def remove_unpublished_generations(root: Path) -> None:
     for item in root.iterdir():
         if (match := _GENERATION.match(item.name)) and int(match.group(1)) > live:
             shutil.rmtree(item, ignore_errors=True)
+
+
+def remove_leftovers(root: Path) -> None:
+    """Delete what writers that were killed or failed left: unpublished generations and an
+    unrenamed CURRENT.tmp. The write lock calls it on being taken, before anything is written."""
+    remove_unpublished_generations(root)
+    (root / f"{CURRENT_FILE}.tmp").unlink(missing_ok=True)
 
 
 def discard(generation: Generation) -> None:

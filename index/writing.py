@@ -9,7 +9,7 @@ the block with an exception (or being killed) leaves the live generation as it w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,13 @@ from medcodes.index.store import (
     next_generation,
     publish,
     remove_stale_generations,
-    remove_unpublished_generations,
     write_meta,
 )
 from medcodes.pipeline.batch import Outcome, parse_inputs
 from medcodes.pipeline.records import CodePage
 
+# Outcomes of a parse that is under way (GenerationWriter.parse).
+Parsing = Generator[Outcome, None, None]
 # Fewer inputs than this are parsed in this process: starting a pool costs more than they do.
 IN_PROCESS_MAX = 32
 # A fresh build of at least this many inputs is parsed and indexed on every core (index/engine/shards.py).
@@ -54,18 +55,19 @@ class GenerationWriter:
         self.root = root
         self.live = live
         self.fresh = fresh or live is None
-        remove_unpublished_generations(root)
         self.generation = next_generation(root, None if self.fresh else live)
         self._pages = PageWriter(self.generation.path, fresh=self.fresh)
         self._sharded: ShardedBuild | None = None
         self._shard_dirs: list[Path] = []
         self._kept: set[Ref] = set()
+        self._parsing: list[Parsing] = []
         self.published = False
 
     def __enter__(self) -> GenerationWriter:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
+        close_parsing(self._parsing)
         if not self.published:
             self.cancel()
 
@@ -74,8 +76,16 @@ class GenerationWriter:
     ) -> Iterator[Outcome]:
         """Parse `inputs` in input order; a large fresh build also indexes them as it goes.
 
-        Outcomes that carry a `ref` are already indexed in a shard: `put` keeps them.
+        Outcomes that carry a `ref` are already indexed in a shard: `put` keeps them. The
+        parse ends with the writer's block at the latest (close_parsing).
         """
+        parsing = self._parse(inputs, workers, max_bytes, time_limit)
+        self._parsing.append(parsing)
+        return parsing
+
+    def _parse(
+        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+    ) -> Parsing:
         workers = workers or os.cpu_count() or 1
         if not (self.fresh and workers > 1 and len(inputs) >= SHARDED_MIN_INPUTS):
             yield from parse_in_order(inputs, workers, max_bytes, time_limit)
@@ -169,17 +179,20 @@ class DryRunWriter:
     def __init__(self, live: Generation | None, *, fresh: bool) -> None:
         self.live = live
         self.fresh = fresh or live is None
+        self._parsing: list[Parsing] = []
 
     def __enter__(self) -> DryRunWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        pass
+        close_parsing(self._parsing)
 
     def parse(
         self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
     ) -> Iterator[Outcome]:
-        return parse_in_order(inputs, workers, max_bytes, time_limit)
+        parsing = _all_of(parse_in_order(inputs, workers, max_bytes, time_limit))
+        self._parsing.append(parsing)
+        return parsing
 
     def put(self, page: CodePage, *, replace: bool, ref: Ref | None = None) -> None:
         pass
@@ -194,6 +207,20 @@ def parse_in_order(
     """Parse `inputs` in input order: in this process when they are few, else in a pool."""
     workers = workers or os.cpu_count() or 1
     return parse_inputs(inputs, workers if len(inputs) > IN_PROCESS_MAX else 1, max_bytes, time_limit)
+
+
+def close_parsing(parsing: list[Parsing]) -> None:
+    """End the parses a writer started, when its block ends: a run that stops mid-parse (a full
+    disk, an error) shuts its parser pool down here, in the run's thread. Left to the garbage
+    collector, the shutdown would run in whatever thread collects it — the pool's own manager
+    thread, which cannot join itself and prints a traceback."""
+    for item in parsing:
+        item.close()
+    parsing.clear()
+
+
+def _all_of(outcomes: Iterator[Outcome]) -> Parsing:
+    yield from outcomes  # a generator, so that closing it ends `outcomes` too
 
 
 def _now() -> str:

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from medcodes.queries.parse.syntax import QuerySyntaxError
     from medcodes.queries.rerank.features import RankingWeights
     from medcodes.queries.search import Hit, Searcher, SearchResult
+    from medcodes.queries.validate.in_index import DateError, validate_codes
+    from medcodes.queries.validate.verdict import Verdict
     from medcodes.run_record import RunRecord
     from medcodes.schedule import IntervalError
 
@@ -67,11 +69,13 @@ _HOMES = {
     "open_code_table": "medcodes.index.codesets",
     "read_code_set": "medcodes.pipeline.codesets.read",
     "Searcher": "medcodes.queries.search",
+    "validate_codes": "medcodes.queries.validate.in_index",
     # what it returns or takes
     "RankingWeights": "medcodes.queries.rerank.features",
     "Hit": "medcodes.queries.search",
     "SearchResult": "medcodes.queries.search",
     "Completion": "medcodes.queries.completions",
+    "Verdict": "medcodes.queries.validate.verdict",
     "CodePage": "medcodes.pipeline.records",
     "IngestReport": "medcodes.index.build",
     "ReindexReport": "medcodes.index.reindex",
@@ -109,6 +113,7 @@ _HOMES = {
     "QrelsError": "medcodes.queries.evaluate.judged",
     "NoCodeSetError": "medcodes.index.codesets",
     "CodeSetFileError": "medcodes.pipeline.codesets.problems",
+    "DateError": "medcodes.queries.validate.in_index",
 }
 
 __all__ = [
@@ -121,6 +126,7 @@ __all__ = [
     "CodeSetRelease",
     "CodeTable",
     "Completion",
+    "DateError",
     "DeleteLimit",
     "DiskFullError",
     "Hit",
@@ -153,6 +159,7 @@ __all__ = [
     "Searcher",
     "UnknownSystemError",
     "UnreadableSourcesError",
+    "Verdict",
     "check_index",
     "find_page",
     "ingest",
@@ -161,6 +168,7 @@ __all__ = [
     "parse_systems",
     "read_code_set",
     "reindex",
+    "validate_codes",
 ]
 
 

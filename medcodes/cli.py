@@ -17,7 +17,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any
@@ -73,6 +73,7 @@ from medcodes.queries.present.text import (
     page_to_json,
 )
 from medcodes.queries.search import Searcher
+from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
 from medcodes.schedule import IntervalError, describe_interval, parse_interval, run_every
 from medcodes.terminal import COLOR_CHOICES, PrintableFormatter, ProgressBar, color_wanted, plural
@@ -952,6 +953,148 @@ def serve_command(
     except MedcodesError as err:
         click.echo(f"warning: {err}: /healthz answers 503 until an index is published", err=True)
     serve(ServerSettings(root, cors_origins=cors_origins), host, port, workers=workers, log_json=log_json)
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """--date YYYY-MM-DD, else None (today)."""
+    from medcodes.queries.validate.in_index import DateError, parse_date
+
+    try:
+        return parse_date(value) if value is not None else None
+    except DateError as err:
+        raise click.BadParameter(str(err)) from err
+
+
+_VALIDATE_HELP = """Is each CODE valid, billable and current on a date? One line per code, in order.
+
+\b
+Verdicts: billable; header (a category: its billable codes are listed, or the
+valid 7th characters); terminated (since when); not yet effective; not billable
+(a modifier); unknown (with the nearest listed codes). Case, dots, spaces and
+dashes are repaired and said ("read as E11.9"); a missing placeholder X, a
+missing 7th character or a typo is only suggested, never applied.
+
+\b
+Examples:
+  medcodes validate E11.9 e119 W21.89A S72.001 J9229 --date 2026-01-01
+  medcodes validate --json < claim-codes.txt
+  medcodes validate --queries codes.txt --system icd10cm
+
+Without CODE and --queries, codes are read from standard input (one a line, blank
+lines skipped) when it is not a terminal. Exit status: 0 when every code is
+billable on the date; 1 when one is not (or on an error); 2 a usage error.
+"""
+
+
+@cli.command("validate", help=_VALIDATE_HELP)
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@index_option
+@system_option
+@click.option(
+    "--date",
+    "on",
+    metavar="YYYY-MM-DD",
+    callback=_date,
+    help="Judge the codes on this day [default: today, UTC].",
+)
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.File("rb"),
+    metavar="FILE",
+    help="Validate every line of this file (- for stdin).",
+)
+@click.option(
+    "--suggestions",
+    "max_suggestions",
+    type=click.IntRange(0, 1000),
+    metavar="N",
+    default=SHOWN_SUGGESTIONS,
+    show_default=True,
+    help="At most this many suggestions for an unknown code, best first.",
+)
+@json_option
+def validate_command(
+    codes: tuple[str, ...],
+    index_dir: Path | None,
+    systems: tuple[str, ...],
+    on: date | None,
+    queries_file: IO[bytes] | None,
+    max_suggestions: int,
+    as_json: bool,
+) -> None:
+    from medcodes.index.codesets import open_code_table
+    from medcodes.queries.present.verdicts import format_verdict, verdict_to_json
+    from medcodes.queries.validate.validate import today, validate
+
+    if codes and queries_file is not None:
+        raise click.UsageError("give CODEs or --queries FILE (not both)")
+    if not codes and queries_file is None:
+        if sys.stdin.isatty():
+            raise click.UsageError("give a CODE, --queries FILE, or codes on standard input")
+        queries_file = sys.stdin.buffer
+    root = resolve_index_dir(index_dir)
+    day = on or today()
+    billable = seen = 0
+    with _errors():
+        try:
+            table = open_code_table(root)
+        except IndexMissingError as err:  # the code sets, not pages, are what validation needs
+            raise click.ClickException(f"{err} — run medcodes codesets load FILE... first") from err
+        for text in codes or _code_lines(queries_file):
+            verdict = validate(table, text, day, systems, max_suggestions)
+            click.echo(verdict_to_json(verdict) if as_json else format_verdict(verdict))
+            seen += 1
+            billable += verdict.billable
+    if not seen:
+        raise click.UsageError("no code given: standard input or the file held none")
+    if billable < seen:
+        sys.exit(EXIT_ERROR)
+
+
+def _code_lines(stream: IO[bytes] | None) -> Iterator[str]:
+    """The non-blank lines of a file of codes, read as they come (a pipe is answered line by line)."""
+    assert stream is not None
+    name = getattr(stream, "name", "<stdin>")
+    for line in read_query_lines(stream, "standard input" if name == "<stdin>" else name):
+        if line.strip():
+            yield line
+
+
+@codesets_group.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@json_option
+def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
+    """What changed from release file OLD to release file NEW of one code system.
+
+    Lists the codes added, terminated (or no longer listed) and whose descriptor changed. A
+    changed descriptor that keeps few of the old one's rarer words (word overlap weighted by
+    rarity below 0.5: "injection" and "mg" weigh little, the drug's name much) is flagged
+    reused: the code now means something else.
+    """
+    from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
+    from medcodes.pipeline.codesets.read import read_code_set
+    from medcodes.queries.present.verdicts import format_release_diff
+
+    with _errors():
+        old_release, old_entries = read_code_set(old, on_bad_row=_warn_bad_row)
+        new_release, new_entries = read_code_set(new, on_bad_row=_warn_bad_row)
+        if old_release.system != new_release.system:
+            raise ReleaseMismatchError(
+                f"{old} holds {old_release.system} codes and {new} {new_release.system} codes: "
+                "compare two releases of one system"
+            )
+        names = (old_release.name, new_release.name)
+        if names[0] == names[1]:
+            names = (str(old), str(new))
+        diff = diff_releases(old_entries, new_entries, *names)
+    click.echo(json_text(diff.to_dict()) if as_json else format_release_diff(diff))
+
+
+def _warn_bad_row(row: Any) -> None:
+    """A row of a code-set file that was skipped, said on stderr as it is met."""
+    click.echo(f"warning: skipped row {row}", err=True)
 
 
 def _bold(text: str) -> str:

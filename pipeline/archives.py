@@ -1,15 +1,33 @@
-"""Read the pages stored in zip and tar archives; each member is a page of its own."""
+"""Read the pages stored in zip and tar archives; each member is a page of its own.
+
+Every member is accounted for: a page, or a rejection with its reason. Only directories (and,
+like hidden files in a folder, hidden members and macOS's `__MACOSX/` forks) pass unreported.
+A member is read only when it is a regular file under a relative name without `..`: a link,
+a device or a FIFO is not a page, and a name that could point outside the archive, or that
+tools would print or cut differently (a NUL byte, control characters), is refused.
+"""
 
 from __future__ import annotations
 
+import re
+import stat
 import tarfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from medcodes.pipeline.sources import InputReadError, RawPage, Unreadable, gunzip_page, too_large
+from medcodes.pipeline.sources import (
+    InputReadError,
+    RawPage,
+    Unreadable,
+    describe_damage,
+    escaped,
+    gunzip_page,
+    too_large,
+)
 
 # What zipfile raises on damaged archives: BadZipFile for a bad CRC or a cut archive,
 # RuntimeError for an encrypted member, NotImplementedError for an unknown compression,
@@ -28,17 +46,44 @@ _ZIP_ERRORS = (
 # tarfile raises TypeError on a gzip header cut short (found by tests/test_properties.py).
 _TAR_ERRORS = (tarfile.TarError, ValueError, TypeError, OSError, EOFError, zlib.error)
 
+_TAR_KINDS = {
+    tarfile.SYMTYPE: "symbolic link",
+    tarfile.LNKTYPE: "hard link",
+    tarfile.CHRTYPE: "character device",
+    tarfile.BLKTYPE: "block device",
+    tarfile.FIFOTYPE: "FIFO",
+}
+# The file type a zip made on Unix keeps in the high bits of a member's external attributes.
+_ZIP_KINDS = {
+    stat.S_IFLNK: "symbolic link",
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFIFO: "FIFO",
+    stat.S_IFSOCK: "socket",
+}
+# Archives made on Windows may separate folders with a backslash; a drive letter is absolute.
+_SEPARATORS = re.compile(r"[/\\]")
+_DRIVE = re.compile(r"[A-Za-z]:")
+
 
 def read_zip(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
     try:
         archive = zipfile.ZipFile(stream)
     except _ZIP_ERRORS as err:
-        raise InputReadError(f"broken zip archive: {err}") from err
+        raise InputReadError(f"broken zip archive: {describe_damage(err, source)}") from err
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or _is_hidden(info.filename):
+            # The name as stored: zipfile cuts `filename` at a NUL byte.
+            name, file_type = info.orig_filename, stat.S_IFMT(info.external_attr >> 16)
+            if info.is_dir() or file_type == stat.S_IFDIR:
                 continue
-            member = f"{source}#{info.filename}"
+            unsafe = _unsafe_name(name)
+            if unsafe is None and _is_hidden(name):
+                continue
+            member = f"{source}#{escaped(name)}"
+            if refusal := unsafe or _not_a_file(_zip_kind(file_type)):
+                yield Unreadable(member, refusal)
+                continue
             if info.file_size > max_bytes:
                 yield Unreadable(member, too_large(info.file_size, max_bytes))
                 continue
@@ -46,7 +91,7 @@ def read_zip(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
                 with archive.open(info) as handle:
                     yield _page(member, handle.read(max_bytes + 1), max_bytes)
             except _ZIP_ERRORS as err:
-                yield Unreadable(member, f"cannot read zip member: {err}")
+                yield Unreadable(member, f"cannot read zip member: {describe_damage(err, member)}")
 
 
 def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage | Unreadable]:
@@ -56,10 +101,15 @@ def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
         # Streaming mode: members are read in order, without seeking, whatever the compression.
         with tarfile.open(fileobj=stream, mode="r|*") as archive:
             for info in archive:
-                if not info.isfile() or _is_hidden(info.name):
+                if info.isdir():
                     continue
-                member = f"{source}#{info.name}"
-                if info.size > max_bytes:
+                unsafe = _unsafe_name(info.name)
+                if unsafe is None and _is_hidden(info.name):
+                    continue
+                member = f"{source}#{escaped(info.name)}"
+                if refusal := unsafe or _not_a_file(_tar_kind(info)):
+                    yield Unreadable(member, refusal)
+                elif info.size > max_bytes:
                     yield Unreadable(member, too_large(info.size, max_bytes))
                 else:
                     handle = archive.extractfile(info)
@@ -70,8 +120,9 @@ def read_tar(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage 
                 count, member = count + 1, None
     except _TAR_ERRORS as err:
         if count == 0 and member is None:
-            raise InputReadError(f"broken tar archive: {err}") from err
-        yield Unreadable(member or f"{source}#end", f"truncated or corrupt tar archive: {err}")
+            raise InputReadError(f"broken tar archive: {describe_damage(err, source)}") from err
+        where = member or f"{source}#end"
+        yield Unreadable(where, f"truncated or corrupt tar archive: {describe_damage(err, where)}")
 
 
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
@@ -81,6 +132,36 @@ def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
         return RawPage(member, gunzip_page(data, max_bytes))
     except InputReadError as err:
         return Unreadable(member, str(err))
+
+
+def _unsafe_name(name: str) -> str | None:
+    """Why a member name is unsafe to take as a page's path, or None."""
+    if name.startswith(("/", "\\")) or _DRIVE.match(name):
+        return "unsafe member name (absolute path)"
+    if ".." in _SEPARATORS.split(name):
+        return "unsafe member name (.. in the path)"
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        return "unsafe member name (control characters)"
+    return None
+
+
+def _tar_kind(info: tarfile.TarInfo) -> str | None:
+    """What a tar member that is not a regular file is, or None for a regular file."""
+    if info.isfile():
+        return None
+    return _TAR_KINDS.get(info.type, "unknown member type")
+
+
+def _zip_kind(file_type: int) -> str | None:
+    """What a zip member of this Unix file type is, or None for a regular file (or no type
+    recorded, as in zips made on Windows)."""
+    if file_type in (0, stat.S_IFREG):
+        return None
+    return _ZIP_KINDS.get(file_type, "unknown file type")
+
+
+def _not_a_file(kind: str | None) -> str | None:
+    return None if kind is None else f"not a regular file ({kind})"
 
 
 def _is_hidden(name: str) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
+from medcodes.pipeline.parent_death import die_with_parent
 from medcodes.pipeline.parse import DEFAULT_PARSE_TIME_LIMIT, PageParseError, parse_page
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import (
@@ -43,6 +44,10 @@ CHUNK_SIZE = 16
 # Chunks queued ahead of the one being collected, per worker: enough to keep workers busy,
 # few enough that a large archive is never held in memory whole.
 _CHUNKS_AHEAD = 4
+# The reasons for a failure that is no fault of the input's that we know of (a bug): plain words,
+# as the exception names Python internals; its traceback is logged at -v.
+READER_FAILED = "could not read this input (internal error; details in the log)"
+PARSER_FAILED = "could not parse this page (internal error; details in the log)"
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,9 @@ def parse_inputs(
         for item in pages:
             yield from job([item])
         return
-    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+    # A worker orphaned by a killed parent ends at once instead of waiting on the queue forever.
+    context = process_context()
+    with ProcessPoolExecutor(workers, context, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         for outcomes in ordered_map(pool, job, chunked(pages, CHUNK_SIZE), workers * _CHUNKS_AHEAD):
             yield from outcomes
 
@@ -115,9 +122,11 @@ def _pages_of(path: str, data: bytes | None, max_bytes: int) -> Iterator[RawPage
             yield Outcome(source, None, f"no pages in this {kind} file")
     except InputReadError as err:
         yield _read_failure(source, err)
-    except Exception as err:
-        log.exception("reader failed on %s", path)
-        yield Outcome(source, None, f"reader error: {type(err).__name__}: {err}")
+    except Exception:
+        # A bug of ours or of a reader library: the user learns the input was not read, and
+        # -v shows the traceback for a bug report.
+        log.info("reader failed on %s", path, exc_info=True)
+        yield Outcome(source, None, READER_FAILED)
 
 
 def process_context() -> multiprocessing.context.BaseContext:
@@ -140,9 +149,9 @@ def parse_raw(raw: RawPage, max_bytes: int, time_limit: float | None = DEFAULT_P
         return _read_failure(raw.source, err)
     except PageParseError as err:
         return Outcome(raw.source, None, str(err))
-    except Exception as err:
-        log.exception("parser failed on %s", raw.source)
-        return Outcome(raw.source, None, f"parser error: {type(err).__name__}: {err}")
+    except Exception:
+        log.info("parser failed on %s", raw.source, exc_info=True)
+        return Outcome(raw.source, None, PARSER_FAILED)
 
 
 def _read_failure(source: str, err: InputReadError) -> Outcome:

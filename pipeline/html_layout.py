@@ -8,12 +8,21 @@ and banners are dropped. Nothing is ever fetched.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, NavigableString, PageElement, Tag, UnicodeDammit
+from bs4 import (
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+    UnicodeDammit,
+    XMLParsedAsHTMLWarning,
+)
 
-from medcodes.pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft
+from medcodes.pipeline.assemble import HEADING, ITEM, TEXT, Block, Draft, PageParseError
 from medcodes.pipeline.header import (
     is_category_line,
     is_site_line,
@@ -46,6 +55,11 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _BREADCRUMB = re.compile(r"breadcrumb", re.IGNORECASE)
+# Deeper than a browser nests what it renders: Chromium's HTML parser stops nesting elements at
+# 512 levels. The fixture pages nest under 10, a site page a few dozen. Reading recurses once per
+# level (a 1,000-deep page of <div> ran out of stack) and nested tables cost the cube of their
+# depth (400 of them, 13 KB, took 8 s), so a deeper tree is rejected before it is read.
+MAX_DEPTH = 512
 # Browsers decode pages declared as Latin-1 (or plain ASCII) as Windows-1252 (WHATWG
 # encoding standard); Python's latin-1 would turn its curly quotes into control characters.
 _WINDOWS_1252_ALIASES = frozenset({"iso-8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
@@ -109,7 +123,13 @@ def decode_text(data: bytes) -> str:
 
 
 def read_html(markup: str) -> Draft:
-    soup = BeautifulSoup(markup, "lxml")
+    with warnings.catch_warnings():
+        # Advice to a programmer, printed once per process over the progress bar: a page saved
+        # as XHTML starts with `<?xml`, and one whose whole text is a URL or a file name
+        # "looks like" one; each is read as HTML all the same, as intended.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(markup, "lxml")
     survey = _survey(soup)
     breadcrumb = next((found for trail in survey.trails if (found := _read_trail(trail))), (None, None))
     title = _text(survey.h1) if survey.h1 is not None else None
@@ -173,6 +193,8 @@ def _survey(soup: BeautifulSoup) -> _Survey:
         elif not dropped and (rank := _main_rank(child)) < main_rank:
             survey.main, main_rank = child, rank
         stack.append((iter(child.children), dropped or drop))
+        if len(stack) > MAX_DEPTH:
+            raise PageParseError(f"markup nested too deeply for a code page: over {MAX_DEPTH} levels")
     survey.url = survey.url or survey.og_url
     return survey
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from medcodes.pipeline.assemble import Draft, PageParseError, assemble
@@ -50,7 +51,8 @@ def parse_page(
             data, charset = data[bom:].decode(codec).encode("utf-8"), "utf-8"
         except UnicodeDecodeError as err:
             raise PageParseError(f"broken {codec.upper()} text: {err.reason}") from err
-    if not data.strip():
+    # A UTF-8 mark and nothing else is empty too (bs4 would log a decoding warning for it).
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise PageParseError("empty file")
     if looks_binary(data[:_SNIFF_BYTES]):
         raise PageParseError("binary content, not a text or HTML page")

@@ -11,11 +11,14 @@ so that a file named like a container's page is never taken for one (`input_sour
 
 from __future__ import annotations
 
+import errno
 import glob
 import io
+import logging
 import os
 import re
 import stat
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +27,8 @@ from typing import BinaryIO
 
 from medcodes.errors import MedcodesError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 STDIN = "-"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -31,9 +36,11 @@ _GLOB_CHARS = frozenset("*?[")
 # What follows an input's path in the source of a page inside it: "#" and the member's name or
 # URL, ":" and the line number. In the path itself they, and the escaping backslash, are escaped.
 MEMBER_SEPARATORS = "#:"
-_SOURCE_SPECIAL = re.compile(r"[\\#:]")
+# A byte of a file name that is not UTF-8 (os.listdir keeps it as a lone surrogate, which no
+# report or manifest could write) is written `\xNN` in a source, and read back to itself.
+_SOURCE_SPECIAL = re.compile(r"[\\#:]|[\udc80-\udcff]")
 _SOURCE = re.compile(r"((?:[^\\#:]|\\.?)*)(?:([#:])(.*))?", re.DOTALL)
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE = re.compile(r"\\(x[0-9a-f]{2}|.)", re.DOTALL)
 
 # What a container says a page is: read as HTML, or by the text parser (Markdown too).
 HTML = "html"
@@ -52,6 +59,11 @@ _NAME_KINDS = (
     ((".zip",), ZIP),
     ((".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz"), TAR),
 )
+
+# What a reader library raises from its own code when damaged bytes break an assumption of its,
+# rather than to describe the damage: the message names Python internals ("'NoneType' object has
+# no attribute 'startswith'", "negative seek value -3"), so it is logged and not shown.
+_UNDESCRIBED = (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError)
 
 _SPECIAL_KINDS = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -82,7 +94,17 @@ def input_source(path: str) -> str:
     >>> input_source("pages/x.zip#y.txt")
     'pages/x.zip\\\\#y.txt'
     """
-    return _SOURCE_SPECIAL.sub(r"\\\g<0>", path)
+    return _SOURCE_SPECIAL.sub(_escape_in_source, path)
+
+
+def _escape_in_source(match: re.Match[str]) -> str:
+    char = match.group()
+    return f"\\x{ord(char) - 0xDC00:02x}" if char >= "\udc80" else "\\" + char
+
+
+def _unescape_in_source(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return chr(0xDC00 + int(escaped[1:], 16)) if len(escaped) == 3 else escaped
 
 
 def split_source(source: str) -> tuple[str, str | None]:
@@ -96,7 +118,7 @@ def split_source(source: str) -> tuple[str, str | None]:
     """
     match = _SOURCE.fullmatch(source)
     assert match is not None  # every string matches
-    path = _ESCAPE.sub(r"\1", match.group(1))
+    path = _ESCAPE.sub(_unescape_in_source, match.group(1))
     return path, (match.group(2) + match.group(3)) if match.group(2) else None
 
 
@@ -394,6 +416,33 @@ def gunzip_page(data: bytes, max_bytes: int) -> bytes:
     if not decompressor.eof:
         raise InputReadError("broken gzip: truncated")
     return out
+
+
+def escaped(text: str) -> str:
+    """`text` whole, with each control character (a NUL byte, ESC, a newline…) written as `\\xNN`,
+    harmless on a terminal, and each byte that was not UTF-8 (tarfile decodes it to a lone
+    surrogate, which no report or manifest could write) as `\\xNN` too."""
+    return "".join(_escape(c) if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as surrogateescape kept it
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def describe_damage(err: Exception, source: str) -> str:
+    """What a reason says of the error a reader raised on damaged input: its message when that
+    describes the damage ("Bad CRC-32 for file …"), printable; else plain words, the details
+    logged (shown by -v)."""
+    # A seek to an offset the damaged bytes gave: ValueError in memory, EINVAL on a file.
+    if isinstance(err, _UNDESCRIBED) or (isinstance(err, OSError) and err.errno == errno.EINVAL):
+        log.info("%s: %s: %s", source, type(err).__name__, err, exc_info=err)
+        return "corrupt data (details in the log)"
+    if isinstance(err, OSError) and err.strerror:
+        return escaped(err.strerror)  # "Input/output error", without "[Errno 5]"
+    return escaped(str(err))
 
 
 def too_large(size: int, max_bytes: int) -> str:

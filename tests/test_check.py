@@ -24,6 +24,7 @@ from medcodes.index.store import (
     WHOOSH_LOCK_FILE,
     current_generation,
     file_digest,
+    write_meta,
 )
 
 
@@ -46,8 +47,17 @@ def flip_byte(path: Path, at: float) -> None:
 
 
 def set_meta(root: Path, **changes: object) -> None:
+    """Change the metadata as a writer would have published it: with its checksum."""
+    generation = current_generation(root)
+    write_meta(generation, generation.read_meta() | changes)
+
+
+def edit_meta(root: Path, old: bytes, new: bytes) -> None:
+    """Change bytes of the metadata behind its checksum (a hand edit, a disk error)."""
     path = current_generation(root).path / META_FILE
-    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
 
 
 def reseal(root: Path) -> None:
@@ -129,6 +139,18 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda root: drop_manifest_line(root, "cpt4-29881.html"),
         r"manifest and index disagree: 0 keys not indexed \[\], 1 indexed keys no input produced "
         r"\['cpt:29881'\]",
+    ),
+    "metadata-value-changed": (
+        lambda root: edit_meta(root, b'"created": "2', b'"created": "1'),
+        r"gen-\d+: medcodes\.json is damaged \(\d+ bytes, checksum differs",
+    ),
+    "metadata-space-added": (
+        lambda root: edit_meta(root, b'"created": ', b'"created":  '),
+        r"gen-\d+: medcodes\.json is damaged",
+    ),
+    "metadata-checksum-changed": (
+        lambda root: edit_meta(root, b'"meta_sha256": "', b'"meta_sha256": "0'),
+        r"gen-\d+: medcodes\.json is damaged",
     ),
     "metadata-deleted": (
         lambda root: (current_generation(root).path / META_FILE).unlink(),

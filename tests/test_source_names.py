@@ -5,7 +5,10 @@ name begins theirs."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -48,8 +51,30 @@ def odd_pages(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "path",
-    ["pages/a.txt", "pages/x.zip#y.txt", "pages/c.txt:7", "a\\", "a\\#b", "/d/x:y#z\\", "-", ""],
-    ids=["plain", "hash", "colon", "backslash", "escaped-hash", "all", "stdin", "empty"],
+    [
+        "pages/a.txt",
+        "pages/x.zip#y.txt",
+        "pages/c.txt:7",
+        "a\\",
+        "a\\#b",
+        "/d/x:y#z\\",
+        "-",
+        "",
+        "caf\udce9",
+        "a\\xe9",
+    ],
+    ids=[
+        "plain",
+        "hash",
+        "colon",
+        "backslash",
+        "escaped-hash",
+        "all",
+        "stdin",
+        "empty",
+        "not-utf8",
+        "like-escape",
+    ],
 )
 def test_a_source_names_its_input_and_member_unambiguously(path: str) -> None:
     name = input_source(path)
@@ -124,3 +149,37 @@ def test_an_index_that_filed_them_under_their_neighbours_is_mended(odd_pages: Pa
     assert report.counts["deleted"] == 3
     assert {page.key for page in live_pages(root)} == {"hcpcs:A0429", "hcpcs:A4206", "hcpcs:A6216"}
     assert reindex(root, workers=1).counts["deleted"] == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_read_reported_and_deleted(tmp_path: Path) -> None:
+    """os.listdir keeps such a name's bytes as lone surrogates, which no report could write: the
+    run ended with a traceback (UnicodeEncodeError) after the pages were parsed."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    odd = os.fsdecode(bytes(folder) + b"/caf\xe9.txt")
+    shutil.copy(EXAMPLES / "hcpcs-C9028.txt", odd)
+    shutil.copy(EXAMPLES / "hcpcs-A0427.txt", folder / "plain.txt")
+    age_files(folder)
+    root, report = tmp_path / "ix", tmp_path / "report.jsonl"
+    args = [
+        sys.executable,
+        "-m",
+        "medcodes",
+        "ingest",
+        str(folder),
+        "--index",
+        str(root),
+        "--report",
+        str(report),
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    paths = {json.loads(line)["path"] for line in report.read_text(encoding="utf-8").splitlines()}
+    assert paths == {f"{folder}/caf\\xe9.txt", f"{folder}/plain.txt"}
+
+    os.unlink(odd)
+    args = [sys.executable, "-m", "medcodes", "reindex", "--index", str(root), "--json"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads(done.stdout)["deleted"] == 1
+    assert {page.key for page in live_pages(root)} == {"hcpcs:A0427"}

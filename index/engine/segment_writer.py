@@ -38,10 +38,12 @@ class BatchedPostingPool(PostingPool):
 
     def _write_run(self, f: BinaryIO, items: Iterable[Any]) -> None:
         iterator = iter(items)
-        while batch := list(islice(iterator, RUN_BATCH)):
-            data = marshal.dumps(batch)
-            f.write(_FRAME.pack(len(data)) + data)
-        f.close()
+        try:
+            while batch := list(islice(iterator, RUN_BATCH)):
+                data = marshal.dumps(batch)
+                f.write(_FRAME.pack(len(data)) + data)
+        finally:
+            f.close()  # also when a write failed (a full disk): an open run file keeps its space
 
     def _read_run(self, path: str) -> Iterator[Any]:
         f = self._open_run(path)

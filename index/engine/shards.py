@@ -13,7 +13,6 @@ re-read or merged, so combining costs no more than a rename per file.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -37,6 +36,7 @@ from medcodes.pipeline.batch import (
     parse_raw,
     process_context,
 )
+from medcodes.pipeline.parent_death import die_with_parent
 from medcodes.pipeline.records import CodePage
 from medcodes.pipeline.sources import RawPage
 
@@ -75,7 +75,10 @@ class ShardedBuild:
         context = process_context()
         self._barrier = context.Barrier(workers)
         self._pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_worker, initargs=(generation, self._barrier)
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(generation, self._barrier, os.getpid()),
         )
 
     def outcomes(self, sources: Iterable[str]) -> Iterator[IndexedOutcome]:
@@ -160,18 +163,11 @@ class _ShardWorker:
         return str(self.path) if self.path.exists() else None
 
 
-def _start_worker(generation: Path, barrier: Barrier) -> None:
+def _start_worker(generation: Path, barrier: Barrier, parent: int) -> None:
     global _worker
-    _worker = _ShardWorker(generation, barrier)
     # A worker orphaned by a killed parent must not live on holding its memory.
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int) -> None:
-    while True:
-        threading.Event().wait(1.0)
-        if os.getppid() != parent:
-            os._exit(1)
+    die_with_parent(parent)
+    _worker = _ShardWorker(generation, barrier)
 
 
 def _index_chunk(

@@ -62,15 +62,33 @@ class PageWriter:
     def cancel(self) -> None:
         """Drop what was written. Whoosh's cancel flushes the segment it was writing: after a
         failed write (a full disk) that fails again, with the error itself or "I/O operation on
-        closed file"; the generation is thrown away whole, so those are of no consequence."""
+        closed file"; the generation is thrown away whole, so those are of no consequence, but
+        its files are closed one by one then, so that their space is free once it is removed."""
         if self._writer is not None and not self._writer.is_closed:
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 self._writer.cancel()
+            except (OSError, ValueError):
+                _close_files(self._writer)
 
     def _whoosh(self) -> SegmentWriter:
         if self._writer is None:
             self._writer = open_segment_writer(open_index(self.path, fresh=self.fresh), WRITER_LIMIT_MB)
         return self._writer
+
+
+def _close_files(writer: SegmentWriter) -> None:
+    """Close what a Whoosh writer whose cancel failed may hold open (whoosh-reloaded 2.7.5's
+    codec): its terms, postings, columns and vectors files, its sort runs, its temporary folder
+    and its lock, each whatever became of the others."""
+    fields, columns = writer.fieldwriter, writer.perdocwriter
+    handles = (fields._tindex.dbfile, fields._postfile, columns._cols._temp, columns._vpostfile)
+    for handle in handles:
+        if handle is not None and not handle.is_closed:
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+    for step in (writer.pool.cleanup, writer._finish):
+        with contextlib.suppress(OSError, ValueError):
+            step()
 
 
 def open_index(path: Path, *, fresh: bool) -> whoosh_index.Index:

@@ -29,6 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from medcodes.errors import MedcodesError
+from medcodes.index.codesets import NoCodeSetError
 from medcodes.index.reader import index_stats
 from medcodes.pipeline.codes import SYSTEMS
 from medcodes.pipeline.records import CodePage
@@ -37,8 +38,11 @@ from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS
 from medcodes.queries.present.codesets import code_set_dict
 from medcodes.queries.present.text import page_to_json
 from medcodes.queries.search import DEFAULT_LIMIT, Searcher, SearchResult
+from medcodes.queries.validate.in_index import DateError, parse_date
+from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, today, validate
 from medcodes.server.access_log import AccessLog
 from medcodes.server.body_limit import BodyLimit
+from medcodes.server.code_tables import CodeTables
 from medcodes.server.errors import ApiError, install_error_handlers
 from medcodes.server.limits import (
     CODE_IN_PATH,
@@ -47,6 +51,7 @@ from medcodes.server.limits import (
     MAX_LIMIT,
     MAX_OFFSET,
     MAX_QUERY_CHARS,
+    MAX_VALIDATE_CODES,
     REQUEST_TIMEOUT_S,
     SEARCH_THREADS,
 )
@@ -100,6 +105,7 @@ OffsetParam = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 def create_app(settings: ServerSettings) -> FastAPI:
     """The ASGI application over the index at `settings.index_dir`."""
     pool = SearcherPool(settings.index_dir, settings.check_every)
+    code_tables = CodeTables(settings.index_dir, settings.check_every)
     # Threads of its own, which live as long as the app: each keeps its searcher open, where a
     # thread pool that lets idle threads go would open the index again for each new thread.
     threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="medcodes-search")
@@ -234,6 +240,38 @@ def create_app(settings: ServerSettings) -> FastAPI:
             return pool.run(lambda searcher: next(searcher.search_many([text], **options)))
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @app.get("/validate", summary="Is each code billable on a date?")
+    async def get_validate(
+        code: Annotated[list[str], Query(description="A code as typed; repeat for several")],
+        date: Annotated[str | None, Query(description="YYYY-MM-DD [default: today, UTC]")] = None,
+        system: SystemParam = [],  # noqa: B006
+        suggestions: Annotated[int, Query(ge=0, le=100)] = SHOWN_SUGGESTIONS,
+    ) -> JSONResponse:
+        """`{"date", "billable", "verdicts"}`: one verdict per code, in order, each the object
+        `medcodes validate --json` prints a line; `billable` is true when every code is. 200
+        whatever the verdicts; 400 for a bad date, 413 for too many codes, 503 when no code
+        set is loaded."""
+        if len(code) > MAX_VALIDATE_CODES:
+            raise ApiError(413, "too_large", f"at most {MAX_VALIDATE_CODES} codes a request, not {len(code)}")
+        for text in code:
+            _check_query(text)
+        try:
+            day = parse_date(date) if date is not None else today()
+        except DateError as err:
+            raise ApiError(400, "bad_date", str(err)) from None
+        scope = _systems(system)
+
+        def judge_all() -> list[dict[str, Any]]:
+            try:
+                table = code_tables.table()
+            except NoCodeSetError as err:
+                raise ApiError(503, "no_code_set", str(err)) from None
+            return [validate(table, text, day, scope, suggestions).to_dict() for text in code]
+
+        verdicts = await in_search_thread(judge_all)
+        billable = all(verdict["billable"] for verdict in verdicts)
+        return JSONResponse({"date": day.isoformat(), "billable": billable, "verdicts": verdicts})
 
     @app.get("/stats", summary="Pages per code system, size and last update")
     async def get_stats() -> JSONResponse:

@@ -10,6 +10,8 @@ MAX_QUERY_CHARS = 500
 MAX_BATCH = 1000
 # Bytes of a request body (POST /search, POST /lookup); more is refused with 413 unread.
 MAX_BODY_BYTES = 1_000_000
+# Codes in one GET /validate.
+MAX_VALIDATE_CODES = 1000
 # Hits per page of results and how deep a client may page.
 MAX_LIMIT = 100
 MAX_OFFSET = 1000
@@ -33,6 +35,7 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_QUERY_CHARS",
+    "MAX_VALIDATE_CODES",
     "REQUEST_TIMEOUT_S",
     "SEARCH_THREADS",
     "TooLargeError",

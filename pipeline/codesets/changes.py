@@ -1,7 +1,8 @@
 """What changed for one system between two releases: added, removed, terminated, descriptor
 changed, and reused (the descriptor changed so much that the code now means something else).
 
-Loading a newer release records these in the index; `codesets diff` prints them.
+Loading a newer release records these in the index (codes only); `codesets diff` lists changes
+with their descriptors (diff.py). Both take reuse from diff.is_reused, so they agree on it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from medcodes.pipeline.codesets.diff import is_reused, word_weights
 from medcodes.pipeline.codesets.entry import CodeSetEntry
-from medcodes.pipeline.codesets.overlap import disagree
 
 # Codes listed per kind of change in a summary; the counts are always complete.
 EXAMPLES = 20
@@ -60,12 +61,14 @@ def release_changes(
     changes = ReleaseChanges(system, old_release, new_release)
     changes.added.extend(sorted(after.keys() - before.keys()))
     changes.removed.extend(sorted(before.keys() - after.keys()))
+    weights = word_weights(e.descriptor for e in (*before.values(), *after.values()))
     for code in sorted(after.keys() & before.keys()):
         was, now = before[code], after[code]
         if _in_force(was) and not _in_force(now):
             changes.terminated.append(code)
         if was.descriptor != now.descriptor:
-            kind = changes.reused if disagree(was.descriptor, now.descriptor) else changes.descriptor_changed
+            reused = is_reused(was.descriptor, now.descriptor, weights)
+            kind = changes.reused if reused else changes.descriptor_changed
             kind.append(code)
     return changes
 

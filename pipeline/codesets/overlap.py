@@ -1,5 +1,6 @@
 """How much two descriptions of a code agree, by their words: cheap, and enough to tell a page
-titled with another code's descriptor, or a code reused for another meaning, from a rewording.
+titled with another code's descriptor from a rewording (`codesets report`). A code reused between
+releases is told by diff.is_reused, which weighs words by their rarity across the releases.
 
 The measure is the share of the shorter description's content words that the longer one also
 has (|A ∩ B| / min(|A|, |B|)), words lower-cased, stop words dropped and plural -s folded. A
