@@ -18,7 +18,7 @@ EXCERPTS = Path(__file__).parent / "data" / "codesets"
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rows") / "ix"
-    medcodes.load_code_sets(root, sorted(EXCERPTS.iterdir()))
+    medcodes.load_code_sets(root, sorted(path for path in EXCERPTS.iterdir() if path.is_file()))
     return root
 
 
@@ -61,7 +61,7 @@ def test_a_damaged_keyed_file_is_a_one_line_error(loaded: Path, tmp_path: Path) 
 
 def test_code_sets_loaded_without_the_keyed_file_are_read_whole(tmp_path: Path) -> None:
     root = tmp_path / "ix"
-    medcodes.load_code_sets(root, sorted(EXCERPTS.iterdir()))
+    medcodes.load_code_sets(root, sorted(path for path in EXCERPTS.iterdir() if path.is_file()))
     (current_generation(root).path / "codesets.sqlite").unlink()  # as an earlier medcodes left them
     with Searcher(root) as searcher:
         assert not isinstance(searcher.statuses.table, KeyedCodeTable)
