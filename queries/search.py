@@ -37,9 +37,9 @@ from medcodes.index.titles import TitleSearcher
 from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
-from medcodes.queries.codesets.titles import naming_strength, place_titles
+from medcodes.queries.codesets.titles import held, naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
-from medcodes.queries.expand.concepts import EXACT, Concept
+from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
 from medcodes.queries.parse.code_tokens import codes_as_words, typed_codes, unknown_code_notice
@@ -277,7 +277,7 @@ class Searcher:
             titles = self._title_stage(plan, systems or parsed.systems, skip, day, wanted_classes, wanted)
             if titles is not None:
                 title_stage, title_allowed = titles
-                ranked = self._with_titles(ranked, stage, title_stage, max(wanted, DEPTH))
+                ranked = self._with_titles(ranked, plan, stage, title_stage, max(wanted, DEPTH))
                 total += title_stage.total
                 found = title_stage.matched_terms([docnum for docnum, _ in title_stage.top])
                 title_terms = _found_terms(tuple(pair for terms in found for pair in terms))
@@ -306,7 +306,7 @@ class Searcher:
             *no_page_notices,
             *(unknown_code_notice(token) for token in not_codes),
             *unmatched_notices(
-                tuple(c for c in plan.concepts if c.typed not in as_words and not _held(c, title_terms)),
+                tuple(c for c in plan.concepts if c.typed not in as_words and not held(c, title_terms)),
                 self._vocabulary,
             ),
         )
@@ -597,7 +597,7 @@ class Searcher:
         return [key for key in keys if len(self._searcher.term_docs(KEY, key, 1))]
 
     def _with_titles(
-        self, ranked: list[_Ranked], stage: FirstStage, titles: FirstStage, wanted: int
+        self, ranked: list[_Ranked], plan: Plan, stage: FirstStage, titles: FirstStage, wanted: int
     ) -> list[_Ranked]:
         """The ranked pages with the best titles of codes with no page placed among them
         (queries/codesets/titles.py), each title scored no higher than the entry above it."""
@@ -623,7 +623,8 @@ class Searcher:
                 ranked, stage.matched_terms([entry.docnum for entry in ranked]), strict=True
             )
         ]
-        merged = place_titles(pages, entries, lambda entry: naming_strength(entry.matched))[:wanted]
+        concepts = plan.concepts
+        merged = place_titles(pages, entries, lambda entry: naming_strength(entry.matched, concepts))[:wanted]
         for i, entry in enumerate(merged):
             if entry.no_page and i and merged[i - 1].score < entry.score:
                 merged[i] = replace(entry, score=merged[i - 1].score)
@@ -828,11 +829,6 @@ def _rank_order(entry: _Ranked) -> tuple[float, int, str]:
 def _found_terms(matched: tuple[tuple[str, Any], ...]) -> frozenset[str]:
     """The query terms a page holds in any field, as the re-ranker compares them."""
     return frozenset(term.decode("utf-8") if isinstance(term, bytes) else term for _, term in matched)
-
-
-def _held(concept: Concept, terms: frozenset[str]) -> bool:
-    """Whether `terms` hold a reading of the concept (a word found in titles of codes with no page)."""
-    return any(alt.terms and all(term in terms for term in alt.terms) for alt in concept.alternatives)
 
 
 def _text_score(score: float) -> float:

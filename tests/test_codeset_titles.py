@@ -17,6 +17,7 @@ from medcodes.cli import cli
 from medcodes.index.engine.title_index import KEYS_FILE
 from medcodes.index.store import current_generation
 from medcodes.queries.codesets.titles import naming_strength, place_titles
+from medcodes.queries.expand.concepts import Alternative, Concept
 from medcodes.queries.search import Searcher
 from medcodes.server.app import ServerSettings, create_app
 
@@ -151,9 +152,23 @@ def test_place_titles(pages: list[int], titles: list[int], expected: list[str]) 
     assert merged == expected
 
 
-def test_naming_strength_counts_terms_of_naming_fields_only() -> None:
+def test_naming_strength_counts_words_held_in_naming_fields() -> None:
+    femur = Concept(
+        "femur",
+        (
+            Alternative(("femur",), 1.0, "exact", "femur"),
+            Alternative(("thigh", "bone"), 0.5, "synonym", "thigh bone"),
+        ),
+    )
+    fracture = Concept("fracture", (Alternative(("fractur",), 1.0, "exact", "fracture"),))
+    concepts = (femur, fracture)
+    assert naming_strength([("title", "thigh"), ("title", "bone")], concepts) == 1  # one word, two terms
+    assert naming_strength([("title", "femur"), ("names", "fractur")], concepts) == 2
+    assert (
+        naming_strength([("title", "thigh"), ("summary", "fractur")], concepts) == 0
+    )  # part of a reading; a section
     matched = [("title", "walker"), ("names", "walker"), ("summary", "fold"), ("name", "fold")]
-    assert naming_strength(matched) == 2
+    assert naming_strength(matched, ()) == 2  # no free words: the terms held
 
 
 def test_titles_page_with_the_pages(index: Path) -> None:

@@ -2,23 +2,39 @@
 
 A title-only hit (a code-set entry's official descriptor, index/titles.py) is never ranked
 above a page that names the query as well: it goes after the last page whose naming fields
-(title, other names, name block) hold at least as many distinct query terms as its descriptor.
-Pages keep the order the ranking gave them; title-only hits keep theirs (most terms, then BM25F).
+(title, other names, name block) hold at least as many of the query's words as its descriptor.
+A word counts once, by any of its readings ("femur" held as "thigh bone" is one word, not two
+terms). Pages keep the order the ranking gave them; title-only hits keep theirs (most words,
+then BM25F).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from medcodes.index.fields import NAMING_FIELDS
+from medcodes.queries.expand.concepts import Concept
 
 T = TypeVar("T")
 
 
-def naming_strength(matched: Iterable[tuple[str, Any]]) -> int:
-    """How many distinct query terms a page (or a title) holds in the fields that name it."""
-    return len({term for field, term in matched if field in NAMING_FIELDS})
+def naming_strength(matched: Iterable[tuple[str, Any]], concepts: tuple[Concept, ...]) -> int:
+    """How many of the query's words a page (or a title) holds, by any reading, in the fields
+    that name it; the distinct terms held when the query has no free words (a field scope)."""
+    terms = {
+        term.decode("utf-8") if isinstance(term, bytes) else term
+        for field, term in matched
+        if field in NAMING_FIELDS
+    }
+    if not concepts:
+        return len(terms)
+    return sum(1 for concept in concepts if held(concept, terms))
+
+
+def held(concept: Concept, terms: Collection[str]) -> bool:
+    """Whether `terms` hold a reading of the concept (every term of one of its alternatives)."""
+    return any(alt.terms and all(term in terms for term in alt.terms) for alt in concept.alternatives)
 
 
 def place_titles(pages: Sequence[T], titles: Sequence[T], strength: Callable[[T], int]) -> list[T]:
