@@ -1,6 +1,6 @@
 """Benchmark `medcodes codesets load` (issue 15) on the full CMS and CDC files, and check it.
 
-    python bench/codesets_load.py /work/shared/data [--runs 3] [--work DIR]
+    python bench/codesets_load.py /work/shared/data [--runs 3] [--work DIR] [--pages DIR [--word W]]
 
 Loads every file of DATA_DIR/hcpcs/*.csv, DATA_DIR/icd10cm/*.jsonl and DATA_DIR/icd10pcs/*.csv
 into a fresh index, --runs times (the load time's median is reported; target <= 60 s), times
@@ -10,6 +10,11 @@ independently of the readers:
 - every ICD-10-CM code that another code names as parent is stored as a header;
 - every HCPCS code with a termination date is stored terminated (date and status).
 Exit status 1 when a check fails. Prints a markdown table.
+
+With --pages DIR (e.g. /work/shared/data/realpages/pages, read where it is), also times a cold
+search — a new `medcodes search WORD` process, as a user runs it, median of 5 — on an index of
+those pages before and after the code sets are loaded into it: a search reads its hits' rows
+from codesets.sqlite and the title documents of codes with no page (issue 15).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import json
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from medcodes.index.build import ingest  # noqa: E402
 from medcodes.index.check import check_index  # noqa: E402
 from medcodes.index.codeset_load import load_code_sets  # noqa: E402
 from medcodes.index.codesets import open_code_table  # noqa: E402
@@ -92,6 +99,38 @@ def check(root: Path, data: Path) -> list[str]:
     return failures
 
 
+COLD_RUNS = 5
+
+
+def cold_search(root: Path, word: str) -> float:
+    """Median wall time of COLD_RUNS new `medcodes search WORD` processes."""
+    medcodes = Path(sys.executable).parent / "medcodes"
+    times = []
+    for _ in range(COLD_RUNS):
+        started = time.perf_counter()
+        subprocess.run([str(medcodes), "search", word, "--index", str(root)], check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def search_times(pages: Path, files: list[Path], work: Path, word: str) -> tuple[float, float, int]:
+    """Cold search time without and with the code sets loaded, and the hits with no page."""
+    root = work / "pages-index"
+    ingest([str(pages)], root)
+    without = cold_search(root, word)
+    load_code_sets(root, files)
+    with_sets = cold_search(root, word)
+    medcodes = Path(sys.executable).parent / "medcodes"
+    found = subprocess.run(
+        [str(medcodes), "search", word, "--json", "--limit", "100", "--index", str(root)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    no_page = sum(1 for hit in json.loads(found.stdout)["hits"] if hit["no_page"])
+    return without, with_sets, no_page
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -99,6 +138,8 @@ def main() -> int:
     parser.add_argument("data", type=Path, help="folder with hcpcs/, icd10cm/ and icd10pcs/")
     parser.add_argument("--runs", type=int, default=3, help="loads into a fresh index (median reported)")
     parser.add_argument("--work", type=Path, help="where the indexes go [default: a temporary folder]")
+    parser.add_argument("--pages", type=Path, help="page folder to time a cold search on, without and with")
+    parser.add_argument("--word", default="walker", help="the word searched with --pages [walker]")
     args = parser.parse_args()
     files = code_set_files(args.data)
     work = Path(tempfile.mkdtemp(prefix="codesets-bench-", dir=args.work))
@@ -118,9 +159,11 @@ def main() -> int:
         failures = check(root, args.data)
         checked = check_index(root)
         size = sum(p.stat().st_size for p in (root / report.generation).iterdir())
+        searched = search_times(args.pages, files, work, args.word) if args.pages else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"Command: bench/codesets_load.py {args.data} --runs {args.runs}\n")
+    pages = f" --pages {args.pages} --word {args.word}" if args.pages else ""
+    print(f"Command: bench/codesets_load.py {args.data} --runs {args.runs}{pages}\n")
     print(f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}\n")
     print("| measure | value |\n|---|---|")
     print(f"| files | {', '.join(p.name for p in files)} |")
@@ -134,6 +177,12 @@ def main() -> int:
     print(f"| generation size, MB | {size / 1e6:.1f} |")
     print(f"| `medcodes check` | ok, {checked.codes:,} entries |")
     print(f"| checks failed | {len(failures)} |")
+    if searched is not None:
+        without, with_sets, no_page = searched
+        where = f"`medcodes search {args.word}`, {args.pages.name}/"
+        print(f"| cold {where} without code sets, median of {COLD_RUNS}, s | {without:.2f} |")
+        print(f"| cold {where} with code sets, median of {COLD_RUNS}, s | {with_sets:.2f} |")
+        print(f"| hits with no page among its first 100 | {no_page} |")
     for failure in failures[:20]:
         print(f"- {failure}")
     return 1 if failures else 0

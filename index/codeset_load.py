@@ -3,7 +3,9 @@
 The files are read before the write lock is taken (reading is the slow part, and a file that
 cannot be read changes nothing). Under the lock, the next generation gets a new code-set file:
 the entries of every system loaded before, with the systems of the files given replaced by
-their new release. What changed per system is recorded in the generation's metadata. The
+their new release, and a new title index (index/engine/title_index.py): one title-only
+document per entry, its official descriptor, so that a code with no page is found by its words.
+What changed per system is recorded in the generation's metadata. The
 pages, their manifest and sources are carried over as they are; readers switch at publish.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 
 from medcodes.index.build import live_generation
 from medcodes.index.codesets import CODESETS_META, read_code_sets, write_code_sets
+from medcodes.index.engine.title_index import write_title_index
 from medcodes.index.lock import write_lock
 from medcodes.index.manifest import load_manifest
 from medcodes.index.store import IndexCorruptError, IndexPath, check_index_folder, reporting_full_disk
@@ -124,6 +127,11 @@ def load_code_sets(
         meta = live.read_meta() if live is not None else {}
         with GenerationWriter(root, live, fresh=False) as writer:
             write_code_sets(writer.generation, releases, entries)
+            # Every entry gets a title document; a search leaves out those whose code has a page.
+            write_title_index(
+                writer.generation.path,
+                ((f"{e.system}:{e.code}", e.descriptor) for found in entries.values() for e in found),
+            )
             report.stored = {system: len(found) for system, found in sorted(entries.items())}
             updates: dict[str, Any] = {
                 CODESETS_META: {

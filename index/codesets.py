@@ -5,7 +5,7 @@ tuple (strings, booleans, dates) keyed by code, with each parent's children list
 rather than pickled dataclasses, and entries made only when looked up (`StoredCodeTable`):
 opening all 186k entries of HCPCS + ICD-10-CM + ICD-10-PCS then costs one unpickling of plain
 containers, not 186k objects. Code-set attributes are not Whoosh fields: they are looked up by
-code, never searched (only a code without a page gets a title document).
+code, never searched (but each entry's descriptor is a title document: title_index.py).
 
 Like every file of a generation it is never modified: a load writes a new one into the next
 generation, and an incremental generation hard-links it (medcodes.index.store.next_generation).
@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from medcodes.errors import MedcodesError
+from medcodes.index.codeset_rows import ROWS_FILE, KeyedCodeTable, write_code_rows
+from medcodes.index.engine.title_index import title_index_files
 from medcodes.index.store import Generation, IndexCorruptError, IndexPath, current_generation
 from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
 from medcodes.pipeline.codesets.table import CodeTable
@@ -109,12 +111,14 @@ def has_code_sets(generation: Generation) -> bool:
 
 
 def carry_code_sets(live: Generation | None, generation: Generation) -> None:
-    """Keep the live code sets in a generation built from nothing (a full rebuild of the pages):
-    hard-linked, as an incremental generation has them."""
-    source = live.path / CODESETS_FILE if live is not None else None
-    target = generation.path / CODESETS_FILE
-    if source is not None and source.is_file() and not target.exists():
-        os.link(source, target)
+    """Keep the live code sets, and their title documents, in a generation built from nothing
+    (a full rebuild of the pages): hard-linked, as an incremental generation has them."""
+    if live is None:
+        return
+    for source in [live.path / CODESETS_FILE, live.path / ROWS_FILE, *title_index_files(live.path)]:
+        target = generation.path / source.name
+        if source.is_file() and not target.exists():
+            os.link(source, target)
 
 
 def open_code_table(root: IndexPath) -> StoredCodeTable:
@@ -132,6 +136,16 @@ def open_code_table(root: IndexPath) -> StoredCodeTable:
     if not len(table):
         raise NoCodeSetError(f"no code set loaded in the index at {root} ({LOAD_HINT})")
     return table
+
+
+def code_set_lookups(generation: Generation) -> KeyedCodeTable | StoredCodeTable:
+    """The code sets of a generation for a few lookups: read by key from codesets.sqlite,
+    not unpickled whole (a search's statuses); the whole table when an older medcodes loaded
+    them without it. Its `releases` are the loaded releases."""
+    path = generation.path / ROWS_FILE
+    if path.is_file():
+        return KeyedCodeTable(path, Layout)
+    return read_code_sets(generation)
 
 
 def read_code_sets(generation: Generation) -> StoredCodeTable:
@@ -183,6 +197,7 @@ def write_code_sets(
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, path)
+    write_code_rows(generation, releases, layouts, rows, children)
     return sum(len(codes) for codes in rows.values())
 
 

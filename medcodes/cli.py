@@ -27,10 +27,12 @@ import click
 from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
 from medcodes.index.codeset_load import load_code_sets
+from medcodes.index.codeset_rows import KeyedCodeTable
 from medcodes.index.codesets import (
     LOAD_HINT,
     NoCodeSetError,
     StoredCodeTable,
+    code_set_lookups,
     open_code_table,
     read_code_sets,
 )
@@ -875,12 +877,12 @@ def show_command(
         raise click.UsageError("--format json prints one page: use --format jsonl for several codes")
     root = resolve_index_dir(index_dir)
     failed = False
-    code_sets: StoredCodeTable | None = None
+    code_sets: KeyedCodeTable | StoredCodeTable | None = None
     for number, code in enumerate(codes):
         try:
             with _errors():
-                if code_sets is None:
-                    code_sets = read_code_sets(current_generation(root))
+                if code_sets is None:  # read by key: only the codes shown
+                    code_sets = code_set_lookups(current_generation(root))
                 found = find_code(root, code, system, code_sets)
         except click.ClickException as err:
             if len(codes) == 1 or isinstance(err.__cause__, IndexMissingError | UnknownSystemError):

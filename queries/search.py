@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from medcodes.errors import MedcodesError
-from medcodes.index.codesets import read_code_sets
+from medcodes.index.codeset_rows import KeyedCodeTable
+from medcodes.index.codesets import code_set_lookups
 from medcodes.index.engine.scoring import FirstStage
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import (
@@ -32,9 +33,11 @@ from medcodes.index.fields import (
 from medcodes.index.reader import LiveIndex, find_pages, open_live
 from medcodes.index.record_codec import decode_head, decode_record
 from medcodes.index.store import IndexPath, current_generation
+from medcodes.index.titles import TitleSearcher
 from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
+from medcodes.queries.codesets.titles import held, naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
@@ -151,12 +154,15 @@ class Searcher:
         self._system_evidence: SystemEvidence | None = None  # read on first need
         self._statuses: CodeStatuses | None = None  # the generation's code sets, read on first need
         self._status_classes: dict[date, np.ndarray] = {}  # day -> per page, its _CLASSES index
+        self._titles: TitleSearcher | None = None  # the code sets' title documents, opened on first need
+        self._titles_opened = False
+        self._no_page_titles: dict[tuple[str, ...], np.ndarray] = {}  # systems -> titles of no page
 
     @property
     def statuses(self) -> CodeStatuses:
         """The code sets of the generation this searcher reads (empty when none was loaded)."""
         if self._statuses is None:
-            table = read_code_sets(self._live.generation)
+            table = code_set_lookups(self._live.generation)  # only the rows looked up are read
             self._statuses = CodeStatuses(table, table.releases)
         return self._statuses
 
@@ -181,15 +187,29 @@ class Searcher:
     def close(self) -> None:
         self._searcher.close()
         self._live.ix.close()
+        self._close_side_files(self._titles, self._statuses)
+
+    @staticmethod
+    def _close_side_files(titles: TitleSearcher | None, statuses: CodeStatuses | None) -> None:
+        if titles is not None:
+            titles.close()
+        if statuses is not None and isinstance(statuses.table, KeyedCodeTable):
+            statuses.table.close()
 
     def refresh(self) -> bool:
         """Switch to a newer published generation if there is one; True when it switched."""
         if current_generation(self.index_dir).path == self._live.generation.path:
             return False
-        old_live, old_searcher = self._live, self._searcher
+        old_live, old_searcher, old_titles, old_statuses = (
+            self._live,
+            self._searcher,
+            self._titles,
+            self._statuses,
+        )
         self._open()
         old_searcher.close()
         old_live.ix.close()
+        self._close_side_files(old_titles, old_statuses)
         return True
 
     def search(
@@ -238,6 +258,8 @@ class Searcher:
         wanted = offset + limit
         listed: dict[str, int] | None = None
         tally: Counter[int] | None = Counter() if facets else None
+        titles: tuple[FirstStage, np.ndarray] | None = None
+        title_terms: frozenset[str] = frozenset()  # the query terms the best titles hold
         if plan.code_order:
             ranked, listed = self._listing(plan, wanted, day, wanted_classes, tally)
             total = sum(listed.values())
@@ -251,12 +273,24 @@ class Searcher:
                 tally = self._status_facets(plan, classes, allowed)
             stage = self._searcher.run(plan.query, plan.filter, max(wanted, DEPTH), allowed)
             ranked, total = self._ranked(plan, stage), stage.total
+            skip = frozenset(f"{hit.system}:{hit.code}" for _, hit in no_page)
+            titles = self._title_stage(plan, systems or parsed.systems, skip, day, wanted_classes, wanted)
+            if titles is not None:
+                title_stage, title_allowed = titles
+                ranked = self._with_titles(ranked, plan, stage, title_stage, max(wanted, DEPTH))
+                total += title_stage.total
+                found = title_stage.matched_terms([docnum for docnum, _ in title_stage.top])
+                title_terms = _found_terms(tuple(pair for terms in found for pair in terms))
         shown = ranked[offset:wanted]
         if not plan.code_order:
-            matched = stage.matched_terms([entry.docnum for entry in shown])
-            shown = [replace(entry, matched=terms) for entry, terms in zip(shown, matched, strict=True)]
+            shown = [
+                entry if entry.no_page else replace(entry, matched=terms)
+                for entry, terms in zip(shown, self._matched(stage, shown), strict=True)
+            ]
         hits = tuple(self._hit(entry, plan, explain, day) for entry in shown)
         counts = (listed if listed is not None else self._facets(plan, allowed)) if facets else None
+        if titles is not None and (counts is not None or tally is not None):
+            self._title_facets(plan, title_allowed, day, counts, tally)
         status_counts = _by_status(tally) if tally is not None else None
         hits = (*no_page_hits, *hits)[:limit]
         total += len(no_page)
@@ -271,7 +305,10 @@ class Searcher:
             *parsed.notices,
             *no_page_notices,
             *(unknown_code_notice(token) for token in not_codes),
-            *unmatched_notices(tuple(c for c in plan.concepts if c.typed not in as_words), self._vocabulary),
+            *unmatched_notices(
+                tuple(c for c in plan.concepts if c.typed not in as_words and not held(c, title_terms)),
+                self._vocabulary,
+            ),
         )
         return SearchResult(
             text, hits, total, took, notices, suggestion, counts, offset=offset, status_facets=status_counts
@@ -514,6 +551,109 @@ class Searcher:
                 found.append((token, hit))
         return found
 
+    @property
+    def titles(self) -> TitleSearcher | None:
+        """The title documents of the loaded code sets (None when none were loaded)."""
+        if not self._titles_opened:
+            self._titles = TitleSearcher.open(self._live.generation.path)
+            self._titles_opened = True
+        return self._titles
+
+    def _title_stage(
+        self,
+        plan: Plan,
+        systems: tuple[str, ...],
+        skip: frozenset[str],
+        day: date,
+        classes: list[int] | None,
+        wanted: int,
+    ) -> tuple[FirstStage, np.ndarray] | None:
+        """The best titles of codes with no page for a ranked query (and which titles were
+        allowed: of `systems`, not in `skip`, of the status `classes`); None without titles."""
+        titles = self.titles
+        if titles is None:
+            return None
+        scope = tuple(sorted(set(systems)))
+        allowed = self._no_page_titles.get(scope)
+        if allowed is None:
+            if len(self._no_page_titles) > 8:
+                self._no_page_titles.clear()
+            allowed = self._no_page_titles[scope] = titles.without(self._page_keys(), scope)
+        if skip:
+            allowed = allowed & titles.without(skip)
+        if classes is not None:
+            statuses = self.statuses
+            allowed = titles.keep(
+                allowed, plan.query, lambda key: _class_of(statuses.of_key(key, day)) in classes
+            )
+        return titles.run(plan.query, max(wanted, DEPTH), allowed), allowed
+
+    def _page_keys(self) -> list[str]:
+        """The keys of the live pages. The lexicon keeps a deleted page's key until a merge: its
+        pages are looked at only when the index has deleted pages."""
+        keys = self._searcher.lexicon(KEY)
+        if self._searcher.doc_count() == self._searcher.doc_count_all():
+            return keys
+        return [key for key in keys if len(self._searcher.term_docs(KEY, key, 1))]
+
+    def _with_titles(
+        self, ranked: list[_Ranked], plan: Plan, stage: FirstStage, titles: FirstStage, wanted: int
+    ) -> list[_Ranked]:
+        """The ranked pages with the best titles of codes with no page placed among them
+        (queries/codesets/titles.py), each title scored no higher than the entry above it."""
+        if not titles.top:
+            return ranked
+        assert self.titles is not None
+        key = self.titles.key
+        found = titles.matched_terms([docnum for docnum, _ in titles.top])
+        entries = [
+            _Ranked(
+                {KEY: key(docnum), SYSTEM: key(docnum).partition(":")[0]},
+                terms,
+                score,
+                score,
+                docnum=docnum,
+                no_page=True,
+            )
+            for (docnum, score), terms in zip(titles.top, found, strict=True)
+        ]
+        pages = [
+            replace(entry, matched=terms)
+            for entry, terms in zip(
+                ranked, stage.matched_terms([entry.docnum for entry in ranked]), strict=True
+            )
+        ]
+        concepts = plan.concepts
+        merged = place_titles(pages, entries, lambda entry: naming_strength(entry.matched, concepts))[:wanted]
+        for i, entry in enumerate(merged):
+            if entry.no_page and i and merged[i - 1].score < entry.score:
+                merged[i] = replace(entry, score=merged[i - 1].score)
+        return merged
+
+    def _matched(self, stage: FirstStage, shown: list[_Ranked]) -> list[tuple[tuple[str, Any], ...]]:
+        """Per shown entry, the query terms it holds (a title's were found with it)."""
+        pages = [entry.docnum for entry in shown if not entry.no_page]
+        found = iter(stage.matched_terms(pages))
+        return [entry.matched if entry.no_page else next(found) for entry in shown]
+
+    def _title_facets(
+        self,
+        plan: Plan,
+        allowed: np.ndarray,
+        day: date,
+        counts: dict[str, int] | None,
+        tally: Counter[int] | None,
+    ) -> None:
+        """Add the matching titles of codes with no page to the per-system and per-status counts."""
+        assert self.titles is not None
+        key = self.titles.key
+        for docnum in np.flatnonzero(self.titles.matching(plan.query, allowed)).tolist():
+            system, _, code = key(docnum).partition(":")
+            if counts is not None:
+                counts[system] = counts.get(system, 0) + 1
+            if tally is not None:
+                tally[_class_of(self.statuses.of(system, code, day))] += 1
+
     def _facets(self, plan: Plan, allowed: np.ndarray | None) -> dict[str, int]:
         return self._searcher.count_by_system(plan.query, plan.filter, allowed)
 
@@ -565,6 +705,8 @@ class Searcher:
         return (docnum, self._head(docnum)) if docnum is not None else None
 
     def _hit(self, entry: _Ranked, plan: Plan, explain: bool, day: date) -> Hit:
+        if entry.no_page:
+            return self._title_hit(entry, plan, explain, day)
         fields = entry.fields if RECORD in entry.fields else self._searcher.stored(entry.docnum)
         page = decode_record(fields[RECORD])
         matched: dict[str, set[str]] = {}
@@ -586,6 +728,30 @@ class Searcher:
             explanation=_explain(entry, matched, plan) if explain else None,
             billable=status.billable,
             status=status.status,
+        )
+
+    def _title_hit(self, entry: _Ranked, plan: Plan, explain: bool, day: date) -> Hit:
+        """The hit of a code with no page: its official descriptor is its title."""
+        system, _, code = entry.fields[KEY].partition(":")
+        status = self.statuses.of(system, code, day)
+        title = status.entry.descriptor if status.entry is not None else ""
+        matched: dict[str, set[str]] = {}
+        for fieldname, term in entry.matched:
+            matched.setdefault(fieldname, set()).add(
+                term.decode("utf-8") if isinstance(term, bytes) else term
+            )
+        return Hit(
+            code=code,
+            system=system,
+            title=title,
+            score=entry.score,
+            section="",
+            snippet="",
+            highlights=(),
+            explanation=_explain(entry, matched, plan) if explain else None,
+            billable=status.billable,
+            status=status.status,
+            no_page=True,
         )
 
 
@@ -628,7 +794,8 @@ class _Ranked:
     bm25f: float
     score: float
     features: Features | None = None
-    docnum: int = -1  # in the searcher, when ranked by score
+    docnum: int = -1  # in the searcher, when ranked by score (in the title index when no_page)
+    no_page: bool = False  # a code-set entry's title document: a code with no page
 
 
 def _explain(entry: _Ranked, matched: dict[str, set[str]], plan: Plan) -> dict[str, Any]:

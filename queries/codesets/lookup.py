@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from medcodes.index.codesets import StoredCodeTable, read_code_sets
+from medcodes.index.codeset_rows import KeyedCodeTable
+from medcodes.index.codesets import StoredCodeTable, code_set_lookups
 from medcodes.index.lookup import AmbiguousCodeError, PageNotFoundError, find_page
 from medcodes.index.store import IndexPath, current_generation
 from medcodes.pipeline.codes import normalize_code, parse_systems
@@ -27,13 +28,16 @@ class FoundCode:
 
 
 def find_code(
-    root: IndexPath, code: str, system: str | None = None, code_sets: StoredCodeTable | None = None
+    root: IndexPath,
+    code: str,
+    system: str | None = None,
+    code_sets: KeyedCodeTable | StoredCodeTable | None = None,
 ) -> FoundCode:
     """The page of `code` (any form), else its code-set entry; PageNotFoundError when neither.
 
     `code_sets`: the live generation's, when the caller has them already (several codes)."""
     if code_sets is None:
-        code_sets = read_code_sets(current_generation(Path(root)))
+        code_sets = code_set_lookups(current_generation(Path(root)))
     statuses = CodeStatuses(code_sets, code_sets.releases)
     try:
         page = find_page(root, code, system)
