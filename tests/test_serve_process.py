@@ -138,3 +138,44 @@ def test_a_server_started_before_its_index_serves_it_once_published(pages_dir: P
         server.terminate()
         _, log = server.communicate(timeout=20)
     assert f"warning: no index at {root}: /healthz answers 503 until an index is published" in log
+
+
+def closed_by_server(connection: socket.socket, within: float, trickle: bytes = b"") -> bool:
+    """Whether the server closes `connection` within `within` seconds, while the client sends
+    `trickle` a byte a second (a request head that never ends)."""
+    connection.settimeout(1.0)
+    deadline = time.monotonic() + within
+    sent = 0
+    while time.monotonic() < deadline:
+        try:
+            if connection.recv(1024) == b"":
+                return True
+        except TimeoutError:
+            pass
+        except ConnectionResetError:
+            return True
+        if sent < len(trickle):
+            try:
+                connection.sendall(trickle[sent : sent + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return True
+            sent += 1
+    return False
+
+
+@pytest.mark.slow
+def test_connections_that_send_no_whole_request_head_are_closed(built_index: Path) -> None:
+    """uvicorn closed neither a connection that never sends a request nor one sending its head a
+    byte at a time; each held a socket for as long as the client liked. A request head must
+    now arrive within 5 s (medcodes.server.idle); a client that does send one is answered."""
+    endless_head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 60
+    with serving(built_index) as (port, _server):
+        with (
+            socket.create_connection(("127.0.0.1", port)) as idle,
+            socket.create_connection(("127.0.0.1", port)) as slow,
+        ):
+            assert closed_by_server(idle, within=20)
+            assert closed_by_server(slow, within=20, trickle=endless_head)
+        with socket.create_connection(("127.0.0.1", port)) as prompt:
+            prompt.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert prompt.recv(1024).startswith(b"HTTP/1.1 200")

@@ -9,6 +9,7 @@ import uvicorn
 
 from medcodes.server.access_log import logging_config
 from medcodes.server.app import ServerSettings, create_app
+from medcodes.server.idle import RequestHeadTimeout
 
 # Seconds an idle keep-alive connection stays open, and a shutdown waits for requests.
 KEEP_ALIVE_S = 5
@@ -25,6 +26,8 @@ def serve(settings: ServerSettings, host: str, port: int, workers: int = 1, log_
         "timeout_keep_alive": KEEP_ALIVE_S,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
         "server_header": False,
+        # A connection that sends no request head within 5 s is closed (uvicorn leaves it open).
+        "http": RequestHeadTimeout,
     }
     if workers > 1:
         os.environ["MEDCODES_SERVE_SETTINGS"] = settings.to_json()
