@@ -127,19 +127,6 @@ class IndexSearcher:
         counts = np.bincount(found[found >= 0], minlength=len(self._system_names)).tolist()
         return {name: count for name, count in zip(self._system_names, counts, strict=True) if count}
 
-    def count_by_class(
-        self,
-        query: Node,
-        filter_query: Node | None,
-        classes: np.ndarray,
-        names: list[str],
-        allowed: np.ndarray | None = None,
-    ) -> dict[str, int]:
-        """How many pages `query` matches per class of `page_classes` (names[class] -> count)."""
-        found = classes[self._matching(query, filter_query, allowed)]
-        counts = np.bincount(found[found >= 0], minlength=len(names)).tolist()
-        return {name: count for name, count in zip(names, counts, strict=True) if count}
-
     def matching(
         self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
     ) -> np.ndarray:
