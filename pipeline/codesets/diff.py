@@ -135,10 +135,10 @@ def diff_releases(
     for code in sorted(before):
         was, now = before[code], after.get(code)
         if now is None:
-            if _current(was):
+            if in_force(was):
                 terminated.append(TerminatedCode(code, was.descriptor, None, listed=False))
             continue
-        if _current(was) and not _current(now):
+        if in_force(was) and not in_force(now):
             terminated.append(TerminatedCode(code, now.descriptor, now.terminated, listed=True))
         if was.descriptor != now.descriptor:
             overlap = word_overlap(was.descriptor, now.descriptor, weights)
@@ -149,7 +149,8 @@ def diff_releases(
     return ReleaseDiff(system, old_name, new_name, added, tuple(terminated), tuple(changed))
 
 
-def _current(entry: CodeSetEntry) -> bool:
+def in_force(entry: CodeSetEntry) -> bool:
+    """True when the release lists `entry` as active and not terminated."""
     return entry.active and entry.terminated is None
 
 
