@@ -34,6 +34,7 @@ from medcodes.pipeline.sources import (
     escaped,
     gunzip_page,
     too_large,
+    too_large_decompressed,
 )
 
 # What zipfile raises on damaged archives: BadZipFile for a bad CRC or a cut archive,
@@ -236,7 +237,7 @@ class _CutShortAsEnd:
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
     if len(data) > max_bytes:
         # Read up to the bound only: more than its header said it holds.
-        return Unreadable(member, f"page too large once decompressed (> limit {max_bytes})")
+        return Unreadable(member, too_large_decompressed(max_bytes))
     try:
         return RawPage(member, gunzip_page(data, max_bytes))
     except InputReadError as err:

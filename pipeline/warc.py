@@ -25,7 +25,15 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
-from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, escaped, too_large
+from medcodes.pipeline.sources import (
+    HTML,
+    RawPage,
+    Unreadable,
+    describe_damage,
+    escaped,
+    too_large,
+    too_large_decompressed,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,7 +128,7 @@ def _read_record(
         return Unreadable(source, f"truncated or corrupt WARC record: {_shorten(_damage(err, source))}")
     if len(data) > max_bytes:  # read up to the bound only: checked before a cut short record
         if record.http_headers.get_header("Content-Encoding"):
-            return Unreadable(source, f"page too large once decompressed (> limit {max_bytes})")
+            return Unreadable(source, too_large_decompressed(max_bytes))
         return Unreadable(source, too_large(len(data), max_bytes))
     if record.raw_stream.limit > 0:
         return Unreadable(source, "truncated WARC record (archive ends inside it)")
