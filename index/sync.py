@@ -495,8 +495,8 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
     ahead: list[Outcome] = []  # an outcome read from the stream and not yet taken
 
     def peek() -> Outcome | None:
-        if not ahead:
-            ahead.extend(outcome for outcome in [next(stream, None)] if outcome is not None)
+        if not ahead and (outcome := next(stream, None)) is not None:
+            ahead.append(outcome)
         return ahead[0] if ahead else None
 
     def group(path: str) -> Iterator[Outcome]:
