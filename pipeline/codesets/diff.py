@@ -180,5 +180,6 @@ def word_overlap(old: str, new: str, weights: dict[str, float]) -> float:
 
 def is_reused(old: str, new: str, weights: dict[str, float]) -> bool:
     """True when `new` describes something else than `old` (a code given another meaning): the
-    one test of reuse, for `codesets diff` and for what a load records (changes.py)."""
+    test of reuse for what a load records (changes.py); `diff_releases` applies the same
+    REUSED_BELOW to the overlap it keeps for `codesets diff`."""
     return word_overlap(old, new, weights) < REUSED_BELOW
