@@ -2,7 +2,8 @@
 changed, and reused (the descriptor changed so much that the code now means something else).
 
 Loading a newer release records these in the index (codes only); `codesets diff` lists changes
-with their descriptors (diff.py). Both take reuse from diff.is_reused, so they agree on it.
+with their descriptors (diff.py). Both weigh reuse by diff.word_overlap against diff.REUSED_BELOW,
+so they agree on it.
 """
 
 from __future__ import annotations
