@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol, cast
 
 from medcodes.pipeline.sources import (
+    GZIP_MAGIC,
     InputReadError,
     RawPage,
     Unreadable,
@@ -211,7 +212,7 @@ def _decompressed(stream: BinaryIO) -> BinaryIO:
     gzip, bzip2, xz or the older lzma format)."""
     head = stream.read(6)
     stream.seek(0)
-    if head.startswith(b"\x1f\x8b"):
+    if head.startswith(GZIP_MAGIC):
         return cast(BinaryIO, _CutShortAsEnd(gzip.GzipFile(fileobj=stream, mode="rb")))
     if head.startswith(b"BZh"):
         return cast(BinaryIO, _CutShortAsEnd(bz2.BZ2File(stream)))
