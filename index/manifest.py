@@ -159,9 +159,10 @@ def iter_pages(manifest: Manifest) -> Iterator[tuple[str, PageEntry]]:
 
 
 def _encode(entry: FileEntry) -> str:
+    own = input_source(entry.path)  # a page file's own source, written as ""
     pages = [
         [
-            "" if page.source == input_source(entry.path) else page.source,
+            "" if page.source == own else page.source,
             page.key,
             page.content_hash,
             page.state,
@@ -174,13 +175,14 @@ def _encode(entry: FileEntry) -> str:
 
 def _decode(line: str) -> FileEntry:
     path, size, mtime_ns, digest, pages = json.loads(line)
+    own = input_source(path)
     return FileEntry(
         path,
         size,
         mtime_ns,
         digest,
         tuple(
-            PageEntry(source or input_source(path), key, content_hash, state, reason)
+            PageEntry(source or own, key, content_hash, state, reason)
             for source, key, content_hash, state, reason in pages
         ),
     )

@@ -49,7 +49,14 @@ from medcodes.index.status import (
 from medcodes.index.store import Generation, UnreadableSourcesError, meta_and_damage
 from medcodes.index.writing import DryRunWriter, GenerationWriter
 from medcodes.pipeline.batch import Outcome
-from medcodes.pipeline.sources import DEFAULT_MAX_BYTES, STDIN, InputListing, came_from, input_source
+from medcodes.pipeline.sources import (
+    DEFAULT_MAX_BYTES,
+    MEMBER_SEPARATORS,
+    STDIN,
+    InputListing,
+    came_from,
+    input_source,
+)
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
 
 # A folder holding a medcodes index is skipped, not read as pages; pages it produced before stay.
@@ -300,7 +307,7 @@ class _Sync:
             path
             for name in empty
             for path in self.old
-            if name.startswith(path) and name[len(path) : len(path) + 1] in ("#", ":")
+            if name.startswith(path) and name[len(path) : len(path) + 1] in tuple(MEMBER_SEPARATORS)
         }
 
     def _keep_folder(self, folder: str, reason: str, status: str = UNREADABLE) -> None:
@@ -495,8 +502,8 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
     ahead: list[Outcome] = []  # an outcome read from the stream and not yet taken
 
     def peek() -> Outcome | None:
-        if not ahead:
-            ahead.extend(outcome for outcome in [next(stream, None)] if outcome is not None)
+        if not ahead and (outcome := next(stream, None)) is not None:
+            ahead.append(outcome)
         return ahead[0] if ahead else None
 
     def group(path: str) -> Iterator[Outcome]:

@@ -90,8 +90,9 @@ class GenerationWriter:
         self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
     ) -> Parsing:
         workers = workers or os.cpu_count() or 1
-        many = len(inputs) >= SHARDED_MIN_INPUTS or holds_containers(inputs)
-        if not (self.fresh and workers > 1 and many):
+        # Inputs are sniffed for containers (each one's head read) only when they could be sharded.
+        can_shard = self.fresh and workers > 1
+        if not (can_shard and (len(inputs) >= SHARDED_MIN_INPUTS or holds_containers(inputs))):
             yield from parse_in_order(inputs, workers, max_bytes, time_limit)
             return
         build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes, time_limit)

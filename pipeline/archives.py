@@ -27,6 +27,7 @@ from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol, cast
 
 from medcodes.pipeline.sources import (
+    GZIP_MAGIC,
     InputReadError,
     RawPage,
     Unreadable,
@@ -34,6 +35,7 @@ from medcodes.pipeline.sources import (
     escaped,
     gunzip_page,
     too_large,
+    too_large_decompressed,
 )
 
 # What zipfile raises on damaged archives: BadZipFile for a bad CRC or a cut archive,
@@ -210,7 +212,7 @@ def _decompressed(stream: BinaryIO) -> BinaryIO:
     gzip, bzip2, xz or the older lzma format)."""
     head = stream.read(6)
     stream.seek(0)
-    if head.startswith(b"\x1f\x8b"):
+    if head.startswith(GZIP_MAGIC):
         return cast(BinaryIO, _CutShortAsEnd(gzip.GzipFile(fileobj=stream, mode="rb")))
     if head.startswith(b"BZh"):
         return cast(BinaryIO, _CutShortAsEnd(bz2.BZ2File(stream)))
@@ -236,7 +238,7 @@ class _CutShortAsEnd:
 def _page(member: str, data: bytes, max_bytes: int) -> RawPage | Unreadable:
     if len(data) > max_bytes:
         # Read up to the bound only: more than its header said it holds.
-        return Unreadable(member, f"page too large once decompressed (> limit {max_bytes})")
+        return Unreadable(member, too_large_decompressed(max_bytes))
     try:
         return RawPage(member, gunzip_page(data, max_bytes))
     except InputReadError as err:

@@ -490,6 +490,12 @@ def too_large(size: int, max_bytes: int) -> str:
     return f"page too large ({size} bytes > limit {max_bytes})"
 
 
+def too_large_decompressed(max_bytes: int) -> str:
+    """The reason for a page that decompresses past the bound (read up to it only, so its size
+    is not known)."""
+    return f"page too large once decompressed (> limit {max_bytes})"
+
+
 def _read_file(source: str, max_bytes: int) -> bytes:
     with open_regular(source) as handle:
         size = os.fstat(handle.fileno()).st_size

@@ -25,7 +25,15 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 
-from medcodes.pipeline.sources import HTML, RawPage, Unreadable, describe_damage, escaped, too_large
+from medcodes.pipeline.sources import (
+    HTML,
+    RawPage,
+    Unreadable,
+    describe_damage,
+    escaped,
+    too_large,
+    too_large_decompressed,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,6 +41,7 @@ T = TypeVar("T")
 # Header lines read in a row (a record's WARC and HTTP headers, and the blank lines before
 # them): far more than any crawler writes, and a bound on a "line" of zeros that never ends.
 HEADER_LIMIT = 1 << 20
+_NO_HEADER = f"no record header within {HEADER_LIMIT} bytes"
 # What a reason quotes of warcio's messages, which may hold a whole header line.
 _REASON_CHARS = 200
 _HTML_TYPES = re.compile(r"text/html|application/xhtml\+xml", re.IGNORECASE)
@@ -77,10 +86,8 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
                 reader.overflowed = False
                 count += 1
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                yield Unreadable(
-                    f"{source}#{escaped(url) if url else count}",
-                    f"WARC record headers longer than {HEADER_LIMIT} bytes",
-                )
+                reason = f"WARC record headers longer than {HEADER_LIMIT} bytes"
+                yield Unreadable(_record_source(source, url, count), reason)
                 continue
             if record.rec_type != "response" or record.http_headers is None:
                 continue
@@ -90,19 +97,21 @@ def read_warc(stream: BinaryIO, source: str, max_bytes: int) -> Iterator[RawPage
                 continue
             count += 1
             url = record.rec_headers.get_header("WARC-Target-URI")
-            yield _read_record(
-                record, f"{source}#{escaped(url) if url else count}", url, content_type, max_bytes
-            )
+            yield _read_record(record, _record_source(source, url, count), url, content_type, max_bytes)
     except _BROKEN as err:
         where = f"{source}#after-record-{count}"
-        reason = f"no record header within {HEADER_LIMIT} bytes" if reader.overflowed else _damage(err, where)
+        reason = _NO_HEADER if reader.overflowed else _damage(err, where)
         yield Unreadable(where, f"corrupt WARC after {count} pages: {_shorten(reason)}")
         return
     if reader.overflowed:
-        reason = f"no record header within {HEADER_LIMIT} bytes"
-        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {reason}")
+        yield Unreadable(f"{source}#after-record-{count}", f"corrupt WARC after {count} pages: {_NO_HEADER}")
     elif (unread := _unread_bytes(stream, records.offset)) > 0:
         yield Unreadable(f"{source}#end", f"truncated WARC record at the end ({unread} bytes cut short)")
+
+
+def _record_source(source: str, url: str | None, count: int) -> str:
+    """A record's source: the crawl's, "#" and the record's URL, or its number when it has none."""
+    return f"{source}#{escaped(url) if url else count}"
 
 
 def _read_record(
@@ -120,7 +129,7 @@ def _read_record(
         return Unreadable(source, f"truncated or corrupt WARC record: {_shorten(_damage(err, source))}")
     if len(data) > max_bytes:  # read up to the bound only: checked before a cut short record
         if record.http_headers.get_header("Content-Encoding"):
-            return Unreadable(source, f"page too large once decompressed (> limit {max_bytes})")
+            return Unreadable(source, too_large_decompressed(max_bytes))
         return Unreadable(source, too_large(len(data), max_bytes))
     if record.raw_stream.limit > 0:
         return Unreadable(source, "truncated WARC record (archive ends inside it)")

@@ -115,7 +115,7 @@ class IndexSearcher:
         self, query: Node, filter_query: Node | None, limit: int, allowed: np.ndarray | None = None
     ) -> list[int]:
         """The first `limit` pages `query` matches (within `filter_query`), in key order."""
-        matched = self._matching(query, filter_query, allowed)
+        matched = self.matching(query, filter_query, allowed)
         keyed = sorted((self.key(docnum), docnum) for docnum in np.flatnonzero(matched).tolist())
         return [docnum for _, docnum in keyed[:limit]]
 
@@ -123,28 +123,9 @@ class IndexSearcher:
         self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
     ) -> dict[str, int]:
         """How many pages `query` matches (within `filter_query`) per code system, by name."""
-        found = self._system_of_pages()[self._matching(query, filter_query, allowed)]
+        found = self._system_of_pages()[self.matching(query, filter_query, allowed)]
         counts = np.bincount(found[found >= 0], minlength=len(self._system_names)).tolist()
         return {name: count for name, count in zip(self._system_names, counts, strict=True) if count}
-
-    def count_by_class(
-        self,
-        query: Node,
-        filter_query: Node | None,
-        classes: np.ndarray,
-        names: list[str],
-        allowed: np.ndarray | None = None,
-    ) -> dict[str, int]:
-        """How many pages `query` matches per class of `page_classes` (names[class] -> count)."""
-        found = classes[self._matching(query, filter_query, allowed)]
-        counts = np.bincount(found[found >= 0], minlength=len(names)).tolist()
-        return {name: count for name, count in zip(names, counts, strict=True) if count}
-
-    def matching(
-        self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Which page numbers `query` matches (within `filter_query` and `allowed`), a boolean each."""
-        return self._matching(query, filter_query, allowed)
 
     def page_classes(self, classify: Callable[[str], int]) -> np.ndarray:
         """Per page number, `classify(key)` of its live page (-1 for a deleted one): a column of
@@ -166,9 +147,10 @@ class IndexSearcher:
         system."""
         return list_codes(self._reader, spans, limit, skip, keep)
 
-    def _matching(
+    def matching(
         self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None
     ) -> np.ndarray:
+        """Which page numbers `query` matches (within `filter_query` and `allowed`), a boolean each."""
         scorer = self._term_at_a_time()
         matched = scorer.matching(query)
         if filter_query is not None:

@@ -2,7 +2,8 @@
 changed, and reused (the descriptor changed so much that the code now means something else).
 
 Loading a newer release records these in the index (codes only); `codesets diff` lists changes
-with their descriptors (diff.py). Both take reuse from diff.is_reused, so they agree on it.
+with their descriptors (diff.py). Both weigh reuse by diff.word_overlap against diff.REUSED_BELOW,
+so they agree on it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from medcodes.pipeline.codesets.diff import is_reused, word_weights
+from medcodes.pipeline.codesets.diff import in_force, is_reused, word_weights
 from medcodes.pipeline.codesets.entry import CodeSetEntry
 
 # Codes listed per kind of change in a summary; the counts are always complete.
@@ -64,14 +65,10 @@ def release_changes(
     weights = word_weights(e.descriptor for e in (*before.values(), *after.values()))
     for code in sorted(after.keys() & before.keys()):
         was, now = before[code], after[code]
-        if _in_force(was) and not _in_force(now):
+        if in_force(was) and not in_force(now):
             changes.terminated.append(code)
         if was.descriptor != now.descriptor:
             reused = is_reused(was.descriptor, now.descriptor, weights)
             kind = changes.reused if reused else changes.descriptor_changed
             kind.append(code)
     return changes
-
-
-def _in_force(entry: CodeSetEntry) -> bool:
-    return entry.active and entry.terminated is None

@@ -135,10 +135,10 @@ def diff_releases(
     for code in sorted(before):
         was, now = before[code], after.get(code)
         if now is None:
-            if _current(was):
+            if in_force(was):
                 terminated.append(TerminatedCode(code, was.descriptor, None, listed=False))
             continue
-        if _current(was) and not _current(now):
+        if in_force(was) and not in_force(now):
             terminated.append(TerminatedCode(code, now.descriptor, now.terminated, listed=True))
         if was.descriptor != now.descriptor:
             overlap = word_overlap(was.descriptor, now.descriptor, weights)
@@ -149,7 +149,8 @@ def diff_releases(
     return ReleaseDiff(system, old_name, new_name, added, tuple(terminated), tuple(changed))
 
 
-def _current(entry: CodeSetEntry) -> bool:
+def in_force(entry: CodeSetEntry) -> bool:
+    """True when the release lists `entry` as active and not terminated."""
     return entry.active and entry.terminated is None
 
 
@@ -179,5 +180,6 @@ def word_overlap(old: str, new: str, weights: dict[str, float]) -> float:
 
 def is_reused(old: str, new: str, weights: dict[str, float]) -> bool:
     """True when `new` describes something else than `old` (a code given another meaning): the
-    one test of reuse, for `codesets diff` and for what a load records (changes.py)."""
+    test of reuse for what a load records (changes.py); `diff_releases` applies the same
+    REUSED_BELOW to the overlap it keeps for `codesets diff`."""
     return word_overlap(old, new, weights) < REUSED_BELOW
