@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from medcodes.pipeline.codesets.entry import CodeSetEntry
 from medcodes.pipeline.codesets.problems import BadRow, CodeSetFileError
-from medcodes.pipeline.codesets.read import read_code_set
+from medcodes.pipeline.codesets.read import read_code_set, read_text
 from medcodes.pipeline.codesets.release import release_from_file
 from medcodes.pipeline.codesets.table import CodeTable
 
@@ -244,3 +245,15 @@ def test_unreadable_inputs_are_one_line_errors(tmp_path: Path) -> None:
     ]:
         with pytest.raises(CodeSetFileError, match=message):
             read_code_set(path)
+
+
+def test_a_gzip_bomb_or_a_fifo_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    """gzip.decompress had no bound (a small .gz could fill memory) and a FIFO was read forever."""
+    bomb = tmp_path / "hcpcs_2025_oct_codes.csv.gz"
+    bomb.write_bytes(gzip.compress(b"code,kind\n" + b"0" * 100_000))
+    with pytest.raises(CodeSetFileError, match="too large once decompressed"):
+        read_text(bomb, max_bytes=10_000)
+    fifo = tmp_path / "codes.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(CodeSetFileError, match="FIFO"):
+        read_code_set(fifo)

@@ -8,7 +8,6 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,10 @@ from medcodes.pipeline.codesets.entry import CodeSetEntry, CodeSetRelease
 from medcodes.pipeline.codesets.formats import HEAD_CHARS, CodeSetFormat
 from medcodes.pipeline.codesets.problems import CodeSetFileError, OnBadRow, log_bad_row
 from medcodes.pipeline.codesets.release import release_from_file
+from medcodes.pipeline.sources import InputReadError, gunzip_page, open_regular
+
+# Far above any official release (the largest, ICD-10-CM as JSON lines, is about 25 MB).
+MAX_CODE_SET_BYTES = 512 * 1024 * 1024
 
 # Tried in order; the first whose `matches` accepts the file's head reads it. HCPCS comes before
 # PCS: both have code and long_description columns.
@@ -47,13 +50,22 @@ def detect_format(text: str, file: str = "") -> CodeSetFormat:
     raise CodeSetFileError(f"{file or 'input'}: not a known code-set format (one of {known})")
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, max_bytes: int = MAX_CODE_SET_BYTES) -> str:
     """The file's text: UTF-8 (with or without BOM), else Windows-1252 as older CMS files are;
-    gunzipped first when the name ends in .gz."""
+    gunzipped first when it is gzip. Bounded: a code-set file (about 25 MB for the largest
+    release) is refused past `max_bytes`, a gzip bomb as soon as it passes them."""
+    if path.is_dir():
+        raise CodeSetFileError(f"{path}: is a folder, not a code-set file")
+    if not path.exists():
+        raise CodeSetFileError(f"{path}: no such file")
     try:
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
+        with open_regular(str(path)) as handle:  # a FIFO or a device is refused, not read forever
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise CodeSetFileError(f"{path}: larger than {max_bytes} bytes, not a code-set file")
+        data = gunzip_page(data, max_bytes)
+    except InputReadError as error:
+        raise CodeSetFileError(f"{path}: cannot be read ({error})") from None
     except FileNotFoundError:
         raise CodeSetFileError(f"{path}: no such file") from None
     except IsADirectoryError:
