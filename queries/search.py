@@ -6,7 +6,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import partial
@@ -295,7 +295,7 @@ class Searcher:
         billable: bool = False,
         active_on: date | None = None,
         workers: int | None = None,
-    ) -> Iterator[SearchResult]:
+    ) -> Generator[SearchResult, None, None]:
         """One result per text, in order, each as soon as it and every one before it are found
         (`search --queries`).
 
