@@ -54,9 +54,11 @@ from medcodes.queries.rerank.system_evidence import SystemEvidence, query_terms
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 10
-# search_many answers this many texts itself before it forks workers for the rest of a batch:
-# forking and warming them costs about as much as this many queries (bench/batch_throughput.py).
-POOL_AFTER = 16
+# search_many answers this many texts itself before it forks workers for the rest of a batch.
+# Starting and stopping two workers costs about 16 ms on the 106k-page evaluation index, about
+# one query of the dev sets (bench/batch_throughput.py): past 8 lines the pool gains on any batch
+# of word queries, and a batch of code lookups (1-2 ms each) loses those few ms at most.
+POOL_AFTER = 8
 # Heads of candidates: the candidates of related queries overlap.
 _CANDIDATE_CACHE = 8192
 
