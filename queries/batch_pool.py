@@ -110,6 +110,11 @@ class _Pool(Generic[T, R]):
             for n in range(workers)
         ]
         # Forked before the feeding thread exists: a child never inherits a lock held by a thread.
+        # A child flushes its standard streams as it ends: what the caller wrote but had not
+        # flushed must not come out once more per worker.
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
         for worker in self._workers:
             worker.start()
 

@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -310,3 +311,16 @@ def test_ctrl_c_ends_the_workers_without_a_traceback(built_index: Path) -> None:
     assert batch.returncode == 130
     assert "Traceback" not in stderr
     assert len(workers) == 2 and not [pid for pid in workers if _running(pid)]
+
+
+def test_what_the_caller_had_not_flushed_is_written_once(built_index: Path) -> None:
+    code = (
+        "import sys, medcodes\n"
+        "print('before the batch')\n"  # to a pipe: buffered, not yet written
+        f"with medcodes.Searcher({str(built_index)!r}) as searcher:\n"
+        "    print(len(list(searcher.search_many(['walker'] * 20, workers=2))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    )
+    assert done.stdout == "before the batch\n20\n"
