@@ -73,8 +73,12 @@ def main() -> int:
     parser.add_argument("index", type=Path)
     parser.add_argument("queries", type=Path, nargs="+", help="TSV files with a query column, or text")
     parser.add_argument("--runs", type=int, default=3, help="runs of each (the median is shown)")
-    parser.add_argument("--workers", type=int, default=available_cores(), help="[default: one per core]")
+    parser.add_argument(
+        "--workers", type=int, default=max(2, available_cores()), help="[default: one per core, 2 at least]"
+    )
     args = parser.parse_args()
+    if args.workers < 2:
+        parser.error("--workers: 2 at least (the batch with 1 is always run)")
     batch: list[tuple[str, str]] = [(path.stem, text) for path in args.queries for text in read_queries(path)]
     texts = [text for _, text in batch]
     seconds: dict[int, list[float]] = {1: [], args.workers: []}

@@ -324,3 +324,28 @@ def test_what_the_caller_had_not_flushed_is_written_once(built_index: Path) -> N
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
     )
     assert done.stdout == "before the batch\n20\n"
+
+
+def test_the_benchmark_runs_one_batch_both_ways(built_index: Path, tmp_path: Path) -> None:
+    judged = tmp_path / "hcpcs-words.tsv"
+    judged.write_text("qid\tquery\tsystem\tcode\tgrade\nq1\twalker\thcpcs\tE0135\t2\n", encoding="utf-8")
+    plain = tmp_path / "codes.txt"
+    plain.write_text("C9028\nJ92*\n\n", encoding="utf-8")
+    script = ROOT / "bench" / "batch_throughput.py"
+    args = [
+        sys.executable,
+        str(script),
+        str(built_index),
+        str(judged),
+        str(plain),
+        "--runs",
+        "1",
+        "--workers",
+        "2",
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "4 queries of 2 types" in done.stdout
+    assert "identical to 1 (times aside): True" in done.stdout
+    assert re.search(r"throughput ratio 2 workers / 1: [0-9.]+x", done.stdout)
+    assert re.search(r"\| codes \| 3 \|", done.stdout) and "slowest query type (by mean): " in done.stdout
