@@ -308,7 +308,7 @@ class Searcher:
         `workers`: searcher processes forked from this one (queries/batch_pool.py), each
         answering from this searcher's generation even if a reindex publishes another meanwhile.
         None: the first POOL_AFTER texts are answered here, and a batch that goes on is spread
-        over one process per core; 1: all in this process.
+        over one process per core; 1 (and wherever processes cannot be forked): all in this one.
 
         >>> [r.error or r.hits[0].code for r in searcher.search_many(["C9028", ""])]
         ['C9028', 'nothing to search for: give a word, a phrase or a code']
@@ -330,8 +330,8 @@ class Searcher:
             if rest is None:
                 return
             pending = chain([rest], pending)
-            workers = available_cores() if can_fork() else 1
-        if workers <= 1:
+            workers = available_cores()
+        if workers <= 1 or not can_fork():
             for text in pending:
                 yield self._answer(text, options)
             return
