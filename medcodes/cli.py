@@ -16,7 +16,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -75,7 +75,7 @@ from medcodes.queries.present.text import (
     format_stats,
 )
 from medcodes.queries.present.verdicts import format_release_diff, format_verdict, verdict_to_json
-from medcodes.queries.search import Searcher
+from medcodes.queries.search import POOL_AFTER, Searcher, SearchResult
 from medcodes.queries.validate.in_index import DateError, parse_date
 from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, today, validate
 from medcodes.run_record import EXIT_BUSY, EXIT_ERROR, EXIT_OK, EXIT_REJECTED, RunRecord
@@ -715,6 +715,11 @@ class _QueryCommand(click.Command):
     help="Answer every line of this file (- for stdin) with one index open.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1),
+    help=f"Searcher processes for --queries [default: one per core once a batch passes {POOL_AFTER} lines].",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS, case_sensitive=False),
@@ -743,6 +748,7 @@ def search_command(
     limit: int,
     offset: int,
     queries_file: IO[bytes] | None,
+    workers: int | None,
     fmt: str | None,
     as_json: bool,
     facets: bool,
@@ -754,6 +760,8 @@ def search_command(
     query = " ".join(words) if words else None
     if (query is None) == (queries_file is None):
         raise click.UsageError("give a QUERY or --queries FILE (not both)")
+    if workers is not None and queries_file is None:
+        raise click.UsageError("--workers goes with --queries FILE (one query uses one process)")
     fmt = _output_format(as_json, fmt, "jsonl" if queries_file is not None else "json", "table")
     root = resolve_index_dir(index_dir)
     options: dict[str, Any] = {
@@ -769,7 +777,7 @@ def search_command(
         if (billable or active_on) and not searcher.statuses:
             raise NoCodeSetError(f"--billable and --active-on need a code set: {LOAD_HINT}")
         if queries_file is not None:
-            found = _search_batch(searcher, queries_file, fmt, options)
+            found = _search_batch(searcher, queries_file, fmt, {**options, "workers": workers})
         else:
             assert query is not None
             result = searcher.search(query, **options)
@@ -797,11 +805,18 @@ def _output_format(as_json: bool, fmt: str | None, json_format: str, default: st
 def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> bool:
     """Searcher.search_many over the lines of `queries`, each answer written as it comes;
     True when some line found something."""
-    header = True
-    found = False
     name = getattr(queries, "name", "<stdin>")
     name = "standard input" if name == "<stdin>" else name
-    results = searcher.search_many(read_query_lines(queries, name), **options)
+    # Closed however the loop ends (a closed stdout, Ctrl-C): its worker processes end with it.
+    with closing(searcher.search_many(read_query_lines(queries, name), **options)) as results:
+        found = _write_batch(results, fmt)
+    return found
+
+
+def _write_batch(results: Iterator[SearchResult], fmt: str) -> bool:
+    """Each result as it comes; True when some line found something."""
+    header = True
+    found = False
     for number, result in enumerate(results, 1):
         found |= result.total > 0
         if fmt == "table":

@@ -6,9 +6,11 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from medcodes.index.store import IndexPath, current_generation
 from medcodes.index.titles import TitleSearcher
 from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.batch_pool import answer_in_workers, available_cores, can_fork
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.codesets.titles import held, naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
@@ -54,6 +57,11 @@ from medcodes.queries.rerank.system_evidence import SystemEvidence, query_terms
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 10
+# search_many answers this many texts itself before it forks workers for the rest of a batch.
+# Starting and stopping two workers costs about 16 ms on the 106k-page evaluation index, about
+# one query of the dev sets (bench/batch_throughput.py): past 8 lines the pool gains on any batch
+# of word queries, and a batch of code lookups (1-2 ms each) loses those few ms at most.
+POOL_AFTER = 8
 # Heads of candidates: the candidates of related queries overlap.
 _CANDIDATE_CACHE = 8192
 
@@ -325,37 +333,70 @@ class Searcher:
         facets: bool = False,
         billable: bool = False,
         active_on: date | None = None,
-    ) -> Iterator[SearchResult]:
-        """One result per text, in order, each as soon as it is found (`search --queries`).
+        workers: int | None = None,
+    ) -> Generator[SearchResult, None, None]:
+        """One result per text, in order, each as soon as it and every one before it are found
+        (`search --queries`).
 
         A text that is no usable query is answered by a result with `error` set and no hits,
         and the batch goes on: the n-th result always answers the n-th text. So is a text that
         meets a defect (logged with its traceback); a broken index or bad options end the batch.
 
+        `workers`: searcher processes forked from this one (queries/batch_pool.py), each
+        answering from this searcher's generation even if a reindex publishes another meanwhile.
+        None: the first POOL_AFTER texts are answered here, and a batch that goes on is spread
+        over one process per core; 1 (and wherever processes cannot be forked): all in this one.
+
         >>> [r.error or r.hits[0].code for r in searcher.search_many(["C9028", ""])]
         ['C9028', 'nothing to search for: give a word, a phrase or a code']
         """
-        for text in texts:
-            try:
-                result = self.search(
-                    text,
-                    systems=systems,
-                    limit=limit,
-                    offset=offset,
-                    explain=explain,
-                    facets=facets,
-                    billable=billable,
-                    active_on=active_on,
-                )
-            except QuerySyntaxError as err:
-                result = SearchResult(text, (), 0, 0.0, error=str(err), offset=offset)
-            except MedcodesError:
-                raise  # the index or the options, not this text: every later text would fail too
-            except Exception as err:  # a defect met by one text must not cost the rest of the batch
-                log.exception("query %r failed", text)
-                error = f"internal error on this query ({type(err).__name__}); it is logged"
-                result = SearchResult(text, (), 0, 0.0, error=error, offset=offset)
-            yield result
+        options: dict[str, Any] = {
+            "systems": systems,
+            "limit": limit,
+            "offset": offset,
+            "explain": explain,
+            "facets": facets,
+            "billable": billable,
+            "active_on": active_on,
+        }
+        pending = iter(texts)
+        if workers is None:
+            for text in islice(pending, POOL_AFTER):
+                yield self._answer(text, options)
+            rest = next(pending, None)  # after the answers: a pipe's next line may not be written yet
+            if rest is None:
+                return
+            pending = chain([rest], pending)
+            workers = available_cores()
+        if workers <= 1 or not can_fork():
+            for text in pending:
+                yield self._answer(text, options)
+            return
+        self._read_ahead()  # once here, not once per worker
+        yield from answer_in_workers(partial(self._answer, options=options), pending, workers)
+
+    def _answer(self, text: str, options: dict[str, Any]) -> SearchResult:
+        """One text of a batch: its result, or a result with `error` when the text (not the index
+        or the options, which raise MedcodesError) is the problem."""
+        try:
+            return self.search(text, **options)
+        except QuerySyntaxError as err:
+            return SearchResult(text, (), 0, 0.0, error=str(err), offset=options["offset"])
+        except MedcodesError:
+            raise  # the index or the options, not this text: every later text would fail too
+        except Exception as err:  # a defect met by one text must not cost the rest of the batch
+            log.exception("query %r failed", text)
+            error = f"internal error on this query ({type(err).__name__}); it is logged"
+            return SearchResult(text, (), 0, 0.0, error=error, offset=options["offset"])
+
+    def _read_ahead(self) -> None:
+        """Read what queries read lazily from the generation's files, before workers are forked:
+        they share it, and need no file of a generation a reindex may since have removed."""
+        _ = self.statuses
+        if self._searcher.doc_count() > 0:
+            _ = self.vocabulary
+            if self._system_evidence is None:
+                self._system_evidence = SystemEvidence(self._searcher)
 
     def suggest(
         self, text: str, *, systems: tuple[str, ...] = (), limit: int = DEFAULT_SUGGESTIONS
@@ -857,4 +898,4 @@ def _best_snippet(page: CodePage, matched: dict[str, set[str]]) -> tuple[str, Sn
     return name, make_snippet(chosen.text, terms)
 
 
-__all__ = ["CODE", "DEFAULT_LIMIT", "SECTION_FIELDS", "Hit", "SearchResult", "Searcher"]
+__all__ = ["CODE", "DEFAULT_LIMIT", "POOL_AFTER", "SECTION_FIELDS", "Hit", "SearchResult", "Searcher"]

@@ -228,8 +228,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
                     answer = {"query": text, "error": str(err)}
                 yield (json.dumps(answer, ensure_ascii=False) + "\n").encode("utf-8")
 
+        # One process per batch, never a pool forked from here: the server's cores are shared by
+        # its clients (`serve --workers N`), and a process with an event loop and search threads
+        # is no safe place to fork from (README, Batch lookups).
         def search_one(text: str) -> SearchResult:
-            return pool.run(lambda searcher: next(searcher.search_many([text], **options)))
+            return pool.run(lambda searcher: next(searcher.search_many([text], **options, workers=1)))
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
