@@ -774,8 +774,6 @@ def search_command(
         "active_on": active_on.date() if active_on else None,
     }
     with _errors(), Searcher(root) as searcher:
-        if (billable or active_on) and not searcher.statuses:
-            raise NoCodeSetError(f"--billable and --active-on need a code set: {LOAD_HINT}")
         if queries_file is not None:
             found = _search_batch(searcher, queries_file, fmt, {**options, "workers": workers})
         else:

@@ -18,7 +18,7 @@ import numpy as np
 
 from medcodes.errors import MedcodesError
 from medcodes.index.codeset_rows import KeyedCodeTable
-from medcodes.index.codesets import code_set_lookups
+from medcodes.index.codesets import LOAD_HINT, NoCodeSetError, code_set_lookups
 from medcodes.index.engine.scoring import FirstStage
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.fields import (
@@ -240,6 +240,9 @@ class Searcher:
         `active_on` keeps pages of codes in force that day (medcodes.queries.codesets.status).
         """
         started = time.perf_counter()
+        if (billable or active_on is not None) and not self.statuses:
+            # Without a code set no page is billable or in force: say so, not "no pages match".
+            raise NoCodeSetError(f"--billable and --active-on need a code set: {LOAD_HINT}")
         day = active_on or date.today()
         wanted_classes = _wanted_classes(billable, active_on is not None)
         systems = parse_systems(systems)  # "cpt4", "hcpcs,cpt": any name a user types

@@ -329,3 +329,17 @@ def test_an_index_of_code_sets_only_answers_codes(tmp_path: Path) -> None:
         result = only_codes.search("W21.89XA")
     assert [(hit.code, hit.no_page, hit.status) for hit in result.hits] == [("W21.89XA", True, "active")]
     assert "the index holds 0 pages: medcodes ingest adds them" in result.notices
+
+
+def test_status_filters_without_a_code_set_are_an_error_everywhere(built_index: Path) -> None:
+    """Only the CLI said so: the API and the server answered "no pages match" (every page is of
+    no code set, so none is billable), which reads as if the index lacked the code."""
+    with Searcher(built_index) as searcher:
+        with pytest.raises(medcodes.MedcodesError, match="need a code set"):
+            searcher.search("walker", billable=True)
+        with pytest.raises(medcodes.MedcodesError, match="need a code set"):
+            searcher.search("walker", active_on=date(2026, 1, 15))
+        assert searcher.search("walker").hits  # without a filter, pages are found as ever
+    with TestClient(create_app(ServerSettings(built_index))) as client:
+        answer = client.get("/search", params={"q": "walker", "billable": "true"})
+        assert answer.status_code == 503 and answer.json()["error"]["code"] == "no_code_set"

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from medcodes.errors import MedcodesError
+from medcodes.index.codesets import NoCodeSetError
 from medcodes.index.lookup import AmbiguousCodeError, PageNotFoundError
 from medcodes.index.store import (
     IndexCorruptError,
@@ -46,6 +47,8 @@ def api_error_of(err: MedcodesError) -> ApiError:
     """The HTTP answer to an error the core raised."""
     if isinstance(err, _UNAVAILABLE):
         return ApiError(503, "index_unavailable", str(err))
+    if isinstance(err, NoCodeSetError):
+        return ApiError(503, "no_code_set", str(err))
     if isinstance(err, PageNotFoundError):
         return ApiError(404, "not_found", str(err))
     if isinstance(err, AmbiguousCodeError):
