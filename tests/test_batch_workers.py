@@ -313,7 +313,13 @@ def test_ctrl_c_ends_the_workers_without_a_traceback(built_index: Path) -> None:
     _, stderr = batch.communicate(timeout=60)
     assert batch.returncode == 130
     assert "Traceback" not in stderr
-    assert len(workers) == 2 and not [pid for pid in workers if _running(pid)]
+    assert len(workers) == 2
+    # A worker the batch had not yet joined when Ctrl-C reached it is ended by the kernel as the
+    # batch exits, a moment later (a bound on waiting for the kernel, not a speed figure).
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers):
+        assert time.monotonic() < deadline, "workers outlived their batch"
+        time.sleep(0.1)
 
 
 def test_what_the_caller_had_not_flushed_is_written_once(built_index: Path) -> None:
