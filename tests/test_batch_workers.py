@@ -286,40 +286,42 @@ def hit_codes_of(line: str) -> list[str]:
     return [hit["code"] for hit in json.loads(line)["hits"]]
 
 
-def test_workers_die_with_a_killed_batch(built_index: Path) -> None:
+def _batch_at_work(built_index: Path) -> tuple[subprocess.Popen[str], set[int]]:
+    """A two-worker batch that has answered its first line, and its workers."""
     batch = _batch_process(built_index, "--workers", "2")
     assert batch.stdin is not None and batch.stdout is not None
     batch.stdin.write("walker\n")
     batch.stdin.flush()
     assert batch.stdout.readline()
-    workers = _children_of(batch.pid)
-    assert len(workers) == 2
-    batch.kill()  # no chance to clean up: the kernel ends the workers (PR_SET_PDEATHSIG)
-    batch.communicate(timeout=60)
-    deadline = time.monotonic() + 30  # a bound on waiting for the kernel, not a speed figure
+    return batch, _children_of(batch.pid)
+
+
+def _wait_until_gone(workers: set[int]) -> None:
+    """A bound on waiting for the kernel to end them, not a speed figure."""
+    deadline = time.monotonic() + 30
     while any(_running(pid) for pid in workers):
         assert time.monotonic() < deadline, "workers outlived their batch"
         time.sleep(0.1)
 
 
+def test_workers_die_with_a_killed_batch(built_index: Path) -> None:
+    batch, workers = _batch_at_work(built_index)
+    assert len(workers) == 2
+    batch.kill()  # no chance to clean up: the kernel ends the workers (PR_SET_PDEATHSIG)
+    batch.communicate(timeout=60)
+    _wait_until_gone(workers)
+
+
 def test_ctrl_c_ends_the_workers_without_a_traceback(built_index: Path) -> None:
-    batch = _batch_process(built_index, "--workers", "2")
-    assert batch.stdin is not None and batch.stdout is not None
-    batch.stdin.write("walker\n")
-    batch.stdin.flush()
-    assert batch.stdout.readline()
-    workers = _children_of(batch.pid)
+    batch, workers = _batch_at_work(built_index)
     batch.send_signal(signal.SIGINT)
     _, stderr = batch.communicate(timeout=60)
     assert batch.returncode == 130
     assert "Traceback" not in stderr
     assert len(workers) == 2
     # A worker the batch had not yet joined when Ctrl-C reached it is ended by the kernel as the
-    # batch exits, a moment later (a bound on waiting for the kernel, not a speed figure).
-    deadline = time.monotonic() + 30
-    while any(_running(pid) for pid in workers):
-        assert time.monotonic() < deadline, "workers outlived their batch"
-        time.sleep(0.1)
+    # batch exits, a moment later.
+    _wait_until_gone(workers)
 
 
 def test_what_the_caller_had_not_flushed_is_written_once(built_index: Path) -> None:
