@@ -67,7 +67,7 @@ class LetterCounts:
         width = len(word) + limit
         if width > _PREFIX_WIDTH:
             return self._order
-        span = self._lengths_between(len(word) - limit, np.iinfo(np.int64).max - 1)
+        span = slice(int(np.searchsorted(self._lengths, len(word) - limit)), len(self._lengths))
         wanted = _counts(word)
         # The whole word holds its beginning: a cheap first cut over every word, then the
         # beginnings of the few words left.
