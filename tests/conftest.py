@@ -21,6 +21,7 @@ from medcodes.index.build import ingest
 from medcodes.index.fields import RECORD
 from medcodes.index.reader import open_live
 from medcodes.index.record_codec import decode_record
+from medcodes.index.reindex import reindex
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.search import Searcher, SearchResult
 
@@ -57,6 +58,24 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("index") / "medcodes-index"
     report = ingest([str(EXAMPLES)], root, workers=1)
     assert report.counts["rejected"] == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example pages, then two removed and one changed: two segments and deletions."""
+    folder = tmp_path_factory.mktemp("pages") / "pages"
+    shutil.copytree(EXAMPLES, folder)
+    age_files(folder)
+    root = folder.parent / "ix"
+    ingest([str(folder)], root, workers=1)
+    (folder / "hcpcs-E0143.html").unlink()
+    (folder / "icd10cm-I10.html").unlink()
+    page = folder / "hcpcs-J9229.txt"
+    page.write_text(page.read_text(encoding="utf-8").replace("infusion", "infusion infusion", 1))
+    age_files(folder)
+    report = reindex(root, workers=1)
+    assert (report.to_dict()["deleted"], report.to_dict()["updated"]) == (2, 1)
     return root
 
 

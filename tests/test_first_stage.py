@@ -3,24 +3,20 @@ several segments with deleted pages, for every shape of query the planner writes
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, age_files
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as wq
 
 from medcodes.index import search_plan as sp
-from medcodes.index.build import ingest
 from medcodes.index.engine.compile import to_whoosh
 from medcodes.index.engine.scoring import TermAtATime, _in_a_row, _in_a_row_each, term_docs
 from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.engine.text_fields import CompactPositions
 from medcodes.index.fields import CODE, SYSTEM
 from medcodes.index.reader import LiveIndex, open_live
-from medcodes.index.reindex import reindex
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.parse.syntax import parse_query
 from medcodes.queries.plan.query_plan import is_code_listing, plan_query
@@ -48,24 +44,6 @@ QUERIES = [
     "pemfigus",  # a typo: alternatives on the naming fields
     "hypertension heart failure kidney",
 ]
-
-
-@pytest.fixture(scope="module")
-def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example pages, then two removed and one changed: two segments and deletions."""
-    folder = tmp_path_factory.mktemp("pages") / "pages"
-    shutil.copytree(EXAMPLES, folder)
-    age_files(folder)
-    root = folder.parent / "ix"
-    ingest([str(folder)], root, workers=1)
-    (folder / "hcpcs-E0143.html").unlink()
-    (folder / "icd10cm-I10.html").unlink()
-    page = folder / "hcpcs-J9229.txt"
-    page.write_text(page.read_text(encoding="utf-8").replace("infusion", "infusion infusion", 1))
-    age_files(folder)
-    report = reindex(root, workers=1)
-    assert (report.to_dict()["deleted"], report.to_dict()["updated"]) == (2, 1)
-    return root
 
 
 def _vocabulary(live: LiveIndex) -> Vocabulary:

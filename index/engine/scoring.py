@@ -19,11 +19,11 @@ Whoosh's `Or` makes between them (`Or.matcher_type`) does not matter here.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain, compress, islice
 from typing import Any
 
 import numpy as np
@@ -34,8 +34,10 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
+from medcodes.index.engine.block_codec import BLOCK_POSTINGS
 from medcodes.index.engine.compile import to_whoosh
 from medcodes.index.engine.field_lengths import field_length_bytes
+from medcodes.index.engine.posting_cache import POSTINGS, DecodedPostings
 from medcodes.index.engine.text_fields import CompactPositions
 from medcodes.index.search_plan import (
     AllOf,
@@ -145,6 +147,8 @@ class TermAtATime:
         self._filters: dict[Node, np.ndarray] = {}
         self._live_pages: np.ndarray | None = None
         self._spare: list[_Scores] = []  # all-zero scores for reuse (see _add_maximum)
+        # The generation folder, which names this searcher's segments in the postings cache.
+        self._folder = str(getattr(getattr(searcher._ix, "storage", None), "folder", id(searcher)))
 
     def run(
         self, query: Node, filter_query: Node | None, limit: int, allowed: np.ndarray | None = None
@@ -273,10 +277,11 @@ class TermAtATime:
         if scorable:
             idf = self._searcher.idf(fieldname, text)
             lift = self._weighting.K1 + 1
-        for number, (reader, offset) in enumerate(self._segments):
-            if (fieldname, text) not in reader:
+        for number, (_, offset) in enumerate(self._segments):
+            postings = self._decoded(number, fieldname, text)
+            if postings is None:
                 continue
-            docs, weights = _postings(_posting_blocks(reader.postings(fieldname, text)))
+            docs, weights = postings.docs, postings.weights
             leaf.blocks.append((offset, docs))
             if not scorable:  # an ID field (codes): a posting scores its weight
                 into.add(docs + offset, weights, scale)
@@ -307,33 +312,55 @@ class TermAtATime:
                 continue
             # The rarest word's pages first; of the others, only the blocks that may hold one
             # of the pages still in the running are read (as Whoosh's intersection skips).
-            order = sorted(range(len(texts)), key=lambda i: reader.doc_frequency(fieldname, texts[i]))
-            read: dict[int, tuple[np.ndarray, np.ndarray, list[bytes]]] = {}
+            frequency = {text: reader.doc_frequency(fieldname, text) for text in texts}
+            order = sorted(range(len(texts)), key=lambda i: frequency[texts[i]])
+            read: dict[int, DecodedPostings] = {}
             shared: np.ndarray | None = None
             for i in order:
-                within = shared.tolist() if shared is not None else None
-                blocks = list(_posting_blocks(reader.postings(fieldname, texts[i]), True, within))
-                docs, weights = _postings(blocks)
-                read[i] = (docs, weights, list(chain.from_iterable(block[2] for block in blocks)))
+                if shared is None or len(shared) * BLOCK_POSTINGS >= frequency[texts[i]]:
+                    # the rarest word, or one of whose blocks nearly all hold a page still in the
+                    # running (a block holds up to BLOCK_POSTINGS): all of it, kept for next time
+                    found = self._decoded(number, fieldname, texts[i], values=True)
+                    assert found is not None  # every word was checked to be in the segment
+                    read[i] = found
+                else:
+                    read[i] = _decode(reader.postings(fieldname, texts[i]), True, shared.tolist())
+                docs = read[i].docs
                 shared = docs if shared is None else shared[_contains(docs, shared)]
                 if not len(shared):
                     break
             if shared is None or not len(shared):
                 continue
             words = [read[i] for i in range(len(texts))]
-            rows = [np.searchsorted(docs, shared) for docs, _, _ in words]
-            values = [[word[2][row] for row in at.tolist()] for word, at in zip(words, rows, strict=True)]
+            rows = [np.searchsorted(word.docs, shared) for word in words]
+            values = [[word.values[row] for row in at.tolist()] for word, at in zip(words, rows, strict=True)]  # type: ignore[index]
             in_a_row = _in_a_row_each(values, positions_of, compact)
             found = shared[in_a_row]
             norms = self._length_norms(number, fieldname, found)
             lift = self._weighting.K1 + 1
             score = np.zeros(len(found))
-            for text, (_, weights, _), at in zip(texts, words, rows, strict=True):
+            for text, word, at in zip(texts, words, rows, strict=True):
                 # whoosh.scoring.bm25 of each word, as _add_term computes it
-                tf = weights[at[in_a_row]]
+                tf = word.weights[at[in_a_row]]
                 score += self._searcher.idf(fieldname, text) * ((tf * lift) / (tf + norms))
             into.add(found + offset, score, scale)
             leaf.blocks.append((offset, found))
+
+    def _decoded(
+        self, segment: int, fieldname: str, text: bytes, values: bool = False
+    ) -> DecodedPostings | None:
+        """A term's live postings in one segment (None when it has none there), from the
+        process's cache when a query decoded them before (index/engine/posting_cache.py)."""
+        reader = self._segments[segment][0]
+        key = (self._folder, reader._segid, fieldname, text)
+        found = POSTINGS.get(key, values)
+        if found is not None:
+            return found
+        if (fieldname, text) not in reader:
+            return None
+        found = _decode(reader.postings(fieldname, text), values)
+        POSTINGS.put(key, found)
+        return found
 
     def _add_not(self, query: NoneOf, scale: float, into: _Scores, leaves: list[_Leaf]) -> None:
         """Every live page the negated query does not match, scoring 1 (Whoosh's InverseMatcher;
@@ -422,6 +449,14 @@ def term_docs(searcher: WhooshSearcher, fieldname: str, text: str, limit: int | 
     return np.concatenate(found)
 
 
+def _decode(matcher: Any, values: bool, within: list[int] | None = None) -> DecodedPostings:
+    """A term's postings read from its matcher's blocks (see _posting_blocks)."""
+    blocks = list(_posting_blocks(matcher, values, within))
+    docs, weights = _postings(blocks)
+    encoded = tuple(chain.from_iterable(block[2] for block in blocks)) if values else None
+    return DecodedPostings(docs, weights, encoded)
+
+
 def _postings(blocks: Iterable[tuple[Sequence[Any], ...]]) -> tuple[np.ndarray, np.ndarray]:
     """The document numbers and weights of a term's posting blocks, each as one array."""
     blocks = list(blocks)
@@ -436,9 +471,9 @@ def _posting_blocks(
     """A term's postings as (document numbers, weights[, encoded values]) per block, deleted
     documents left out; with `within` (sorted document numbers), only the blocks whose range
     of documents holds one of them (others may be left out too)."""
-    deleted: frozenset[int] | set[int] = frozenset()
+    deleted: list[int] = []
     if isinstance(matcher, FilterMatcher):
-        deleted, matcher = matcher._ids, matcher.child
+        deleted, matcher = sorted(matcher._ids), matcher.child
     if isinstance(matcher, W3LeafMatcher):
         blocks = _leaf_blocks(matcher, values, within)
     else:  # postings kept in the term's own entry: a handful, read one by one
@@ -452,10 +487,22 @@ def _posting_blocks(
             matcher.next()
         blocks = iter([tuple(zip(*rows, strict=True))] if rows else [])
     for block in blocks:
-        if deleted:
-            kept = [row for row in zip(*block, strict=True) if row[0] not in deleted]
-            block = tuple(zip(*kept, strict=True)) if kept else tuple(() for _ in block)
-        yield block
+        yield _without(block, deleted) if deleted else block
+
+
+def _without(block: tuple[Sequence[Any], ...], deleted: list[int]) -> tuple[Sequence[Any], ...]:
+    """The block's rows whose document is not one of `deleted` (sorted). Deletions are few (a
+    reindex's changed pages until a merge): a block whose range of documents holds none of them,
+    nearly every block, is kept as it is after one bisection, not filtered row by row."""
+    ids = block[0]
+    if not len(ids):
+        return block
+    at = bisect_left(deleted, ids[0])
+    if at == len(deleted) or deleted[at] > ids[-1]:
+        return block
+    gone = set(deleted[at : bisect_right(deleted, ids[-1])])
+    keep = [doc not in gone for doc in ids]
+    return tuple(list(compress(column, keep)) for column in block)
 
 
 def _leaf_blocks(
