@@ -55,6 +55,7 @@ from medcodes.index.search_plan import (
 )
 
 MatchedTerm = tuple[str, bytes]
+_IDF_CACHE = 100_000  # terms whose idf a searcher keeps
 
 
 class _Scores:
@@ -147,6 +148,7 @@ class TermAtATime:
         self._filters: dict[Node, np.ndarray] = {}
         self._live_pages: np.ndarray | None = None
         self._spare: list[_Scores] = []  # all-zero scores for reuse (see _add_maximum)
+        self._idfs: dict[tuple[str, bytes], float] = {}
         # The generation folder, which names this searcher's segments in the postings cache.
         self._folder = str(getattr(getattr(searcher._ix, "storage", None), "folder", id(searcher)))
 
@@ -275,7 +277,7 @@ class TermAtATime:
         leaves.append(leaf)
         scorable = fieldtype.scorable
         if scorable:
-            idf = self._searcher.idf(fieldname, text)
+            idf = self._idf(fieldname, text)
             lift = self._weighting.K1 + 1
         for number, (_, offset) in enumerate(self._segments):
             postings = self._decoded(number, fieldname, text)
@@ -342,9 +344,19 @@ class TermAtATime:
             for text, word, at in zip(texts, words, rows, strict=True):
                 # whoosh.scoring.bm25 of each word, as _add_term computes it
                 tf = word.weights[at[in_a_row]]
-                score += self._searcher.idf(fieldname, text) * ((tf * lift) / (tf + norms))
+                score += self._idf(fieldname, text) * ((tf * lift) / (tf + norms))
             into.add(found + offset, score, scale)
             leaf.blocks.append((offset, found))
+
+    def _idf(self, fieldname: str, text: bytes) -> float:
+        """Whoosh's idf of a term, looked up in the term tables once per searcher."""
+        key = (fieldname, text)
+        found = self._idfs.get(key)
+        if found is None:
+            if len(self._idfs) > _IDF_CACHE:
+                self._idfs.clear()
+            found = self._idfs[key] = self._searcher.idf(fieldname, text)
+        return found
 
     def _decoded(
         self, segment: int, fieldname: str, text: bytes, values: bool = False
@@ -450,10 +462,20 @@ def term_docs(searcher: WhooshSearcher, fieldname: str, text: str, limit: int | 
 
 
 def _decode(matcher: Any, values: bool, within: list[int] | None = None) -> DecodedPostings:
-    """A term's postings read from its matcher's blocks (see _posting_blocks)."""
-    blocks = list(_posting_blocks(matcher, values, within))
+    """A term's live postings, read from its matcher's blocks (with `within`, see _raw_blocks).
+    Deleted pages are dropped from the whole list at once: a reindex's changed pages are spread
+    over the segment until a merge, a few in nearly every block."""
+    deleted: set[int] | frozenset[int] = frozenset()
+    if isinstance(matcher, FilterMatcher):
+        deleted, matcher = matcher._ids, matcher.child
+    blocks = list(_raw_blocks(matcher, values, within))
     docs, weights = _postings(blocks)
     encoded = tuple(chain.from_iterable(block[2] for block in blocks)) if values else None
+    if deleted:
+        keep = ~np.isin(docs, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+        if not keep.all():
+            docs, weights = docs[keep], weights[keep]
+            encoded = tuple(compress(encoded, keep.tolist())) if encoded is not None else None
     return DecodedPostings(docs, weights, encoded)
 
 
@@ -465,35 +487,35 @@ def _postings(blocks: Iterable[tuple[Sequence[Any], ...]]) -> tuple[np.ndarray, 
     return docs, weights
 
 
-def _posting_blocks(
-    matcher: Any, values: bool = False, within: list[int] | None = None
-) -> Iterable[tuple[Sequence[Any], ...]]:
-    """A term's postings as (document numbers, weights[, encoded values]) per block, deleted
-    documents left out; with `within` (sorted document numbers), only the blocks whose range
-    of documents holds one of them (others may be left out too)."""
+def _posting_blocks(matcher: Any) -> Iterable[tuple[Sequence[Any], ...]]:
+    """A term's postings as (document numbers, weights) per block, deleted documents left out,
+    for a reader of the first few blocks only (term_docs with a limit)."""
     deleted: list[int] = []
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = sorted(matcher._ids), matcher.child
-    if isinstance(matcher, W3LeafMatcher):
-        blocks = _leaf_blocks(matcher, values, within)
-    else:  # postings kept in the term's own entry: a handful, read one by one
-        rows = []
-        while matcher.is_active():
-            rows.append(
-                (matcher.id(), matcher.weight(), matcher.value())
-                if values
-                else (matcher.id(), matcher.weight())
-            )
-            matcher.next()
-        blocks = iter([tuple(zip(*rows, strict=True))] if rows else [])
-    for block in blocks:
+    for block in _raw_blocks(matcher, False, None):
         yield _without(block, deleted) if deleted else block
 
 
+def _raw_blocks(matcher: Any, values: bool, within: list[int] | None) -> Iterable[tuple[Sequence[Any], ...]]:
+    """A term's postings as (document numbers, weights[, encoded values]) per block, deleted
+    ones included; with `within` (sorted document numbers), only the blocks whose range of
+    documents holds one of them (others may be left out too)."""
+    if isinstance(matcher, W3LeafMatcher):
+        yield from _leaf_blocks(matcher, values, within)
+        return
+    rows = []  # postings kept in the term's own entry: a handful, read one by one
+    while matcher.is_active():
+        row = (matcher.id(), matcher.weight())
+        rows.append((*row, matcher.value()) if values else row)
+        matcher.next()
+    if rows:
+        yield tuple(zip(*rows, strict=True))
+
+
 def _without(block: tuple[Sequence[Any], ...], deleted: list[int]) -> tuple[Sequence[Any], ...]:
-    """The block's rows whose document is not one of `deleted` (sorted). Deletions are few (a
-    reindex's changed pages until a merge): a block whose range of documents holds none of them,
-    nearly every block, is kept as it is after one bisection, not filtered row by row."""
+    """The block's rows whose document is not one of `deleted` (sorted); a block whose range
+    holds none of them is kept as it is after one bisection."""
     ids = block[0]
     if not len(ids):
         return block
