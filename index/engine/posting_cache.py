@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from medcodes.index.engine.block_codec import BLOCK_POSTINGS
 
-# What the decoded lists of a process may hold; a common title word at 100,000 pages is ~1 MB
-# with its positions, so this keeps a few hundred of the longest lists.
+# What the decoded lists of a process may hold; a word of 60,000 pages' sections is ~1 MB with
+# its positions, so this keeps a few hundred of the longest lists.
 BUDGET_BYTES = 256 * 1024 * 1024
 # A list of one block or less decodes in microseconds, each time it is wanted.
 KEEP_FROM = BLOCK_POSTINGS + 1
-_BYTES_PER_VALUE = 41  # a bytes object's header and its slot in the list, besides its data
 
 PostingKey = tuple[str, str, str, bytes]  # (generation folder, segment id, field, term)
 
@@ -38,19 +38,36 @@ PostingKey = tuple[str, str, str, bytes]  # (generation folder, segment id, fiel
 @dataclass(frozen=True)
 class DecodedPostings:
     """A term's live postings in one segment: document numbers (of the segment, ascending),
-    weights, and with positions asked for, each posting's encoded positions."""
+    weights, and with positions asked for, each posting's encoded positions, all joined in one
+    byte array (`positions`) with posting i at `bounds[i]:bounds[i + 1]`."""
 
     docs: np.ndarray
     weights: np.ndarray
-    values: tuple[bytes, ...] | None = None
+    positions: np.ndarray | None = None
+    bounds: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, docs: np.ndarray, weights: np.ndarray, values: Sequence[bytes] | None) -> DecodedPostings:
+        """From each posting's encoded positions (or None)."""
+        if values is None:
+            return cls(docs, weights)
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        bounds = np.concatenate(([0], np.cumsum(lengths)))
+        return cls(docs, weights, np.frombuffer(b"".join(values), dtype=np.uint8), bounds)
+
+    def encoded(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The encoded positions of postings `rows`, joined, and each one's length in bytes."""
+        assert self.positions is not None and self.bounds is not None, "decoded without positions"
+        starts = self.bounds[rows]
+        lengths = self.bounds[rows + 1] - starts
+        before = np.cumsum(lengths) - lengths  # where each one starts in the result
+        return self.positions[np.arange(int(lengths.sum())) + np.repeat(starts - before, lengths)], lengths
 
     @property
     def size(self) -> int:
-        """Bytes held, near enough to keep the budget."""
-        held = self.docs.nbytes + self.weights.nbytes
-        if self.values is not None:
-            held += sum(map(len, self.values)) + _BYTES_PER_VALUE * len(self.values)
-        return held
+        """Bytes held."""
+        extra = [part.nbytes for part in (self.positions, self.bounds) if part is not None]
+        return self.docs.nbytes + self.weights.nbytes + sum(extra)
 
 
 class PostingCache:
@@ -66,7 +83,7 @@ class PostingCache:
         """The postings kept for `key`, if they hold positions when `values` asks for them."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None or (values and found[0].values is None):
+            if found is None or (values and found[0].positions is None):
                 return None
             self._entries.move_to_end(key)
             return found[0]
@@ -76,8 +93,9 @@ class PostingCache:
         size = postings.size
         if len(postings.docs) < KEEP_FROM or size > self.budget // 4:
             return
-        postings.docs.flags.writeable = False
-        postings.weights.flags.writeable = False
+        for part in (postings.docs, postings.weights, postings.positions, postings.bounds):
+            if part is not None:
+                part.flags.writeable = False
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:

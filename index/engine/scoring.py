@@ -335,8 +335,8 @@ class TermAtATime:
                 continue
             words = [read[i] for i in range(len(texts))]
             rows = [np.searchsorted(word.docs, shared) for word in words]
-            values = [[word.values[row] for row in at.tolist()] for word, at in zip(words, rows, strict=True)]  # type: ignore[index]
-            in_a_row = _in_a_row_each(values, positions_of, compact)
+            encoded = [word.encoded(at) for word, at in zip(words, rows, strict=True)]
+            in_a_row = _in_a_row_encoded(encoded, positions_of, compact)
             found = shared[in_a_row]
             norms = self._length_norms(number, fieldname, found)
             lift = self._weighting.K1 + 1
@@ -476,7 +476,7 @@ def _decode(matcher: Any, values: bool, within: list[int] | None = None) -> Deco
         if not keep.all():
             docs, weights = docs[keep], weights[keep]
             encoded = tuple(compress(encoded, keep.tolist())) if encoded is not None else None
-    return DecodedPostings(docs, weights, encoded)
+    return DecodedPostings.of(docs, weights, encoded)
 
 
 def _postings(blocks: Iterable[tuple[Sequence[Any], ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -557,25 +557,35 @@ def _leaf_blocks(
 
 
 def _in_a_row_each(values: list[list[bytes]], positions_of: Any, compact: bool) -> np.ndarray:
-    """Per page (the i-th value of each word), whether the words stand one after another.
+    """Per page (the i-th value of each word), whether the words stand one after another."""
+    words = [
+        (np.frombuffer(b"".join(word), dtype=np.uint8), np.fromiter(map(len, word), dtype=np.int64))
+        for word in values
+    ]
+    return _in_a_row_encoded(words, positions_of, compact)
+
+
+def _in_a_row_encoded(
+    words: list[tuple[np.ndarray, np.ndarray]], positions_of: Any, compact: bool
+) -> np.ndarray:
+    """Per page, whether the words stand one after another: per word, its encoded positions
+    on each page joined, and their lengths (DecodedPostings.encoded).
 
     CompactPositions values whose deltas are each one byte (nearly all) are decoded all at
-    once: a word's bytes joined, added up per page, and each position of the first word
-    looked up, as (page, position + i), among the i-th word's. Other pages are decoded one
-    by one."""
-    count = len(values[0])
+    once: a word's bytes added up per page, and each position of the first word looked up,
+    as (page, position + i), among the i-th word's. Other pages are decoded one by one."""
+    count = len(words[0][1])
     one_by_one = np.ones(count, dtype=bool)
     result = np.zeros(count, dtype=bool)
+    starts = [np.cumsum(lengths) - lengths for _, lengths in words]
     if compact:
         one_by_one[:] = False
         keys = []
-        for word in values:
-            lengths = np.fromiter(map(len, word), dtype=np.int64, count=count)
-            deltas = np.frombuffer(b"".join(word), dtype=np.uint8)
+        for (deltas, lengths), before_page in zip(words, starts, strict=True):
             rows = np.repeat(np.arange(count), lengths)
             one_by_one[rows[deltas >= 0x80]] = True  # a delta of more than one byte
             running = np.cumsum(deltas, dtype=np.int64)
-            before = np.concatenate(([0], running))[np.cumsum(lengths) - lengths]
+            before = np.concatenate(([0], running))[before_page]
             keys.append((rows << 32) + running - np.repeat(before, lengths))
         first = keys[0]
         follows = np.ones(len(first), dtype=bool)
@@ -583,7 +593,12 @@ def _in_a_row_each(values: list[list[bytes]], positions_of: Any, compact: bool) 
             follows &= _contains(key, first + i)
         result[first[follows] >> 32] = True
     for row in np.flatnonzero(one_by_one).tolist():
-        result[row] = _in_a_row([positions_of(word[row]) for word in values])
+        result[row] = _in_a_row(
+            [
+                positions_of(bytes(deltas[start[row] : start[row] + lengths[row]]))
+                for (deltas, lengths), start in zip(words, starts, strict=True)
+            ]
+        )
     return result
 
 
