@@ -752,7 +752,7 @@ class Searcher:
         if entry.no_page:
             return self._title_hit(entry, plan, explain, day)
         fields = entry.fields if RECORD in entry.fields else self._searcher.stored(entry.docnum)
-        page = decode_record(fields[RECORD])
+        page = decode_record(fields[RECORD], labels=False)  # a hit shows no labels
         matched: dict[str, set[str]] = {}
         for fieldname, term in entry.matched:
             matched.setdefault(fieldname, set()).add(
