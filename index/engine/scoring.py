@@ -55,7 +55,7 @@ from medcodes.index.search_plan import (
 )
 
 MatchedTerm = tuple[str, bytes]
-_IDF_CACHE = 100_000  # terms whose idf a searcher keeps
+_IDF_CACHE = 100_000  # terms whose idf (and per segment, document frequency) a searcher keeps
 
 
 class _Scores:
@@ -149,6 +149,7 @@ class TermAtATime:
         self._live_pages: np.ndarray | None = None
         self._spare: list[_Scores] = []  # all-zero scores for reuse (see _add_maximum)
         self._idfs: dict[tuple[str, bytes], float] = {}
+        self._frequencies: dict[tuple[int, str, bytes], int] = {}  # (segment, field, term)
         # The generation folder, which names this searcher's segments in the postings cache.
         self._folder = str(getattr(getattr(searcher._ix, "storage", None), "folder", id(searcher)))
 
@@ -310,11 +311,11 @@ class TermAtATime:
         positions_of = fieldtype.format.decoder("positions")
         compact = isinstance(fieldtype.format, CompactPositions)
         for number, (reader, offset) in enumerate(self._segments):
-            if any((fieldname, text) not in reader for text in texts):
+            frequency = {text: self._frequency(number, fieldname, text) for text in texts}
+            if not all(frequency.values()):
                 continue
             # The rarest word's pages first; of the others, only the blocks that may hold one
             # of the pages still in the running are read (as Whoosh's intersection skips).
-            frequency = {text: reader.doc_frequency(fieldname, text) for text in texts}
             order = sorted(range(len(texts)), key=lambda i: frequency[texts[i]])
             read: dict[int, DecodedPostings] = {}
             shared: np.ndarray | None = None
@@ -358,6 +359,19 @@ class TermAtATime:
             found = self._idfs[key] = self._searcher.idf(fieldname, text)
         return found
 
+    def _frequency(self, segment: int, fieldname: str, text: bytes) -> int:
+        """How many pages of one segment hold a term (deleted ones counted; 0: none), from the
+        term table once per searcher: a phrase asks of every word in every field."""
+        key = (segment, fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            if len(self._frequencies) > _IDF_CACHE:
+                self._frequencies.clear()
+            reader = self._segments[segment][0]
+            present = (fieldname, text) in reader
+            found = self._frequencies[key] = reader.doc_frequency(fieldname, text) if present else 0
+        return found
+
     def _decoded(
         self, segment: int, fieldname: str, text: bytes, values: bool = False
     ) -> DecodedPostings | None:
@@ -368,7 +382,7 @@ class TermAtATime:
         found = POSTINGS.get(key, values)
         if found is not None:
             return found
-        if (fieldname, text) not in reader:
+        if not self._frequency(segment, fieldname, text):
             return None
         found = _decode(reader.postings(fieldname, text), values)
         POSTINGS.put(key, found)
