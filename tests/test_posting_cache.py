@@ -3,7 +3,10 @@ stay within their budget, and never cross from one generation to the next."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +126,26 @@ def test_a_postings_encoded_positions_are_read_back_by_row() -> None:
     assert joined.tobytes() == b"\x04\x05\x06\x01\x02"
     assert lengths.tolist() == [3, 2]
     assert postings.encoded(np.array([1]))[0].tobytes() == b"\x03"
+
+
+def test_a_forked_child_can_use_the_cache_whatever_the_parent_held() -> None:
+    """search --queries forks its workers: a lock held by another of the parent's threads at the
+    fork would leave the child waiting for ever."""
+    key = ("g", "s", "title", b"fork")
+    POSTINGS.put(key, _postings(posting_cache.KEEP_FROM))
+    with POSTINGS._lock:  # as a searcher thread of the parent might, at the moment of the fork
+        pid = os.fork()
+        if pid == 0:  # the child: exits 0 once it has read the entry back
+            os._exit(0 if POSTINGS.get(key, values=False) is not None else 1)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child waited for a lock its parent held")
+    POSTINGS.clear()
+    assert os.waitstatus_to_exitcode(status) == 0

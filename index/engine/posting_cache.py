@@ -17,6 +17,7 @@ decodes in microseconds and is not kept.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -119,7 +120,14 @@ class PostingCache:
         return len(self._entries)
 
 
+    def _after_fork(self) -> None:
+        """In a forked child (search --queries workers): a lock another thread of the parent
+        held at the fork would never be released there."""
+        self._lock = threading.Lock()
+
+
 # The process's cache; bench scripts clear it to measure a fresh searcher.
 POSTINGS = PostingCache()
+os.register_at_fork(after_in_child=POSTINGS._after_fork)
 
 __all__ = ["BUDGET_BYTES", "KEEP_FROM", "POSTINGS", "DecodedPostings", "PostingCache", "PostingKey"]
