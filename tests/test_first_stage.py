@@ -171,10 +171,12 @@ _PAGES = st.integers(1, 3).flatmap(lambda n: st.lists(st.lists(_POSITIONS, min_s
 @given(_PAGES)
 def test_all_pages_at_once_decide_as_one_page_at_a_time(pages: list[list[list[int]]]) -> None:
     """The vectorized check of encoded positions (one-byte deltas, longer deltas, a word
-    at several positions) agrees with checking each page's decoded positions."""
+    at several positions, a word twice) agrees with checking each page's decoded positions."""
     if not pages:
         return
     fmt = CompactPositions()
     values = [[fmt.encode(page[i]) for page in pages] for i in range(len(pages[0]))]
-    got = _in_a_row_each(values, fmt.decode_positions, compact=True)
-    assert got.tolist() == [_in_a_row(page) for page in pages]
+    expected = [_in_a_row(page) for page in pages]
+    assert _in_a_row_each(values, fmt.decode_positions, compact=True).tolist() == expected
+    # a positions format decoded one posting at a time (an older field format)
+    assert _in_a_row_each(values, fmt.decode_positions, compact=False).tolist() == expected

@@ -38,8 +38,8 @@ def keep_every_list(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def _postings(count: int, values: bool = False) -> DecodedPostings:
     docs = np.arange(count, dtype=np.int64)
-    encoded = tuple(b"\x01" for _ in range(count)) if values else None
-    return DecodedPostings.of(docs, np.ones(count), encoded)
+    keys = (docs << 32) + 1 if values else None
+    return DecodedPostings(docs, np.ones(count), keys)
 
 
 @pytest.mark.usefixtures("keep_every_list")
@@ -113,19 +113,10 @@ def test_positions_are_asked_for_only_from_lists_decoded_with_them() -> None:
     assert cache.get(key, values=True) is None
     cache.put(key, _postings(posting_cache.KEEP_FROM, values=True))
     found = cache.get(key, values=True)
-    assert found is not None and found.positions is not None
+    assert found is not None and found.keys is not None
     assert len(cache) == 1
     with pytest.raises(ValueError):  # shared by every searcher thread: nobody may write to it
         found.docs[0] = 7
-
-
-def test_a_postings_encoded_positions_are_read_back_by_row() -> None:
-    values = (b"\x01\x02", b"\x03", b"\x04\x05\x06")
-    postings = DecodedPostings.of(np.array([3, 8, 9]), np.ones(3), values)
-    joined, lengths = postings.encoded(np.array([2, 0]))
-    assert joined.tobytes() == b"\x04\x05\x06\x01\x02"
-    assert lengths.tolist() == [3, 2]
-    assert postings.encoded(np.array([1]))[0].tobytes() == b"\x03"
 
 
 def test_a_forked_child_can_use_the_cache_whatever_the_parent_held() -> None:

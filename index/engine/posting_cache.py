@@ -20,14 +20,13 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from medcodes.index.engine.block_codec import BLOCK_POSTINGS
 
-# What the decoded lists of a process may hold; a word of 60,000 pages' sections is ~1 MB with
+# What the decoded lists of a process may hold; a word on 60,000 pages' sections is ~2 MB with
 # its positions, so this keeps a few hundred of the longest lists.
 BUDGET_BYTES = 256 * 1024 * 1024
 # A list of one block or less decodes in microseconds, each time it is wanted.
@@ -38,37 +37,19 @@ PostingKey = tuple[str, str, str, bytes]  # (generation folder, segment id, fiel
 
 @dataclass(frozen=True)
 class DecodedPostings:
-    """A term's live postings in one segment: document numbers (of the segment, ascending),
-    weights, and with positions asked for, each posting's encoded positions, all joined in one
-    byte array (`positions`) with posting i at `bounds[i]:bounds[i + 1]`."""
+    """A term's live postings in one segment: document numbers (of the segment, ascending) and
+    weights; with positions asked for, every position of the term as one sorted array of
+    `(document << 32) + position` (a phrase looks its words' positions up in these)."""
 
     docs: np.ndarray
     weights: np.ndarray
-    positions: np.ndarray | None = None
-    bounds: np.ndarray | None = None
-
-    @classmethod
-    def of(cls, docs: np.ndarray, weights: np.ndarray, values: Sequence[bytes] | None) -> DecodedPostings:
-        """From each posting's encoded positions (or None)."""
-        if values is None:
-            return cls(docs, weights)
-        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-        bounds = np.concatenate(([0], np.cumsum(lengths)))
-        return cls(docs, weights, np.frombuffer(b"".join(values), dtype=np.uint8), bounds)
-
-    def encoded(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The encoded positions of postings `rows`, joined, and each one's length in bytes."""
-        assert self.positions is not None and self.bounds is not None, "decoded without positions"
-        starts = self.bounds[rows]
-        lengths = self.bounds[rows + 1] - starts
-        before = np.cumsum(lengths) - lengths  # where each one starts in the result
-        return self.positions[np.arange(int(lengths.sum())) + np.repeat(starts - before, lengths)], lengths
+    keys: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         """Bytes held."""
-        extra = [part.nbytes for part in (self.positions, self.bounds) if part is not None]
-        return self.docs.nbytes + self.weights.nbytes + sum(extra)
+        held = self.docs.nbytes + self.weights.nbytes
+        return held + (self.keys.nbytes if self.keys is not None else 0)
 
 
 class PostingCache:
@@ -84,7 +65,7 @@ class PostingCache:
         """The postings kept for `key`, if they hold positions when `values` asks for them."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None or (values and found[0].positions is None):
+            if found is None or (values and found[0].keys is None):
                 return None
             self._entries.move_to_end(key)
             return found[0]
@@ -94,7 +75,7 @@ class PostingCache:
         size = postings.size
         if len(postings.docs) < KEEP_FROM or size > self.budget // 4:
             return
-        for part in (postings.docs, postings.weights, postings.positions, postings.bounds):
+        for part in (postings.docs, postings.weights, postings.keys):
             if part is not None:
                 part.flags.writeable = False
         with self._lock:
@@ -118,7 +99,6 @@ class PostingCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
 
     def _after_fork(self) -> None:
         """In a forked child (search --queries workers): a lock another thread of the parent

@@ -308,14 +308,16 @@ class TermAtATime:
             return
         leaf = _Leaf(tuple((fieldname, text) for text in dict.fromkeys(texts)))
         leaves.append(leaf)
-        positions_of = fieldtype.format.decoder("positions")
-        compact = isinstance(fieldtype.format, CompactPositions)
+        positions = _Positions(
+            fieldtype.format.decoder("positions"), isinstance(fieldtype.format, CompactPositions)
+        )
         for number, (reader, offset) in enumerate(self._segments):
             frequency = {text: self._frequency(number, fieldname, text) for text in texts}
             if not all(frequency.values()):
                 continue
             # The rarest word's pages first; of the others, only the blocks that may hold one
-            # of the pages still in the running are read (as Whoosh's intersection skips).
+            # of the pages still in the running are read (as Whoosh's intersection skips);
+            # then the pages where the words' positions follow one another.
             order = sorted(range(len(texts)), key=lambda i: frequency[texts[i]])
             read: dict[int, DecodedPostings] = {}
             shared: np.ndarray | None = None
@@ -323,11 +325,12 @@ class TermAtATime:
                 if shared is None or len(shared) * BLOCK_POSTINGS >= frequency[texts[i]]:
                     # the rarest word, or one of whose blocks nearly all hold a page still in the
                     # running (a block holds up to BLOCK_POSTINGS): all of it, kept for next time
-                    found = self._decoded(number, fieldname, texts[i], values=True)
-                    assert found is not None  # every word was checked to be in the segment
-                    read[i] = found
+                    decoded = self._decoded(number, fieldname, texts[i], positions)
+                    assert decoded is not None  # every word was checked to be in the segment
+                    read[i] = decoded
                 else:
-                    read[i] = _decode(reader.postings(fieldname, texts[i]), True, shared.tolist())
+                    matcher = reader.postings(fieldname, texts[i])
+                    read[i] = _decode(matcher, positions, shared.tolist())
                 docs = read[i].docs
                 shared = docs if shared is None else shared[_contains(docs, shared)]
                 if not len(shared):
@@ -335,16 +338,14 @@ class TermAtATime:
             if shared is None or not len(shared):
                 continue
             words = [read[i] for i in range(len(texts))]
-            rows = [np.searchsorted(word.docs, shared) for word in words]
-            encoded = [word.encoded(at) for word, at in zip(words, rows, strict=True)]
-            in_a_row = _in_a_row_encoded(encoded, positions_of, compact)
-            found = shared[in_a_row]
+            found = _phrase_docs([word.keys for word in words if word.keys is not None])
+            rows = [np.searchsorted(word.docs, found) for word in words]
             norms = self._length_norms(number, fieldname, found)
             lift = self._weighting.K1 + 1
             score = np.zeros(len(found))
             for text, word, at in zip(texts, words, rows, strict=True):
                 # whoosh.scoring.bm25 of each word, as _add_term computes it
-                tf = word.weights[at[in_a_row]]
+                tf = word.weights[at]
                 score += self._idf(fieldname, text) * ((tf * lift) / (tf + norms))
             into.add(found + offset, score, scale)
             leaf.blocks.append((offset, found))
@@ -373,18 +374,18 @@ class TermAtATime:
         return found
 
     def _decoded(
-        self, segment: int, fieldname: str, text: bytes, values: bool = False
+        self, segment: int, fieldname: str, text: bytes, positions: _Positions | None = None
     ) -> DecodedPostings | None:
         """A term's live postings in one segment (None when it has none there), from the
         process's cache when a query decoded them before (index/engine/posting_cache.py)."""
         reader = self._segments[segment][0]
         key = (self._folder, reader._segid, fieldname, text)
-        found = POSTINGS.get(key, values)
+        found = POSTINGS.get(key, positions is not None)
         if found is not None:
             return found
         if not self._frequency(segment, fieldname, text):
             return None
-        found = _decode(reader.postings(fieldname, text), values)
+        found = _decode(reader.postings(fieldname, text), positions)
         POSTINGS.put(key, found)
         return found
 
@@ -475,22 +476,34 @@ def term_docs(searcher: WhooshSearcher, fieldname: str, text: str, limit: int | 
     return np.concatenate(found)
 
 
-def _decode(matcher: Any, values: bool, within: list[int] | None = None) -> DecodedPostings:
-    """A term's live postings, read from its matcher's blocks (with `within`, see _raw_blocks).
-    Deleted pages are dropped from the whole list at once: a reindex's changed pages are spread
-    over the segment until a merge, a few in nearly every block."""
+@dataclass(frozen=True)
+class _Positions:
+    """How a field's postings encode positions: the format's decoder, and whether it is
+    CompactPositions (varint deltas, nearly all one byte: decoded for all postings at once)."""
+
+    decode: Any
+    compact: bool
+
+
+def _decode(matcher: Any, positions: _Positions | None, within: list[int] | None = None) -> DecodedPostings:
+    """A term's live postings, read from its matcher's blocks (with `within`, see _raw_blocks),
+    with their positions when asked. Deleted pages are dropped from the whole list at once: a
+    reindex's changed pages are spread over the segment until a merge, a few in nearly every
+    block."""
     deleted: set[int] | frozenset[int] = frozenset()
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = matcher._ids, matcher.child
-    blocks = list(_raw_blocks(matcher, values, within))
+    blocks = list(_raw_blocks(matcher, positions is not None, within))
     docs, weights = _postings(blocks)
-    encoded = tuple(chain.from_iterable(block[2] for block in blocks)) if values else None
+    values = tuple(chain.from_iterable(block[2] for block in blocks)) if positions is not None else ()
     if deleted:
         keep = ~np.isin(docs, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
         if not keep.all():
             docs, weights = docs[keep], weights[keep]
-            encoded = tuple(compress(encoded, keep.tolist())) if encoded is not None else None
-    return DecodedPostings.of(docs, weights, encoded)
+            values = tuple(compress(values, keep.tolist()))
+    if positions is None:
+        return DecodedPostings(docs, weights)
+    return DecodedPostings(docs, weights, _position_keys(docs, values, positions))
 
 
 def _postings(blocks: Iterable[tuple[Sequence[Any], ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -570,50 +583,48 @@ def _leaf_blocks(
         matcher._next_block()
 
 
+def _position_keys(docs: np.ndarray, values: Sequence[bytes], positions: _Positions) -> np.ndarray:
+    """Every position of a word as `(document << 32) + position`, sorted, from each posting's
+    encoded positions. CompactPositions values whose deltas are each one byte (nearly all) are
+    decoded all at once, a word's bytes added up per page; others one by one."""
+    count = len(values)
+    by_one: list[int] = list(range(count))
+    keys = np.zeros(0, dtype=np.int64)
+    if positions.compact and count:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+        deltas = np.frombuffer(b"".join(values), dtype=np.uint8)
+        rows = np.repeat(np.arange(count), lengths)
+        running = np.cumsum(deltas, dtype=np.int64)
+        before = np.concatenate(([0], running))[np.cumsum(lengths) - lengths]
+        keys = (docs[rows] << 32) + running - np.repeat(before, lengths)
+        long = rows[deltas >= 0x80]  # a delta of more than one byte
+        by_one = np.unique(long).tolist()
+        if not by_one:
+            return keys
+        keys = keys[~np.isin(rows, long)]
+    extra = [(int(docs[row]) << 32) + at for row in by_one for at in positions.decode(values[row])]
+    return np.sort(np.concatenate((keys, np.array(extra, dtype=np.int64))))
+
+
+def _phrase_docs(keys: list[np.ndarray]) -> np.ndarray:
+    """The documents (ascending) where the words stand one after another, from each word's
+    position keys: the rarest word's positions are the anchors, and each other word is looked
+    up at its place before or after them."""
+    anchor = min(range(len(keys)), key=lambda i: len(keys[i]))
+    starts = keys[anchor] - anchor  # where the phrase would begin; before a page's start if negative
+    follows = np.ones(len(starts), dtype=bool)
+    for i, word in enumerate(keys):
+        if i != anchor:
+            follows &= _contains(word, starts + i)
+    return np.unique(keys[anchor][follows] >> 32)
+
+
 def _in_a_row_each(values: list[list[bytes]], positions_of: Any, compact: bool) -> np.ndarray:
     """Per page (the i-th value of each word), whether the words stand one after another."""
-    words = [
-        (np.frombuffer(b"".join(word), dtype=np.uint8), np.fromiter(map(len, word), dtype=np.int64))
-        for word in values
-    ]
-    return _in_a_row_encoded(words, positions_of, compact)
-
-
-def _in_a_row_encoded(
-    words: list[tuple[np.ndarray, np.ndarray]], positions_of: Any, compact: bool
-) -> np.ndarray:
-    """Per page, whether the words stand one after another: per word, its encoded positions
-    on each page joined, and their lengths (DecodedPostings.encoded).
-
-    CompactPositions values whose deltas are each one byte (nearly all) are decoded all at
-    once: a word's bytes added up per page, and each position of the first word looked up,
-    as (page, position + i), among the i-th word's. Other pages are decoded one by one."""
-    count = len(words[0][1])
-    one_by_one = np.ones(count, dtype=bool)
-    result = np.zeros(count, dtype=bool)
-    starts = [np.cumsum(lengths) - lengths for _, lengths in words]
-    if compact:
-        one_by_one[:] = False
-        keys = []
-        for (deltas, lengths), before_page in zip(words, starts, strict=True):
-            rows = np.repeat(np.arange(count), lengths)
-            one_by_one[rows[deltas >= 0x80]] = True  # a delta of more than one byte
-            running = np.cumsum(deltas, dtype=np.int64)
-            before = np.concatenate(([0], running))[before_page]
-            keys.append((rows << 32) + running - np.repeat(before, lengths))
-        first = keys[0]
-        follows = np.ones(len(first), dtype=bool)
-        for i, key in enumerate(keys[1:], start=1):
-            follows &= _contains(key, first + i)
-        result[first[follows] >> 32] = True
-    for row in np.flatnonzero(one_by_one).tolist():
-        result[row] = _in_a_row(
-            [
-                positions_of(bytes(deltas[start[row] : start[row] + lengths[row]]))
-                for (deltas, lengths), start in zip(words, starts, strict=True)
-            ]
-        )
-    return result
+    pages = np.arange(len(values[0]), dtype=np.int64)
+    positions = _Positions(positions_of, compact)
+    found = _phrase_docs([_position_keys(pages, word, positions) for word in values])
+    return np.isin(pages, found)
 
 
 def _contains(sorted_values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
