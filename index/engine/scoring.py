@@ -316,26 +316,26 @@ class TermAtATime:
             if not all(frequency.values()):
                 continue
             # The rarest word's pages first; of the others, only the blocks that may hold one
-            # of the pages still in the running are read (as Whoosh's intersection skips);
-            # then the pages where the words' positions follow one another.
+            # of its pages are read (as Whoosh's intersection skips), unless nearly all would be
+            # (a block holds up to BLOCK_POSTINGS): then all of it, kept for the next query.
+            # Then the pages where the words' positions follow one another.
             order = sorted(range(len(texts)), key=lambda i: frequency[texts[i]])
             read: dict[int, DecodedPostings] = {}
-            shared: np.ndarray | None = None
+            rarest: list[int] | None = None
             for i in order:
-                if shared is None or len(shared) * BLOCK_POSTINGS >= frequency[texts[i]]:
-                    # the rarest word, or one of whose blocks nearly all hold a page still in the
-                    # running (a block holds up to BLOCK_POSTINGS): all of it, kept for next time
+                if rarest is None or len(rarest) * BLOCK_POSTINGS >= frequency[texts[i]]:
                     decoded = self._decoded(number, fieldname, texts[i], positions)
-                    assert decoded is not None  # every word was checked to be in the segment
-                    read[i] = decoded
                 else:
-                    matcher = reader.postings(fieldname, texts[i])
-                    read[i] = _decode(matcher, positions, shared.tolist())
-                docs = read[i].docs
-                shared = docs if shared is None else shared[_contains(docs, shared)]
-                if not len(shared):
-                    break
-            if shared is None or not len(shared):
+                    decoded = self._decoded(number, fieldname, texts[i], positions, cached_only=True)
+                    if decoded is None:
+                        decoded = _decode(reader.postings(fieldname, texts[i]), positions, rarest)
+                assert decoded is not None  # every word was checked to be in the segment
+                read[i] = decoded
+                if rarest is None:
+                    rarest = decoded.docs.tolist()
+                    if not rarest:  # every page that held it was deleted
+                        break
+            if not rarest:
                 continue
             words = [read[i] for i in range(len(texts))]
             found = _phrase_docs([word.keys for word in words if word.keys is not None])
@@ -374,14 +374,20 @@ class TermAtATime:
         return found
 
     def _decoded(
-        self, segment: int, fieldname: str, text: bytes, positions: _Positions | None = None
+        self,
+        segment: int,
+        fieldname: str,
+        text: bytes,
+        positions: _Positions | None = None,
+        cached_only: bool = False,
     ) -> DecodedPostings | None:
-        """A term's live postings in one segment (None when it has none there), from the
-        process's cache when a query decoded them before (index/engine/posting_cache.py)."""
+        """A term's live postings in one segment (None when it has none there, or with
+        `cached_only`, when they are not kept), from the process's cache when a query decoded
+        them before (index/engine/posting_cache.py)."""
         reader = self._segments[segment][0]
         key = (self._folder, reader._segid, fieldname, text)
         found = POSTINGS.get(key, positions is not None)
-        if found is not None:
+        if found is not None or cached_only:
             return found
         if not self._frequency(segment, fieldname, text):
             return None
