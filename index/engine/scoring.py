@@ -6,7 +6,9 @@ cProfile: `replace`, `max_quality` and `is_active` of the union matchers on top)
 term's postings are read block by block and their BM25F scores added, for all of a term's
 postings at once with numpy, into one array per disjunction holding a score for every page of
 the searcher (a word query at 100,000 pages touches ~60,000 postings; a Python loop over them
-was 40% of its time). The field lengths are read once per searcher. The result is Whoosh's:
+was 40% of its time). The field lengths are read once per searcher; a long list, once decoded,
+is kept for the process's next queries (index/engine/posting_cache.py), with a phrase word's
+positions as sorted (page, position) keys. The result is Whoosh's:
 the same scores (the floats are added in the same order as one at a time), the same ties
 (lower document number first), an exact total.
 
