@@ -155,7 +155,7 @@ class Searcher:
     def _open(self) -> None:
         """Open the published generation, with nothing read from it yet."""
         self._live: LiveIndex = open_live(self.index_dir)
-        self._searcher = IndexSearcher(self._live.ix)
+        self._searcher = IndexSearcher(self._live.ix, self._live.generation.path)
         self._vocabulary: Vocabulary | None = None
         self._head_cache: dict[int, CodePage] = {}  # docnum -> head
         self._classification = Classification(self._head_of_key, parents=self.weights.parent_categories)
