@@ -26,7 +26,6 @@ import click
 
 from medcodes.errors import MedcodesError
 from medcodes.index.check import check_index
-from medcodes.index.codeset_load import load_code_sets
 from medcodes.index.codeset_rows import KeyedCodeTable
 from medcodes.index.codesets import (
     LOAD_HINT,
@@ -576,6 +575,8 @@ def codesets_load_command(
     name. Loading a release of a system replaces that system's codes and prints what changed.
     A bad row is reported on stderr and skipped.
     """
+    from medcodes.index.codeset_load import load_code_sets  # writes a generation: as ingest
+
     root = resolve_index_dir(index_dir)
     with _errors():
         report = load_code_sets(root, files, wait=wait)

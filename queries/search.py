@@ -38,7 +38,6 @@ from medcodes.index.store import IndexPath, current_generation
 from medcodes.index.titles import TitleSearcher
 from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
-from medcodes.queries.batch_pool import answer_in_workers, available_cores, can_fork
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.codesets.titles import held, naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
@@ -362,6 +361,9 @@ class Searcher:
             "billable": billable,
             "active_on": active_on,
         }
+        # Process pools (multiprocessing) are imported by a batch only, not by every search.
+        from medcodes.queries.batch_pool import answer_in_workers, available_cores, can_fork
+
         pending = iter(texts)
         if workers is None:
             for text in islice(pending, POOL_AFTER):
