@@ -181,8 +181,8 @@ class Searcher:
     def vocabulary(self) -> Vocabulary:
         """The index's words, read on first need (a code lookup never needs them)."""
         if self._vocabulary is None:
-            words = self._searcher.naming_words(self._live.generation.path)
-            self._vocabulary = Vocabulary(self._searcher, words)
+            path, searcher = self._live.generation.path, self._searcher
+            self._vocabulary = Vocabulary(searcher, lambda: searcher.naming_words(path))
         return self._vocabulary
 
     def __enter__(self) -> Searcher:

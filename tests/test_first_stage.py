@@ -70,7 +70,7 @@ def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _vocabulary(live: LiveIndex) -> Vocabulary:
     engine = IndexSearcher(live.ix)
-    return Vocabulary(engine, engine.naming_words(live.generation.path))
+    return Vocabulary(engine, lambda: engine.naming_words(live.generation.path))
 
 
 def test_the_index_under_test_has_segments_and_deletions(segmented_index: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,16 +40,21 @@ class Candidate:
 class Vocabulary:
     """Words of an open index, grouped by first letter; built once per searcher.
 
-    Only the lexicon is read up front (a sorted list per letter, so a truncation's completions
-    are one bisection away); how many codes use a word is looked up when a word is a candidate.
+    The lexicon is read when a word is first looked up by its beginning or letters (a sorted
+    list, sliced per letter, so a truncation's completions are one bisection away); whether a
+    word is one, and how many codes use it, is a term lookup.
     """
 
-    def __init__(self, searcher: IndexSearcher, words: Iterable[str]) -> None:
-        """`words`: the searcher's WORDS lexicon, in its order (index/engine/naming_words.py)."""
+    def __init__(self, searcher: IndexSearcher, read_words: Callable[[], list[str]]) -> None:
+        """`read_words`: reads the searcher's WORDS lexicon, in its (sorted) order
+        (index/engine/naming_words.py); called once, when a word is first looked up by its
+        beginning or letters (a truncation, a contraction, a typo)."""
         self._searcher = searcher
+        self._read_words = read_words
         # Sorted, so a letter's words are one slice of it, cut on first need: grouping and
-        # hashing all 112k words up front took 0.15 s of a cold search at 100k pages.
-        self._words = words if isinstance(words, list) else list(words)
+        # hashing all 112k words up front took 0.15 s of a cold search at 100k pages, and a
+        # query of known words never reads them (whether a word is one is a term lookup).
+        self._words: list[str] | None = None
         self._by_letter: dict[str, list[str]] = {}
         self._letter_counts: dict[str, LetterCounts] = {}  # per first letter, made on first need
         self.doc_count = searcher.doc_count_all()
@@ -58,14 +63,17 @@ class Vocabulary:
 
     def is_word(self, word: str) -> bool:
         """True when `word` is written, as is, in some code's title or names."""
-        return self._is_surface(word.lower())
+        return self.word_frequency(word) > 0
 
-    def _is_surface(self, word: str) -> bool:
-        """A naming word beginning with a letter (the words a vocabulary reads)."""
-        if not word[:1].isalpha():
-            return False
-        at = bisect.bisect_left(self._words, word)
-        return at < len(self._words) and self._words[at] == word
+    def _word_frequency(self, word: str) -> int:
+        """How many codes are named with `word`, as written (0 for a word that does not begin
+        with a letter: those are never candidates)."""
+        word = word.lower()
+        return self._searcher.doc_freq(WORDS, word) if word[:1].isalpha() else 0
+
+    def _known_term(self, term: str) -> int:
+        """How many documents hold the analyzed term in some text field (the largest count)."""
+        return max(self._searcher.doc_freq(field, term) for field in TEXT_FIELDS)
 
     def _group(self, letter: str) -> list[str]:
         """The naming words beginning with `letter`, sorted."""
@@ -73,19 +81,12 @@ class Vocabulary:
         if group is None:
             if not letter.isalpha():
                 return []
+            if self._words is None:
+                self._words = self._read_words()
             start = bisect.bisect_left(self._words, letter)
             end = bisect.bisect_left(self._words, chr(ord(letter) + 1), start)
             group = self._by_letter[letter] = self._words[start:end]
         return group
-
-    def _word_frequency(self, word: str) -> int:
-        """How many codes are named with `word`, as written."""
-        word = word.lower()
-        return self._searcher.doc_freq(WORDS, word) if self._is_surface(word) else 0
-
-    def _known_term(self, term: str) -> int:
-        """How many documents hold the analyzed term in some text field (the largest count)."""
-        return max(self._searcher.doc_freq(field, term) for field in TEXT_FIELDS)
 
     def completions(self, token: str) -> list[Candidate]:
         """Words that `token` is a cut-off beginning of, commonest first."""
