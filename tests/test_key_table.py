@@ -16,6 +16,7 @@ from medcodes.index.build import ingest
 from medcodes.index.check import check_index
 from medcodes.index.engine.key_table import KEY_TABLE_FILE, KeyTable, read_key_table
 from medcodes.index.engine.listing import list_codes
+from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
 from medcodes.index.search_plan import KeySpan
@@ -180,3 +181,23 @@ def test_a_table_of_other_segments_is_not_used(
 def test_an_empty_table_lists_nothing() -> None:
     table = KeyTable(np.array([], dtype="S1"), np.array([], dtype=np.int64))
     assert table.listing(SPANS["everything"], 10) == ([], {})
+
+
+def test_page_classes_are_the_same_from_the_table(reindexed: Path) -> None:
+    """Status filters class every live page by its key: from the table, or a posting list per key."""
+    live = open_live(reindexed)
+    try:
+
+        def classify(key: str) -> int:
+            return sum(key.encode()) % 5
+
+        with_table = IndexSearcher(live.ix, live.generation.path)
+        without = IndexSearcher(live.ix)  # no generation folder: no table
+        classes = with_table.page_classes(classify)
+        assert with_table._keys_in_order() is not None and without._keys_in_order() is None
+        assert classes.tolist() == without.page_classes(classify).tolist()
+        assert (classes == -1).sum() == with_table.doc_count_all() - with_table.doc_count() > 0
+        with_table.close()
+        without.close()
+    finally:
+        live.ix.close()

@@ -135,6 +135,11 @@ class IndexSearcher:
         """Per page number, `classify(key)` of its live page (-1 for a deleted one): a column of
         attributes kept outside the index (code-set status), to filter and count pages by."""
         classes = np.full(self.doc_count_all(), -1, dtype=np.int64)
+        table = self._keys_in_order()
+        if table is not None:  # the live keys and their pages, without a posting list read per key
+            for key, docnum in zip(table.keys.tolist(), table.docs.tolist(), strict=True):
+                classes[docnum] = classify(key.decode("utf-8"))
+            return classes
         for key in self.lexicon(KEY):
             classes[self.term_docs(KEY, key)] = classify(key)
         return classes
