@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# An editable install compiles no bytecode (a wheel's install does): without it, and with
+	# PYTHONDONTWRITEBYTECODE set, every cold `medcodes search` compiled its ~90 modules.
+	$(BIN)/python -m compileall -q pipeline index queries medcodes
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -30,6 +30,7 @@ QUERIES = {
     "common words": "other unspecified injection",
     "broad prefix": "J*",
     "broad range": "S00-T88",
+    "prefix of the injury codes": "S*",
     "every system, a common word": "procedure",
     "phrase of common words": '"the procedure"',
     "many misspellings": "fractuer femurr infektion woundd injektion",

@@ -3,8 +3,8 @@
 Every file's bytes are read and compared with the SHA-256 recorded at publish (Whoosh files
 never change once written, so any difference is damage), then the engine reads every segment:
 each stored record decodes and carries the key it is indexed under, each key names exactly one
-live document, each field's term dictionary reads through. Counts must agree with the metadata
-and with the manifest.
+live document, each field's term dictionary reads through, the key table lists those keys and
+documents. Counts must agree with the metadata and with the manifest.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from medcodes.index.codesets import CODESETS_META, read_code_sets
 from medcodes.index.engine.contents import count_pages, key_documents, read_every_term, stored_documents
+from medcodes.index.engine.key_table import KEY_TABLE_FILE, read_key_table
 from medcodes.index.engine.opening import Index, open_generation
 from medcodes.index.fields import RECORD, check_schema_version
 from medcodes.index.manifest import load_manifest, owners
@@ -121,7 +122,9 @@ def _read_with_whoosh(generation: Generation) -> tuple[set[str], dict[str, Any]]
         try:
             ix = open_generation(generation.path)
             try:
-                keys = _verify_documents(ix)
+                documents = _verify_documents(ix)
+                _verify_key_table(generation, ix, documents)
+                keys = set(documents)
                 counts = count_pages(ix)
             finally:
                 ix.close()
@@ -177,8 +180,9 @@ def _verify_files(generation: Generation, recorded: dict[str, dict[str, object]]
     return len(present), size
 
 
-def _verify_documents(ix: Index) -> set[str]:
-    """Every stored record decodes, every key names exactly one live document; returns the keys."""
+def _verify_documents(ix: Index) -> dict[str, int]:
+    """Every stored record decodes, every key names exactly one live document; returns the
+    document of each key."""
     stored_keys: dict[int, str] = {}
     for docnum, stored_key, record in stored_documents(ix):
         try:
@@ -190,15 +194,33 @@ def _verify_documents(ix: Index) -> set[str]:
         if page.key != stored_key:
             raise IndexCheckError(f"document {docnum}: record of {page.key} stored under {stored_key}")
         stored_keys[docnum] = page.key
-    keys: set[str] = set()
+    keys: dict[str, int] = {}
     for key, live in key_documents(ix):
         if len(live) > 1:
             raise IndexCheckError(f"key {key} names {len(live)} documents")
         if live:
             if stored_keys.get(live[0]) != key:
                 raise IndexCheckError(f"key {key} points at document {live[0]} of {stored_keys.get(live[0])}")
-            keys.add(key)
+            keys[key] = live[0]
     if len(keys) != len(stored_keys):
         raise IndexCheckError(f"{len(stored_keys)} documents but {len(keys)} keys")
     read_every_term(ix)
     return keys
+
+
+def _verify_key_table(generation: Generation, ix: Index, documents: dict[str, int]) -> None:
+    """The key table, when it is one made for these segments, lists exactly the live keys and
+    their documents (one made for others is left unused by searches: no damage)."""
+    with ix.reader() as reader:
+        try:
+            table = read_key_table(generation.path, reader)
+        except IndexCorruptError as err:
+            raise IndexCheckError(f"{generation.path.name}: {KEY_TABLE_FILE} is unreadable") from err
+    if table is None:
+        return
+    listed = [bytes(key).decode("utf-8") for key in table.keys]
+    if listed != sorted(documents) or table.docs.tolist() != [documents[key] for key in listed]:
+        raise IndexCheckError(
+            f"{generation.path.name}: {KEY_TABLE_FILE} lists {len(listed)} keys that are not "
+            f"the index's {len(documents)} live keys and their pages"
+        )

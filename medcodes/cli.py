@@ -24,9 +24,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+# A command's own machinery is imported in its function: `medcodes search` starts cold on every
+# call, and loading what only other commands use cost it a third of its time (issue 16;
+# tests/test_cli.py::test_a_search_imports_only_the_reading_side).
 from medcodes.errors import MedcodesError
-from medcodes.index.check import check_index
-from medcodes.index.codeset_load import load_code_sets
 from medcodes.index.codeset_rows import KeyedCodeTable
 from medcodes.index.codesets import (
     LOAD_HINT,
@@ -53,19 +54,11 @@ from medcodes.index.status import (
 )
 from medcodes.index.store import IndexMissingError, current_generation, resolve_index_dir
 from medcodes.pipeline.codes import SYSTEMS, UnknownSystemError, parse_systems
-from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
-from medcodes.pipeline.codesets.read import read_code_set
 from medcodes.pipeline.sources import DEFAULT_MAX_BYTES
 from medcodes.pipeline.time_budget import DEFAULT_PARSE_TIME_LIMIT
-from medcodes.queries.codesets.lookup import find_code
-from medcodes.queries.codesets.report import build_report
 from medcodes.queries.codesets.status import CodeStatuses
-from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
-from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
-from medcodes.queries.parse.query_file import read_query_lines
 from medcodes.queries.parse.scopes import FIELD_ALIASES
 from medcodes.queries.parse.syntax import QuerySyntaxError
-from medcodes.queries.present.codesets import describe_load, format_code_set, format_report, found_to_json
 from medcodes.queries.present.printable import json_text, printable
 from medcodes.queries.present.text import (
     FORMATS,
@@ -74,7 +67,6 @@ from medcodes.queries.present.text import (
     format_results,
     format_stats,
 )
-from medcodes.queries.present.verdicts import format_release_diff, format_verdict, verdict_to_json
 from medcodes.queries.search import POOL_AFTER, Searcher, SearchResult
 from medcodes.queries.validate.in_index import DateError, parse_date
 from medcodes.queries.validate.validate import SHOWN_SUGGESTIONS, today, validate
@@ -576,6 +568,9 @@ def codesets_load_command(
     name. Loading a release of a system replaces that system's codes and prints what changed.
     A bad row is reported on stderr and skipped.
     """
+    from medcodes.index.codeset_load import load_code_sets  # writes a generation: as ingest
+    from medcodes.queries.present.codesets import describe_load
+
     root = resolve_index_dir(index_dir)
     with _errors():
         report = load_code_sets(root, files, wait=wait)
@@ -608,6 +603,9 @@ def codesets_load_command(
 def codesets_report_command(index_dir: Path | None, as_json: bool, day: datetime | None, shown: int) -> None:
     """Where pages and code sets disagree: pages of terminated codes, titles unlike the official
     descriptor, codes with no page (per system and chapter), page codes in no code set."""
+    from medcodes.queries.codesets.report import build_report
+    from medcodes.queries.present.codesets import format_report
+
     root = resolve_index_dir(index_dir)
     with _errors():
         generation, heads = page_heads(root)
@@ -626,6 +624,8 @@ def check_command(index_dir: Path | None, as_json: bool) -> None:
 
     Exit status 0 when it is sound; otherwise one line saying what is wrong, and status 1.
     """
+    from medcodes.index.check import check_index
+
     root = resolve_index_dir(index_dir)
     with _errors():
         report = check_index(root)
@@ -803,6 +803,8 @@ def _output_format(as_json: bool, fmt: str | None, json_format: str, default: st
 def _search_batch(searcher: Searcher, queries: IO[bytes], fmt: str, options: dict[str, Any]) -> bool:
     """Searcher.search_many over the lines of `queries`, each answer written as it comes;
     True when some line found something."""
+    from medcodes.queries.parse.query_file import read_query_lines
+
     name = getattr(queries, "name", "<stdin>")
     name = "standard input" if name == "<stdin>" else name
     # Closed however the loop ends (a closed stdout, Ctrl-C): its worker processes end with it.
@@ -845,6 +847,9 @@ def eval_command(qrels: tuple[Path, ...], index_dir: Path | None, k: int, worst:
     the query asks for; 1: also right, less exact). The worst queries are listed with what
     ranked above the code they wanted.
     """
+    from medcodes.queries.evaluate.judged import evaluate, load_qrels, searcher_ranker
+    from medcodes.queries.evaluate.report import format_comparison, format_worst, scores_to_dict
+
     root = resolve_index_dir(index_dir)
     with _errors(), Searcher(root) as searcher:
         judged = load_qrels(qrels)
@@ -885,6 +890,9 @@ def show_command(
 
     A code that is not found is an Error: line (exit 1); the others are still printed.
     """
+    from medcodes.queries.codesets.lookup import find_code
+    from medcodes.queries.present.codesets import format_code_set, found_to_json
+
     fmt = _output_format(as_json, fmt, "json" if len(codes) == 1 else "jsonl", "text")
     if fmt == "json" and len(codes) > 1:
         raise click.UsageError("--format json prints one page: use --format jsonl for several codes")
@@ -1045,6 +1053,8 @@ def validate_command(
         queries_file = sys.stdin.buffer
     root = resolve_index_dir(index_dir)
     day = on or today()
+    from medcodes.queries.present.verdicts import format_verdict, verdict_to_json
+
     billable = seen = 0
     with _errors():
         try:
@@ -1064,6 +1074,8 @@ def validate_command(
 
 def _code_lines(stream: IO[bytes] | None) -> Iterator[str]:
     """The non-blank lines of a file of codes, read as they come (a pipe is answered line by line)."""
+    from medcodes.queries.parse.query_file import read_query_lines
+
     assert stream is not None
     name = getattr(stream, "name", "<stdin>")
     for line in read_query_lines(stream, "standard input" if name == "<stdin>" else name):
@@ -1083,6 +1095,10 @@ def codesets_diff_command(old: Path, new: Path, as_json: bool) -> None:
     rarity below 0.5: "injection" and "mg" weigh little, the drug's name much) is flagged
     reused: the code now means something else.
     """
+    from medcodes.pipeline.codesets.diff import ReleaseMismatchError, diff_releases
+    from medcodes.pipeline.codesets.read import read_code_set
+    from medcodes.queries.present.verdicts import format_release_diff
+
     with _errors():
         old_release, old_entries = read_code_set(old, on_bad_row=_warn_bad_row)
         new_release, new_entries = read_code_set(new, on_bad_row=_warn_bad_row)

@@ -38,7 +38,6 @@ from medcodes.index.store import IndexPath, current_generation
 from medcodes.index.titles import TitleSearcher
 from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
-from medcodes.queries.batch_pool import answer_in_workers, available_cores, can_fork
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.codesets.titles import held, naming_strength, place_titles
 from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
@@ -155,7 +154,7 @@ class Searcher:
     def _open(self) -> None:
         """Open the published generation, with nothing read from it yet."""
         self._live: LiveIndex = open_live(self.index_dir)
-        self._searcher = IndexSearcher(self._live.ix)
+        self._searcher = IndexSearcher(self._live.ix, self._live.generation.path)
         self._vocabulary: Vocabulary | None = None
         self._head_cache: dict[int, CodePage] = {}  # docnum -> head
         self._classification = Classification(self._head_of_key, parents=self.weights.parent_categories)
@@ -182,8 +181,8 @@ class Searcher:
     def vocabulary(self) -> Vocabulary:
         """The index's words, read on first need (a code lookup never needs them)."""
         if self._vocabulary is None:
-            words = self._searcher.naming_words(self._live.generation.path)
-            self._vocabulary = Vocabulary(self._searcher, words)
+            path, searcher = self._live.generation.path, self._searcher
+            self._vocabulary = Vocabulary(searcher, lambda: searcher.naming_words(path))
         return self._vocabulary
 
     def __enter__(self) -> Searcher:
@@ -362,6 +361,9 @@ class Searcher:
             "billable": billable,
             "active_on": active_on,
         }
+        # Process pools (multiprocessing) are imported by a batch only, not by every search.
+        from medcodes.queries.batch_pool import answer_in_workers, available_cores, can_fork
+
         pending = iter(texts)
         if workers is None:
             for text in islice(pending, POOL_AFTER):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import as_user, live_pages
@@ -15,6 +16,7 @@ from whoosh import index as whoosh_index
 from medcodes.cli import cli
 from medcodes.index.build import ingest
 from medcodes.index.check import IndexCheckError, check_index
+from medcodes.index.engine.key_table import KEY_TABLE_FILE
 from medcodes.index.engine.schema import page_to_document
 from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.index.store import (
@@ -85,6 +87,17 @@ def add_behind_the_checksums(root: Path, *documents: dict[str, object]) -> None:
     reseal(root)
 
 
+def swap_key_table_pages(root: Path) -> None:
+    """Rewrite the key table with the pages of its first two keys swapped, and reseal."""
+    path = current_generation(root).path / KEY_TABLE_FILE
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["docs"][[0, 1]] = arrays["docs"][[1, 0]]
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    reseal(root)
+
+
 def document_of(root: Path, key: str, /, **changes: object) -> dict[str, object]:
     """The Whoosh document of the indexed page `key`, with some fields changed."""
     [page] = [page for page in live_pages(root) if page.key == key]
@@ -102,7 +115,8 @@ def drop_manifest_line(root: Path, name: str) -> None:
 
 def test_a_sound_index_passes(index_copy: Path, runner: CliRunner) -> None:
     report = check_index(index_copy)
-    assert (report.pages, report.files) == (26, 4)  # the segment, the TOC, the manifest, the words
+    # the segment, the TOC, the manifest, the words, the key table
+    assert (report.pages, report.files) == (26, 5)
     assert report.bytes_read == sum(
         p.stat().st_size for p in current_generation(index_copy).path.iterdir() if p.name != META_FILE
     )
@@ -179,6 +193,14 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
             root, document_of(root, "cpt:29881", key=[], _stored_key="cpt:29881")
         ),
         r"27 documents but 26 keys",
+    ),
+    "key-table-unreadable": (
+        lambda root: ((current_generation(root).path / KEY_TABLE_FILE).write_bytes(b"garbage"), reseal(root)),
+        r"gen-\d+: keys\.npz is unreadable",
+    ),
+    "key-table-disagrees": (
+        swap_key_table_pages,
+        r"gen-\d+: keys\.npz lists 26 keys that are not the index's 26 live keys and their pages",
     ),
 }
 

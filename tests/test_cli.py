@@ -167,6 +167,46 @@ def test_imports_raise_no_warnings() -> None:
     assert result.returncode == 0, result.stderr
 
 
+# Modules a `medcodes search` has no use for: the parser (bs4, lxml), the writing side and its
+# worker pools, other commands' machinery and the server's stack. Each costs a cold search its
+# import (issue 16).
+NOT_FOR_SEARCH = (
+    "bs4",
+    "lxml",
+    "multiprocessing",
+    "medcodes.pipeline.parse",
+    "medcodes.index.build",
+    "medcodes.index.writing",
+    "medcodes.index.codeset_load",
+    "medcodes.index.check",
+    "medcodes.queries.evaluate",
+    "medcodes.pipeline.codesets.read",
+    "medcodes.queries.present.verdicts",
+    "medcodes.index.engine.segment_writer",
+    "medcodes.server",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+)
+
+
+def test_a_search_imports_only_the_reading_side(built_index: Path) -> None:
+    code = (
+        "import sys\nfrom medcodes.cli import main\nsys.argv = ['medcodes', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({NOT_FOR_SEARCH!r})), file=sys.stderr)"
+    )
+    for args in (["fracture of femur"], ["J92*", "--facets", "--json"], ["C9028", "--explain"]):
+        result = subprocess.run(
+            [sys.executable, "-c", code, "search", *args, "--index", str(built_index)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout and result.stderr.strip() == "[]", args
+
+
 def test_batch_queries_write_one_json_line_per_input_line_in_order(
     runner: CliRunner, built_index: Path
 ) -> None:

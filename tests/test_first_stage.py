@@ -48,7 +48,7 @@ QUERIES = [
 
 def _vocabulary(live: LiveIndex) -> Vocabulary:
     engine = IndexSearcher(live.ix)
-    return Vocabulary(engine, engine.naming_words(live.generation.path))
+    return Vocabulary(engine, lambda: engine.naming_words(live.generation.path))
 
 
 def test_the_index_under_test_has_segments_and_deletions(segmented_index: Path) -> None:

@@ -9,8 +9,10 @@ from conftest import age_files
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
 from medcodes.index.engine.naming_words import WORDS_FILE, _lexicon, read_naming_words
+from medcodes.index.engine.searcher import IndexSearcher
 from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
+from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.search import Searcher
 
 
@@ -48,5 +50,28 @@ def test_a_generation_without_the_list_reads_the_lexicon(built_index: Path, tmp_
         with live.ix.reader() as reader:
             assert read_naming_words(tmp_path, reader) == _lexicon(reader)  # no list in tmp_path
             assert read_naming_words(live.generation.path, reader) == _lexicon(reader)
+    finally:
+        live.ix.close()
+
+
+def test_known_words_are_looked_up_without_reading_the_list(built_index: Path) -> None:
+    """A query of known words never reads the naming words (a cold search's cost, issue 16);
+    the first word looked up by its beginning or letters reads them, once."""
+    live = open_live(built_index)
+    try:
+        engine = IndexSearcher(live.ix)
+        reads: list[int] = []
+
+        def read_words() -> list[str]:
+            reads.append(1)
+            return engine.naming_words(live.generation.path)
+
+        vocabulary = Vocabulary(engine, read_words)
+        assert vocabulary.is_word("Leukemia") and vocabulary.word_frequency("leukemia") > 0
+        assert not vocabulary.is_word("zygodactylous") and not vocabulary.is_word("1st")
+        assert reads == []
+        assert [c.word for c in vocabulary.completions("leuk")] == ["leukemia"]
+        assert "leukemia" in [c.word for c in vocabulary.corrections("leukemai")]
+        assert reads == [1]
     finally:
         live.ix.close()

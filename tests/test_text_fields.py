@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import TEXT
 
+from medcodes.index.engine.analysis import words
 from medcodes.index.engine.text_fields import CompactPositions, StemmedText
 from medcodes.pipeline.batch import parse_input
 from medcodes.pipeline.sources import expand_inputs
@@ -47,6 +48,13 @@ def _decoded(field: TEXT, text: str) -> list[tuple[bytes, int, float, object]]:
         (term, freq, weight, field.format.decode_positions(value) if positions else value)
         for term, freq, weight, value in field.index(text)
     )
+
+
+def test_words_split_as_the_whoosh_tokenizer() -> None:
+    tokenizer = RegexTokenizer()
+    texts = [*_texts(), "naïve—Über_x 3.5.6. ..a.b w/o\ttab", "日本語 テキスト", "a..b .5 x."]
+    for text in texts:
+        assert words(text) == [token.text for token in tokenizer(text)], text
 
 
 @pytest.mark.parametrize(

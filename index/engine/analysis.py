@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from whoosh.analysis import RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS as _WHOOSH_STOP_WORDS
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.lang.porter import stem as _porter_stem
@@ -32,13 +32,14 @@ def stemming_analyzer(minsize: int) -> StemmingAnalyzer:
 
 # One object, with an unbounded stem cache, for every query, snippet and highlight.
 _TEXT_ANALYZER = stemming_analyzer(TEXT_MINSIZE)
-# Surface words, as written: not lower-cased, not stemmed, no stop list.
-_WORD_TOKENIZER = RegexTokenizer()
 
 
 def stem(word: str) -> str:
     """The Porter stem of one lower-case word ("sores" -> "sore")."""
-    return _porter_stem(word)
+    term = _STEMS.get(word)
+    if term is None:
+        term = _STEMS[word] = _porter_stem(word)
+    return term
 
 
 def text_terms(text: str) -> tuple[str, ...]:
@@ -55,8 +56,11 @@ def term_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 def words(text: str) -> list[str]:
-    """The words of `text` as written, split where the index splits them ("w/o" -> "w", "o")."""
-    return [token.text for token in _WORD_TOKENIZER(text)]
+    """The words of `text` as written, split where the index splits them ("w/o" -> "w", "o").
+
+    The matches of Whoosh's RegexTokenizer's own expression, without its Token objects: the
+    synonym tables split every row at a search's start (issue 16)."""
+    return [match.group() for match in _WORDS.finditer(text)]
 
 
 def stems(value: str, minsize: int = 2) -> tuple[int, list[str]]:

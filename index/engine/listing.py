@@ -4,6 +4,10 @@ A key is `system:CODE`, and keys sort in code order within a system, so "every c
 T88" is a stretch of that lexicon: listing its first page walks a few hundred terms, and counting
 it walks the terms alone. The same listing as a Whoosh Prefix or TermRange query unions one
 posting list per code, which took minutes for `S*` or `S00-T88` on the 106k-page eval index.
+
+A generation written with its key table (index/engine/key_table.py) is listed from that table
+instead, in bisections; this walk serves one written without it, and is what the table's
+answers are tested against.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from whoosh.index import Index
 
+from medcodes.index.engine.key_table import KeyTable, read_key_table
 from medcodes.index.engine.listing import list_codes
 from medcodes.index.engine.naming_words import read_naming_words
 from medcodes.index.engine.opening import UNREADABLE, damaged
@@ -30,7 +31,7 @@ class IndexSearcher:
     ...     searcher.doc_freq("title", "infus")
     """
 
-    def __init__(self, ix: Index) -> None:
+    def __init__(self, ix: Index, generation_path: Path | None = None) -> None:
         try:
             self._searcher = ix.searcher()  # opens every segment: a damaged one fails here
         except UNREADABLE as err:
@@ -40,6 +41,9 @@ class IndexSearcher:
         self._heads: Any = None  # the HEAD column's reader, opened on first need
         self._systems: np.ndarray | None = None  # per page, its code system's number
         self._system_names: list[str] = []
+        self._generation_path = generation_path  # where its side files are (the key table)
+        self._key_table: KeyTable | None = None  # read on first listing
+        self._key_table_read = False
 
     def __enter__(self) -> IndexSearcher:
         return self
@@ -131,6 +135,11 @@ class IndexSearcher:
         """Per page number, `classify(key)` of its live page (-1 for a deleted one): a column of
         attributes kept outside the index (code-set status), to filter and count pages by."""
         classes = np.full(self.doc_count_all(), -1, dtype=np.int64)
+        table = self._keys_in_order()
+        if table is not None:  # the live keys and their pages, without a posting list read per key
+            for key, docnum in zip(table.keys.tolist(), table.docs.tolist(), strict=True):
+                classes[docnum] = classify(key.decode("utf-8"))
+            return classes
         for key in self.lexicon(KEY):
             classes[self.term_docs(KEY, key)] = classify(key)
         return classes
@@ -145,7 +154,18 @@ class IndexSearcher:
         """The first `limit` live pages whose keys fall in the spans, in key order (keys in
         `skip` left out, and those `keep` refuses), and how many pages the spans hold per code
         system."""
+        table = self._keys_in_order()
+        if table is not None:
+            return table.listing(spans, limit, skip, keep)
         return list_codes(self._reader, spans, limit, skip, keep)
+
+    def _keys_in_order(self) -> KeyTable | None:
+        """The generation's key table; None when it has none that fits (then listings walk
+        the key lexicon)."""
+        if not self._key_table_read and self._generation_path is not None:
+            self._key_table = read_key_table(self._generation_path, self._reader)
+        self._key_table_read = True
+        return self._key_table
 
     def matching(
         self, query: Node, filter_query: Node | None, allowed: np.ndarray | None = None

@@ -28,7 +28,6 @@ from whoosh.index import EmptyIndexError, Index
 
 from medcodes.index.engine.opening import UNREADABLE, damaged, install_patches
 from medcodes.index.engine.schema import build_schema
-from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.index.fields import TITLE
 
 TITLES_INDEX = "TITLES"  # the Whoosh index name of the title documents, beside MAIN
@@ -40,6 +39,9 @@ def write_title_index(path: Path, titles: Iterable[tuple[str, str]]) -> int:
     """Write the title index of generation folder `path` from (key, descriptor) pairs, replacing
     any there; returns the number of documents. Files hard-linked from the live generation are
     replaced, never rewritten."""
+    # The writer's machinery is imported by `codesets load` only, not by a search opening titles.
+    from medcodes.index.engine.segment_writer import open_segment_writer
+
     install_patches()
     remove_title_index(path)
     ordered = sorted(titles)

@@ -17,6 +17,7 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from medcodes.index.engine.contents import count_pages
+from medcodes.index.engine.key_table import write_key_table
 from medcodes.index.engine.naming_words import write_naming_words
 from medcodes.index.engine.opening import open_generation
 from medcodes.index.engine.schema import build_schema, page_to_document
@@ -100,7 +101,7 @@ def open_index(path: Path, *, fresh: bool) -> whoosh_index.Index:
 
 def seal_generation(path: Path, *, fresh: bool, shard_dirs: list[Path], kept: set[Ref]) -> dict[str, Any]:
     """After the last commit: move the shards' segments in (keeping the `kept` documents),
-    list the naming words, and return the page counts (count_pages)."""
+    list the naming words and the live keys, and return the page counts (count_pages)."""
     if shard_dirs:
         open_index(path, fresh=fresh).close()  # a generation whose pages all went to shards has no TOC yet
         adopt_shards(path, shard_dirs, kept)
@@ -109,6 +110,7 @@ def seal_generation(path: Path, *, fresh: bool, shard_dirs: list[Path], kept: se
     ix = open_index(path, fresh=fresh)
     try:
         write_naming_words(path, ix)
+        write_key_table(path, ix)
         return count_pages(ix)
     finally:
         ix.close()
