@@ -201,3 +201,29 @@ def test_page_classes_are_the_same_from_the_table(reindexed: Path) -> None:
         without.close()
     finally:
         live.ix.close()
+
+
+def test_a_keys_document_is_the_one_a_term_lookup_finds(reindexed: Path) -> None:
+    """Re-ranking finds parent categories by key through the table: the same live page as
+    Whoosh's lookup, and none for a removed page or an unknown key."""
+    live = open_live(reindexed)
+    try:
+        with live.ix.searcher() as searcher:
+            table = read_key_table(live.generation.path, searcher.reader())
+            assert table is not None
+            keys = [bytes(key).decode("utf-8") for key in table.keys]
+            for key in keys:
+                assert table.docnum(key) == searcher.document_number(key=key)
+            gone = [
+                searcher.stored_fields(doc)["key"]
+                for doc in range(searcher.doc_count_all())
+                if searcher.reader().is_deleted(doc)
+            ]
+            removed = set(gone) - set(keys)  # removed pages, not changed ones (those live on)
+            assert removed
+            for key in removed:
+                assert table.docnum(key) is None and searcher.document_number(key=key) is None
+            assert table.docnum("hcpcs:NOPE") is None
+            assert table.docnum(keys[-1] + "0") is None
+    finally:
+        live.ix.close()

@@ -98,6 +98,12 @@ class KeyTable:
                 joined.append((start, end))
         return joined
 
+    def docnum(self, key: str) -> int | None:
+        """The document number of a live page's key, or None."""
+        wanted = key.encode("utf-8")
+        at = int(np.searchsorted(self.keys, wanted))
+        return int(self.docs[at]) if at < len(self.keys) and self.keys[at] == wanted else None
+
     @cached_property
     def _systems(self) -> dict[str, tuple[int, int]]:
         """Each code system's [start, end) positions: keys sort by system first."""

@@ -101,7 +101,12 @@ class IndexSearcher:
         return self._searcher.stored_fields(docnum)
 
     def docnum(self, key: str) -> int | None:
-        """The page number of a document key ("icd10cm:E11.9"), or None."""
+        """The page number of a live page's key ("icd10cm:E11.9"), or None: a bisection of the
+        key table (re-ranking asks it of each ICD-10-CM candidate's parent categories), or a
+        term lookup where the generation has none."""
+        table = self._keys_in_order()
+        if table is not None:
+            return table.docnum(key)
         return self._searcher.document_number(**{KEY: key})
 
     def records_with(self, field: str, term: str) -> list[str]:
