@@ -108,6 +108,51 @@ def test_suggest_keeps_to_the_systems_asked(client: TestClient) -> None:
 # --- /codes/{system}/{code} ----------------------------------------------------------------
 
 
+# --- the fast path of GET /search and GET /suggest ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fast", "through_fastapi"),
+    [
+        ("/suggest?q=inj&limit=50", "/suggest?q=x&q=inj&limit=50"),
+        ("/suggest?q=J92", "/suggest?q=J92&limit=%2B8"),
+        ("/suggest?q=inj&system=hcpcs", "/suggest?q=inj&system=hcpcs&limit=8&limit=8"),
+        ("/search?q=walker&facets=1&explain=true", "/search?q=walker&facets=True&explain=yes"),
+        ("/search?q=insulin+injection&limit=2&offset=1", "/search?q=insulin+injection&limit=2&offset=+1"),
+        ("/search?q=walker&system=hcpcs,cpt&billable=0", "/search?q=walker&system=hcpcs,cpt&billable=off"),
+    ],
+    ids=["repeated-q", "signed-limit", "repeated-limit", "capital-booleans", "spaced-offset", "systems"],
+)
+def test_fast_answers_are_the_routes_answers(client: TestClient, fast: str, through_fastapi: str) -> None:
+    from medcodes.server.fast_path import FastPaths, _read
+
+    [routes] = [m.kwargs["routes"] for m in client.app.user_middleware if m.cls is FastPaths]  # type: ignore[attr-defined]
+    (path, fast_query), (_, slow_query) = (url.split("?") for url in (fast, through_fastapi))
+    assert _read(fast_query.encode(), routes[path].rules) is not None
+    assert _read(slow_query.encode(), routes[path].rules) is None
+    answers = [client.get(path) for path in (fast, through_fastapi)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].headers["content-type"] == answers[1].headers["content-type"]
+    bodies = [{k: v for k, v in a.json().items() if k != "took_ms"} for a in answers]
+    assert bodies[0] == bodies[1] and (bodies[0].get("hits") or bodies[0].get("suggestions"))
+
+
+def test_the_fast_path_reads_only_what_it_is_sure_of() -> None:
+    from medcodes.server.fast_path import Rule, _read
+
+    rules = {"q": Rule(str, required=True), "limit": Rule(int, 8, 1, 50), "on": Rule(bool, False)}
+    rules["system"] = Rule(str, many=True)
+    assert _read(b"q=a+b%C3%A9&system=x&system=y&limit=50&other=1", rules) == {
+        "q": "a bé",
+        "limit": 50,
+        "on": False,
+        "system": ["x", "y"],
+    }
+    assert _read(b"q=&on=true", rules) == {"q": "", "limit": 8, "on": True, "system": []}
+    for unsure in (b"limit=3", b"q=a&q=b", b"q=a&limit=0", b"q=a&limit=51", b"q=a&limit=-1", b"q=a&on=yes"):
+        assert _read(unsure, rules) is None, unsure
+
+
 def test_a_code_page_is_what_show_json_prints(client: TestClient, built_index: Path) -> None:
     response = client.get("/codes/hcpcs/j9229")
     assert response.status_code == 200
