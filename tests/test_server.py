@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -382,7 +385,8 @@ def test_a_generation_that_cannot_be_opened_leaves_the_old_one_serving(
 def test_a_searcher_whose_generation_was_removed_is_reopened(pages_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     medcodes.ingest([str(pages_dir)], root, workers=1)
-    pool = SearcherPool(root, check_every=3600.0)  # this thread will not look at CURRENT by itself
+    # This thread will not look at CURRENT by itself, and no watcher prepares a new searcher for it.
+    pool = SearcherPool(root, check_every=3600.0, watch_every=None)
     try:
         first = pool.searcher().generation
         for word in ("zorbulation", "quintaflex"):  # two publishes: the first generation is removed
@@ -399,3 +403,53 @@ def test_a_searcher_whose_generation_was_removed_is_reopened(pages_dir: Path, tm
         assert pool.searcher().generation != first and pool.searcher().search("quintaflex").total == 1
     finally:
         pool.close()
+
+
+def test_the_watcher_prepares_an_idle_threads_next_searcher(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    others = {t for t in threading.enumerate() if t.name == "medcodes-watch"}  # other tests' pools
+    # The thread itself never looks at CURRENT: only the watcher can bring it the new generation.
+    pool = SearcherPool(root, check_every=3600.0, watch_every=0.01, idle=0.0)
+    try:
+        before = pool.searcher()
+        page = pages_dir / "hcpcs-E0135.txt"
+        page.write_text(page.read_text().replace("Walker", "Walker zorbulation", 1))
+        age_files(pages_dir, 30)
+        medcodes.reindex(root, workers=1)
+        deadline = time.monotonic() + 60
+        while pool.prepared_count == 0:
+            assert time.monotonic() < deadline, "the watcher prepared no searcher"
+            time.sleep(0.01)
+        assert before.search("zorbulation").total == 0  # the old one answers until the swap
+        after = pool.searcher()
+        assert after is not before and after.generation != before.generation
+        assert after._vocabulary is not None  # read in the background, before the swap
+        assert [hit.code for hit in after.search("zorbulation").hits] == ["E0135"]
+        assert pool.prepared_count == 0 and pool.open_count == 1
+    finally:
+        pool.close()
+    assert {t for t in threading.enumerate() if t.name == "medcodes-watch"} <= others  # it has ended
+
+
+def test_two_publishes_in_a_row_leave_every_thread_on_the_last(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    pool = SearcherPool(root, check_every=0.0, watch_every=0.01, idle=0.0)
+    answers: dict[str, int] = {}
+    try:
+        with ThreadPoolExecutor(3) as threads:
+            list(threads.map(lambda _: pool.run(lambda s: s.search("walker").total), range(6)))
+            for word in ("zorbulation", "quintaflex"):
+                page = pages_dir / "hcpcs-E0135.txt"
+                page.write_text(page.read_text().replace("Walker", f"Walker {word}", 1))
+                age_files(pages_dir, 30)
+                medcodes.reindex(root, workers=1)
+            found = threads.map(
+                lambda _: pool.run(lambda s: (s.generation, s.search("quintaflex").total)), range(30)
+            )
+            answers = dict(found)
+    finally:
+        pool.close()
+    live = (root / "CURRENT").read_text().strip()
+    assert answers == {live: 1}
