@@ -6,8 +6,8 @@ the heads of up to 150 pages. A generation never changes once published, so what
 it is kept: the pages of a naming word (all of them, or the first MAX_PAGES_READ), the code
 terms a code prefix begins and the pages of each, and the code, system and title of a page.
 The searchers of one generation (one per server thread) share one table: what one thread read,
-the others do not read again. Each part is bounded, so a table holds a few tens of MB at most
-whatever the index size.
+the others do not read again. Each part is bounded, so a table holds about 100 MB at most
+whatever the index size (a few tens of MB at 100,000 pages).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from medcodes.pipeline.records import CodePage
 
 # Page numbers kept of the words whose every page was read (an int32 each: 4 bytes).
 MAX_KEPT_PAGES = 4_000_000
-# Words whose first pages are kept (MAX_PAGES_READ page numbers at most each).
-MAX_KEPT_WORDS = 50_000
-# Pages whose code, system and title are kept.
-MAX_KEPT_NAMES = 200_000
-# Code prefixes whose walk of the code lexicon is kept, and code terms whose pages are.
-MAX_KEPT_WALKS = 50_000
-MAX_KEPT_CODES = 200_000
+# Words whose first pages are kept (MAX_PAGES_READ page numbers at most each: ~0.7 KB).
+MAX_KEPT_WORDS = 20_000
+# Pages whose code, system and title are kept (~0.5 KB each).
+MAX_KEPT_NAMES = 100_000
+# Code terms kept of the walks of code prefixes (~0.1 KB each), and code terms whose pages are.
+MAX_KEPT_WALKED = 200_000
+MAX_KEPT_CODES = 100_000
 
 
 class Named(NamedTuple):
@@ -57,6 +57,7 @@ class CompletionTables:
         self._first: OrderedDict[str, np.ndarray] = OrderedDict()
         self._names: dict[int, Named] = {}
         self._walks: dict[str, tuple[tuple[str, ...], bool]] = {}  # prefix -> (terms, all of them?)
+        self._walked = 0  # terms in self._walks
         self._codes: dict[str, np.ndarray] = {}
 
     def all_pages(self, searcher: IndexSearcher, word: str) -> np.ndarray:
@@ -110,9 +111,11 @@ class CompletionTables:
             ended = True
         finally:  # also when the caller stops early: what it walked is kept
             if len(walked) > len(kept) or ended:
-                if len(self._walks) >= MAX_KEPT_WALKS:
-                    self._walks.clear()
+                if self._walked + len(walked) > MAX_KEPT_WALKED:
+                    self._walks.clear()  # cheaper than keeping an order; walked again when typed
+                    self._walked = 0
                 self._walks[prefix] = (tuple(walked), ended)
+                self._walked += len(walked) - len(kept)
 
     def code_pages(self, searcher: IndexSearcher, term: str) -> np.ndarray:
         """The live pages whose CODE field holds `term`."""
