@@ -59,6 +59,7 @@ class CompletionTables:
         self._walks: dict[str, tuple[tuple[str, ...], bool]] = {}  # prefix -> (terms, all of them?)
         self._walked = 0  # terms in self._walks
         self._codes: dict[str, np.ndarray] = {}
+        self._ranked: dict[tuple[str, int], tuple[Named, ...]] = {}
 
     def all_pages(self, searcher: IndexSearcher, word: str) -> np.ndarray:
         """Every live page named with `word`, in page order."""
@@ -127,6 +128,16 @@ class CompletionTables:
                 self._codes.clear()
             self._codes[term] = pages
         return pages
+
+    def ranked(self, word: str, count: int, rank: Callable[[], tuple[Named, ...]]) -> tuple[Named, ...]:
+        """The first `count` pages of `word` in the order suggestions rank them (`rank` makes it)."""
+        found = self._ranked.get((word, count))
+        if found is None:
+            found = rank()
+            if len(self._ranked) >= MAX_KEPT_WORDS:
+                self._ranked.clear()
+            self._ranked[(word, count)] = found
+        return found
 
     def named(self, docnum: int, head: Callable[[int], CodePage]) -> Named:
         """The code, system and title of page `docnum` (its head read by `head` once)."""

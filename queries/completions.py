@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -174,27 +175,35 @@ def _word_completions(
     found: list[Completion] = []
     read = 0
     for word in words:
+        count = MAX_PAGES_READ - read
         if allowed is None:  # only the pages that may be read are decoded
-            docnums = reading.first_pages(word, MAX_PAGES_READ - read)
+            docnums = reading.first_pages(word, count)
+            ranked = reading.tables.ranked(word, count, partial(_ranked, reading, word, docnums))
         else:
             docnums = reading.all_pages(word)
             docnums = docnums[allowed[docnums]]
-        ranked: list[tuple[tuple[int, int], Named]] = []
-        for docnum in docnums[: MAX_PAGES_READ - read].tolist():
-            page = reading.named(docnum)
-            if (page.system, page.code) in seen or (systems and page.system not in systems):
-                continue
-            # Pages whose title says the word first, shorter (more general) titles before longer.
-            ranked.append(((0 if word in page.lowered else 1, len(page.title)), page))
-        read += min(len(docnums), MAX_PAGES_READ - read)
-        ranked.sort(key=lambda pair: pair[0])
-        for _, page in ranked[: limit - len(found)]:
+            ranked = _ranked(reading, word, docnums[:count])
+        read += min(len(docnums), count)
+        # The ranked pages left out afterwards: what sorting only the others would give (stable).
+        wanted = [
+            page
+            for page in ranked
+            if (page.system, page.code) not in seen and not (systems and page.system not in systems)
+        ]
+        for page in wanted[: limit - len(found)]:
             spans = _title_spans(page.title, [*earlier_words, word])
             seen.add((page.system, page.code))
             found.append(_completion(page, WORD_KIND, word, spans, ()))
         if len(found) >= limit or read >= MAX_PAGES_READ:
             break
     return found[:limit]
+
+
+def _ranked(reading: _Reading, word: str, docnums: np.ndarray) -> tuple[Named, ...]:
+    """The pages whose title says `word` first, shorter (more general) titles before longer,
+    in page order otherwise."""
+    pages = [reading.named(docnum) for docnum in docnums.tolist()]
+    return tuple(sorted(pages, key=lambda page: (0 if word in page.lowered else 1, len(page.title))))
 
 
 def _last_word_candidates(vocabulary: Vocabulary, last: str) -> list[str]:
