@@ -104,6 +104,7 @@ TYPED = ["J92", "E11.", "992", "inotuz", "inj", "ondansetron inj", "inotuxum", "
 
 def test_kept_tables_give_the_answers_read_afresh(searcher: Searcher) -> None:
     from medcodes.index.engine.searcher import IndexSearcher
+    from medcodes.index.fields import WORDS
     from medcodes.index.reader import open_live
     from medcodes.index.record_codec import decode_head
     from medcodes.queries.completion_tables import CompletionTables
@@ -125,6 +126,13 @@ def test_kept_tables_give_the_answers_read_afresh(searcher: Searcher) -> None:
                     for typed in TYPED
                     for scope, n in (((), 8), (("hcpcs",), 2), ((), 50))
                 ]
+
+            every = reader.term_docs(WORDS, "injection").tolist()
+            assert len(every) > 3
+            for count in (3, 2, 3, 1):  # read, then kept: always the first `count`
+                assert tables.first_pages(reader, "injection", count).tolist() == every[:count]
+            assert tables.all_pages(reader, "injection").tolist() == every
+            assert tables.first_pages(reader, "injection", 2).tolist() == every[:2]  # from all of them
 
             afresh = answers(None)
             assert any(afresh) and answers(tables) == afresh  # tables filled while answering
