@@ -6,7 +6,9 @@ prefix of naming words (the WORDS lexicon: title, other names, name block), comm
 first; `inotuz` → inotuzumab. When no word begins with it, words whose beginning is within the
 allowed typing mistakes of it are tried (as search corrects whole words). The words typed before
 the last one narrow the pages to those named with them too. What is read per page is its head
-column (record_codec.encode_head), for at most MAX_PAGES_READ pages.
+column (record_codec.encode_head), for at most MAX_PAGES_READ pages. What was read of a word's
+pages and of a page's head is kept for the generation (queries/completion_tables.py), so a word
+typed again costs no posting or head read.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from medcodes.index.engine.searcher import IndexSearcher
-from medcodes.index.fields import CODE, WORDS
 from medcodes.pipeline.records import CodePage
+from medcodes.queries.completion_tables import CompletionTables, Named
 from medcodes.queries.expand.vocabulary import Vocabulary
 
 DEFAULT_SUGGESTIONS = 8
@@ -69,28 +72,48 @@ def complete(
     text: str,
     systems: tuple[str, ...] = (),
     limit: int = DEFAULT_SUGGESTIONS,
+    tables: CompletionTables | None = None,
 ) -> list[Completion]:
     """Completions of `text`, codes first when its one token looks like the start of a code.
 
     `vocabulary` is called only for words (a code prefix never loads it); `head` reads a page's
-    head by document number.
+    head by document number; `tables` keeps what was read for the generation (without them,
+    everything is read afresh).
     """
     tokens = _TOKEN.findall(text.lower())
     if not tokens or limit < 1:
         return []
+    reading = _Reading(searcher, head, tables or CompletionTables(MAX_PAGES_READ))
     found: list[Completion] = []
     if len(tokens) == 1 and _CODEISH.match(tokens[0]):
-        found = _code_completions(searcher, head, tokens[0], systems, limit)
+        found = _code_completions(reading, tokens[0], systems, limit)
     if len(found) < limit and any(ch.isalpha() for ch in tokens[-1]):
         seen = {(c.system, c.code) for c in found}
-        words = _word_completions(searcher, vocabulary(), head, tokens, systems, limit - len(found), seen)
+        words = _word_completions(reading, vocabulary(), tokens, systems, limit - len(found), seen)
         found += words
     return found[:limit]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """Where one suggestion reads pages from: the tables first, the searcher for the rest."""
+
+    searcher: IndexSearcher
+    head: Callable[[int], CodePage]
+    tables: CompletionTables
+
+    def named(self, docnum: int) -> Named:
+        return self.tables.named(docnum, self.head)
+
+    def all_pages(self, word: str) -> np.ndarray:
+        return self.tables.all_pages(self.searcher, word)
+
+    def first_pages(self, word: str, count: int) -> np.ndarray:
+        return self.tables.first_pages(self.searcher, word, count)
+
+
 def _code_completions(
-    searcher: IndexSearcher,
-    head: Callable[[int], CodePage],
+    reading: _Reading,
     prefix: str,
     systems: tuple[str, ...],
     limit: int,
@@ -102,14 +125,15 @@ def _code_completions(
     once `limit` pages are found."""
     seen: set[int] = set()
     found: list[tuple[str, Completion]] = []
-    for count, term in enumerate(searcher.terms_with_prefix(CODE, prefix)):
+    terms = reading.tables.code_terms(reading.searcher, prefix)
+    for count, term in enumerate(terms):
         if count >= MAX_CODE_TERMS or len(seen) >= MAX_PAGES_READ or len(found) >= limit:
             break
-        for docnum in searcher.term_docs(CODE, term).tolist():
+        for docnum in reading.tables.code_pages(reading.searcher, term).tolist():
             if docnum in seen:
                 continue
             seen.add(docnum)
-            page = head(docnum)
+            page = reading.named(docnum)
             if systems and page.system not in systems:
                 continue
             typed = _typed_span(page.code, prefix)
@@ -131,9 +155,8 @@ def _typed_span(code: str, prefix: str) -> tuple[tuple[int, int], ...]:
 
 
 def _word_completions(
-    searcher: IndexSearcher,
+    reading: _Reading,
     vocabulary: Vocabulary,
-    head: Callable[[int], CodePage],
     tokens: list[str],
     systems: tuple[str, ...],
     limit: int,
@@ -144,7 +167,7 @@ def _word_completions(
     last = tokens[-1]
     # Each earlier word's forms, found once: a correction is a scan of the lexicon.
     earlier_forms = [_word_forms(vocabulary, token) for token in tokens[:-1]]
-    allowed = _pages_named_with(searcher, earlier_forms)
+    allowed = _pages_named_with(reading, earlier_forms)
     if allowed is not None and not allowed.any():
         return []
     words = _last_word_candidates(vocabulary, last)
@@ -152,27 +175,35 @@ def _word_completions(
     found: list[Completion] = []
     read = 0
     for word in words:
+        count = MAX_PAGES_READ - read
         if allowed is None:  # only the pages that may be read are decoded
-            docnums = searcher.term_docs(WORDS, word, MAX_PAGES_READ - read)
+            docnums = reading.first_pages(word, count)
+            ranked = reading.tables.ranked(word, count, partial(_ranked, reading, word, docnums))
         else:
-            docnums = searcher.term_docs(WORDS, word)
+            docnums = reading.all_pages(word)
             docnums = docnums[allowed[docnums]]
-        ranked: list[tuple[tuple[int, int], CodePage]] = []
-        for docnum in docnums[: MAX_PAGES_READ - read].tolist():
-            page = head(docnum)
-            if (page.system, page.code) in seen or (systems and page.system not in systems):
-                continue
-            # Pages whose title says the word first, shorter (more general) titles before longer.
-            ranked.append(((0 if word in page.title.lower() else 1, len(page.title)), page))
-        read += min(len(docnums), MAX_PAGES_READ - read)
-        ranked.sort(key=lambda pair: pair[0])
-        for _, page in ranked[: limit - len(found)]:
+            ranked = _ranked(reading, word, docnums[:count])
+        read += min(len(docnums), count)
+        # The ranked pages left out afterwards: what sorting only the others would give (stable).
+        wanted = [
+            page
+            for page in ranked
+            if (page.system, page.code) not in seen and not (systems and page.system not in systems)
+        ]
+        for page in wanted[: limit - len(found)]:
             spans = _title_spans(page.title, [*earlier_words, word])
             seen.add((page.system, page.code))
             found.append(_completion(page, WORD_KIND, word, spans, ()))
         if len(found) >= limit or read >= MAX_PAGES_READ:
             break
     return found[:limit]
+
+
+def _ranked(reading: _Reading, word: str, docnums: np.ndarray) -> tuple[Named, ...]:
+    """The pages whose title says `word` first, shorter (more general) titles before longer,
+    in page order otherwise."""
+    pages = [reading.named(docnum) for docnum in docnums.tolist()]
+    return tuple(sorted(pages, key=lambda page: (0 if word in page.lowered else 1, len(page.title))))
 
 
 def _last_word_candidates(vocabulary: Vocabulary, last: str) -> list[str]:
@@ -192,16 +223,16 @@ def _word_forms(vocabulary: Vocabulary, token: str) -> list[str]:
     return [c.word for c in vocabulary.corrections(token)][:3]
 
 
-def _pages_named_with(searcher: IndexSearcher, earlier_forms: list[list[str]]) -> np.ndarray | None:
+def _pages_named_with(reading: _Reading, earlier_forms: list[list[str]]) -> np.ndarray | None:
     """A mask of the pages named with every earlier word (one of its forms); None when there
     is no earlier word. A word the index does not know (not even corrected) narrows nothing."""
     mask: np.ndarray | None = None
     for forms in earlier_forms:
         if not forms:
             continue
-        holding = np.zeros(searcher.doc_count_all(), dtype=bool)
+        holding = np.zeros(reading.searcher.doc_count_all(), dtype=bool)
         for form in forms:
-            holding[searcher.term_docs(WORDS, form)] = True
+            holding[reading.all_pages(form)] = True
         mask = holding if mask is None else mask & holding
     return mask
 
@@ -217,7 +248,7 @@ def _title_spans(title: str, words: list[str]) -> tuple[tuple[int, int], ...]:
 
 
 def _completion(
-    page: CodePage,
+    page: Named,
     kind: str,
     completed: str,
     spans: tuple[tuple[int, int], ...],

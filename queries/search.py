@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -40,7 +41,8 @@ from medcodes.pipeline.codes import normalize_code, parse_systems
 from medcodes.pipeline.records import CodePage
 from medcodes.queries.codesets.status import IN_FORCE, STATUSES, CodeStatus, CodeStatuses
 from medcodes.queries.codesets.titles import held, naming_strength, place_titles
-from medcodes.queries.completions import DEFAULT_SUGGESTIONS, Completion, complete
+from medcodes.queries.completion_tables import CompletionTables, tables_for
+from medcodes.queries.completions import DEFAULT_SUGGESTIONS, MAX_PAGES_READ, Completion, complete
 from medcodes.queries.expand.concepts import EXACT
 from medcodes.queries.expand.vocabulary import Vocabulary
 from medcodes.queries.icd10cm.classification import Classification
@@ -164,6 +166,7 @@ class Searcher:
         self._titles: TitleSearcher | None = None  # the code sets' title documents, opened on first need
         self._titles_opened = False
         self._no_page_titles: dict[tuple[str, ...], np.ndarray] = {}  # systems -> titles of no page
+        self._completion_tables: CompletionTables | None = None  # shared with this generation's others
 
     @property
     def statuses(self) -> CodeStatuses:
@@ -412,7 +415,12 @@ class Searcher:
         >>> [c.code for c in searcher.suggest("J92", limit=2)]
         ['J9229', 'J9271']
         """
-        return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit)
+        if self._completion_tables is None:
+            live = self._live
+            identity = json.dumps([live.meta.get("created"), live.meta.get("files")], sort_keys=True)
+            self._completion_tables = tables_for(live.generation.path, identity, MAX_PAGES_READ)
+        tables = self._completion_tables
+        return complete(self._searcher, lambda: self.vocabulary, self._head, text, systems, limit, tables)
 
     def find_pages(self, code: str, system: str | None = None) -> list[CodePage]:
         """Every page whose code is `code` (any form), optionally within `system`, in key order."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -106,6 +109,51 @@ def test_suggest_keeps_to_the_systems_asked(client: TestClient) -> None:
 
 
 # --- /codes/{system}/{code} ----------------------------------------------------------------
+
+
+# --- the fast path of GET /search and GET /suggest ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fast", "through_fastapi"),
+    [
+        ("/suggest?q=inj&limit=50", "/suggest?q=x&q=inj&limit=50"),
+        ("/suggest?q=J92", "/suggest?q=J92&limit=%2B8"),
+        ("/suggest?q=inj&system=hcpcs", "/suggest?q=inj&system=hcpcs&limit=8&limit=8"),
+        ("/search?q=walker&facets=1&explain=true", "/search?q=walker&facets=True&explain=yes"),
+        ("/search?q=insulin+injection&limit=2&offset=1", "/search?q=insulin+injection&limit=2&offset=+1"),
+        ("/search?q=walker&system=hcpcs,cpt&billable=0", "/search?q=walker&system=hcpcs,cpt&billable=off"),
+    ],
+    ids=["repeated-q", "signed-limit", "repeated-limit", "capital-booleans", "spaced-offset", "systems"],
+)
+def test_fast_answers_are_the_routes_answers(client: TestClient, fast: str, through_fastapi: str) -> None:
+    from medcodes.server.fast_path import FastPaths, _read
+
+    [routes] = [m.kwargs["routes"] for m in client.app.user_middleware if m.cls is FastPaths]  # type: ignore[attr-defined]
+    (path, fast_query), (_, slow_query) = (url.split("?") for url in (fast, through_fastapi))
+    assert _read(fast_query.encode(), routes[path].rules) is not None
+    assert _read(slow_query.encode(), routes[path].rules) is None
+    answers = [client.get(path) for path in (fast, through_fastapi)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].headers["content-type"] == answers[1].headers["content-type"]
+    bodies = [{k: v for k, v in a.json().items() if k != "took_ms"} for a in answers]
+    assert bodies[0] == bodies[1] and (bodies[0].get("hits") or bodies[0].get("suggestions"))
+
+
+def test_the_fast_path_reads_only_what_it_is_sure_of() -> None:
+    from medcodes.server.fast_path import Rule, _read
+
+    rules = {"q": Rule(str, required=True), "limit": Rule(int, 8, 1, 50), "on": Rule(bool, False)}
+    rules["system"] = Rule(str, many=True)
+    assert _read(b"q=a+b%C3%A9&system=x&system=y&limit=50&other=1", rules) == {
+        "q": "a bé",
+        "limit": 50,
+        "on": False,
+        "system": ["x", "y"],
+    }
+    assert _read(b"q=&on=true", rules) == {"q": "", "limit": 8, "on": True, "system": []}
+    for unsure in (b"limit=3", b"q=a&q=b", b"q=a&limit=0", b"q=a&limit=51", b"q=a&limit=-1", b"q=a&on=yes"):
+        assert _read(unsure, rules) is None, unsure
 
 
 def test_a_code_page_is_what_show_json_prints(client: TestClient, built_index: Path) -> None:
@@ -337,7 +385,8 @@ def test_a_generation_that_cannot_be_opened_leaves_the_old_one_serving(
 def test_a_searcher_whose_generation_was_removed_is_reopened(pages_dir: Path, tmp_path: Path) -> None:
     root = tmp_path / "index"
     medcodes.ingest([str(pages_dir)], root, workers=1)
-    pool = SearcherPool(root, check_every=3600.0)  # this thread will not look at CURRENT by itself
+    # This thread will not look at CURRENT by itself, and no watcher prepares a new searcher for it.
+    pool = SearcherPool(root, check_every=3600.0, watch_every=None)
     try:
         first = pool.searcher().generation
         for word in ("zorbulation", "quintaflex"):  # two publishes: the first generation is removed
@@ -354,3 +403,53 @@ def test_a_searcher_whose_generation_was_removed_is_reopened(pages_dir: Path, tm
         assert pool.searcher().generation != first and pool.searcher().search("quintaflex").total == 1
     finally:
         pool.close()
+
+
+def test_the_watcher_prepares_an_idle_threads_next_searcher(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    others = {t for t in threading.enumerate() if t.name == "medcodes-watch"}  # other tests' pools
+    # The thread itself never looks at CURRENT: only the watcher can bring it the new generation.
+    pool = SearcherPool(root, check_every=3600.0, watch_every=0.01, idle=0.0)
+    try:
+        before = pool.searcher()
+        page = pages_dir / "hcpcs-E0135.txt"
+        page.write_text(page.read_text().replace("Walker", "Walker zorbulation", 1))
+        age_files(pages_dir, 30)
+        medcodes.reindex(root, workers=1)
+        deadline = time.monotonic() + 60
+        while pool.prepared_count == 0:
+            assert time.monotonic() < deadline, "the watcher prepared no searcher"
+            time.sleep(0.01)
+        assert before.search("zorbulation").total == 0  # the old one answers until the swap
+        after = pool.searcher()
+        assert after is not before and after.generation != before.generation
+        assert after._vocabulary is not None  # read in the background, before the swap
+        assert [hit.code for hit in after.search("zorbulation").hits] == ["E0135"]
+        assert pool.prepared_count == 0 and pool.open_count == 1
+    finally:
+        pool.close()
+    assert {t for t in threading.enumerate() if t.name == "medcodes-watch"} <= others  # it has ended
+
+
+def test_two_publishes_in_a_row_leave_every_thread_on_the_last(pages_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    medcodes.ingest([str(pages_dir)], root, workers=1)
+    pool = SearcherPool(root, check_every=0.0, watch_every=0.01, idle=0.0)
+    answers: dict[str, int] = {}
+    try:
+        with ThreadPoolExecutor(3) as threads:
+            list(threads.map(lambda _: pool.run(lambda s: s.search("walker").total), range(6)))
+            for word in ("zorbulation", "quintaflex"):
+                page = pages_dir / "hcpcs-E0135.txt"
+                page.write_text(page.read_text().replace("Walker", f"Walker {word}", 1))
+                age_files(pages_dir, 30)
+                medcodes.reindex(root, workers=1)
+            found = threads.map(
+                lambda _: pool.run(lambda s: (s.generation, s.search("quintaflex").total)), range(30)
+            )
+            answers = dict(found)
+    finally:
+        pool.close()
+    live = (root / "CURRENT").read_text().strip()
+    assert answers == {live: 1}

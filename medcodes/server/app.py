@@ -2,7 +2,9 @@
 
 Every search runs in one of a few long-lived threads (limits.SEARCH_THREADS), each with its
 own open Searcher from the SearcherPool, under a timeout; the event loop itself only parses requests
-and writes answers, so idle or slow connections never hold a searcher.
+and writes answers, so idle or slow connections never hold a searcher. GET /suggest and GET
+/search, the requests of every keystroke, are read by fast_path.FastPaths before FastAPI's
+machinery when their parameters are plain (the same handlers and answers).
 
 >>> app = create_app(ServerSettings(Path("medcodes-index")))
 """
@@ -21,7 +23,6 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import anyio
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -42,6 +43,7 @@ from medcodes.server.access_log import AccessLog
 from medcodes.server.body_limit import BodyLimit
 from medcodes.server.code_tables import CodeTables
 from medcodes.server.errors import ApiError, install_error_handlers
+from medcodes.server.fast_path import FastPaths, FastRoute, Rule
 from medcodes.server.limits import (
     CODE_IN_PATH,
     MAX_BATCH,
@@ -126,7 +128,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def in_search_thread(work: Callable[[], T]) -> T:
         """Run `work` in a search thread, under the request timeout (503 when it runs out)."""
         try:
-            with anyio.fail_after(settings.timeout):
+            async with asyncio.timeout(settings.timeout):  # cheaper than anyio.fail_after
                 return await asyncio.wrap_future(threads.submit(work))
         except TimeoutError:
             raise ApiError(503, "timeout", f"no answer within {settings.timeout:g} s") from None
@@ -151,17 +153,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     ) -> JSONResponse:
         """`{"query", "hits", "total", "took_ms", "did_you_mean", "notices", "facets",
         "status_facets"}`: the shape `medcodes search --json` prints."""
-        result = await search(
-            q,
-            system,
-            limit=limit,
-            offset=offset,
-            facets=facets,
-            explain=explain,
-            billable=billable,
-            active_on=active_on,
-        )
-        return JSONResponse(result.to_dict())
+        options = {"limit": limit, "offset": offset, "facets": facets, "explain": explain}
+        return await search_response(q, system, **options, billable=billable, active_on=active_on)
+
+    async def search_response(q: str, system: list[str] | str, **options: Any) -> JSONResponse:
+        return JSONResponse((await search(q, system, **options)).to_dict())
 
     @app.post("/search", summary="Search pages (fields in a JSON body)")
     async def post_search(body: SearchRequest) -> JSONResponse:
@@ -175,6 +171,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = DEFAULT_SUGGESTIONS,
     ) -> JSONResponse:
         """Code prefixes (J92 → J9201…) and pages named with a completion of the last word."""
+        return await suggest_response(q, system, limit)
+
+    async def suggest_response(q: str, system: list[str], limit: int) -> JSONResponse:
         _check_query(q)
         scope = _systems(system)
         started = time.perf_counter()
@@ -294,6 +293,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return FileResponse(page, media_type="text/html")
 
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
+    # Middleware added later wraps what was added before: CORS headers go on fast answers too.
+    app.add_middleware(FastPaths, routes=_fast_routes(search_response, suggest_response))
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"]
@@ -301,6 +302,42 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(AccessLog)
     return app
+
+
+def _fast_routes(
+    search_response: Callable[..., Awaitable[JSONResponse]],
+    suggest_response: Callable[[str, list[str], int], Awaitable[JSONResponse]],
+) -> dict[str, FastRoute]:
+    """GET /search and GET /suggest for FastPaths: the parameters of their routes above, read
+    the same way, and the same handlers."""
+    systems = Rule(str, many=True)
+    flag = Rule(bool, False)
+
+    async def fast_search(params: dict[str, Any]) -> Response:
+        return await search_response(params.pop("q"), params.pop("system"), **params)
+
+    async def fast_suggest(params: dict[str, Any]) -> Response:
+        return await suggest_response(params["q"], params["system"], params["limit"])
+
+    search_rules = {
+        "q": Rule(str, required=True),
+        "system": systems,
+        "limit": Rule(int, DEFAULT_LIMIT, 1, MAX_LIMIT),
+        "offset": Rule(int, 0, 0, MAX_OFFSET),
+        "facets": flag,
+        "explain": flag,
+        "billable": flag,
+        "active_on": Rule(date, absent_only=True),  # a date given: read by the FastAPI route
+    }
+    suggest_rules = {
+        "q": Rule(str, required=True),
+        "system": systems,
+        "limit": Rule(int, DEFAULT_SUGGESTIONS, 1, MAX_SUGGESTIONS),
+    }
+    return {
+        "/search": FastRoute(search_rules, fast_search),
+        "/suggest": FastRoute(suggest_rules, fast_suggest),
+    }
 
 
 def _check_query(text: str) -> None:
