@@ -114,7 +114,7 @@ def test_kept_tables_give_the_answers_read_afresh(searcher: Searcher) -> None:
     live = open_live(searcher.index_dir)
     try:
         with IndexSearcher(live.ix) as reader:
-            vocabulary = Vocabulary(reader, reader.naming_words(live.generation.path))
+            vocabulary = Vocabulary(reader, lambda: reader.naming_words(live.generation.path))
             tables = CompletionTables(MAX_PAGES_READ)
 
             def head(docnum: int) -> medcodes.CodePage:
