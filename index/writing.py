@@ -9,7 +9,7 @@ the block with an exception (or being killed) leaves the live generation as it w
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,9 @@ class GenerationWriter:
         if not self.fresh:
             self._pages.delete(key)
 
-    def publish(self, meta_updates: dict[str, Any], manifest: Iterable[FileEntry]) -> dict[str, Any]:
+    def publish(
+        self, meta_updates: dict[str, Any], manifest: Mapping[str, FileEntry] | Iterable[FileEntry]
+    ) -> dict[str, Any]:
         """Commit, write metadata and manifest, fsync and switch CURRENT; returns the metadata."""
         self._pages.commit()
         counts = seal_generation(

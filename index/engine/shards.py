@@ -23,10 +23,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
-from whoosh.writing import SegmentWriter
 
+from medcodes.index.engine.grouped_postings import GroupedSegmentWriter, open_grouped_writer
 from medcodes.index.engine.schema import build_schema, page_to_document
-from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.pipeline.batch import (
     CHUNK_SIZE,
     Outcome,
@@ -143,13 +142,13 @@ class _ShardWorker:
         self.barrier = barrier
         self.number = os.getpid()
         self.path = generation / f"{SHARD_PREFIX}{self.number}"
-        self.writer: SegmentWriter | None = None
+        self.writer: GroupedSegmentWriter | None = None
 
     def add(self, page: CodePage) -> Ref:
         if self.writer is None:
             self.path.mkdir()
             ix = whoosh_index.create_in(str(self.path), build_schema())
-            self.writer = open_segment_writer(ix, SHARD_LIMIT_MB)
+            self.writer = open_grouped_writer(ix, SHARD_LIMIT_MB)
         docnum = self.writer.docnum - self.writer.docbase
         self.writer.add_document(**page_to_document(page))
         return self.number, docnum
