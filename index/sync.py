@@ -263,7 +263,7 @@ class _Sync:
                 break
             for path in fallback:
                 del self.carried[path]
-            self._read([read_state(path, stat_input(path)) for path in fallback])
+            self._read(list(fallback))
         for path, keys in self.demoted.items():
             if path in self.carried:
                 self.carried[path] = _demote(self.carried[path], keys, self.decided)
@@ -274,15 +274,19 @@ class _Sync:
         self.result.changed |= _differs(self.manifest, self.old)
         return self.result
 
-    def _plan(self) -> list[InputState]:
-        """Fill `carried`; return the inputs to read, with their state taken before reading."""
-        to_read: list[InputState] = []
+    def _plan(self) -> list[InputState | str]:
+        """Fill `carried`; return the inputs to read: their state, when it was taken to compare
+        it with the manifest's, else their path (the state is taken just before it is read)."""
+        to_read: list[InputState | str] = []
         misfiled = self._misfiled()
         for path in self.inputs:
             before = self.old.get(path)
-            stat = stat_input(path)
             trusted = self.rules.skip_unchanged and not self.writer.fresh and path not in misfiled
-            if trusted and before is not None and stat:
+            if not trusted:
+                to_read.append(path)
+                continue
+            stat = stat_input(path)
+            if before is not None and stat:
                 if before.same_stat(stat):
                     self.carried[path] = before
                     continue
@@ -350,11 +354,20 @@ class _Sync:
         entry = self.parsed[STDIN]
         self.parsed[STDIN] = entry.with_pages((*entry.pages, *kept))
 
-    def _read(self, states: list[InputState]) -> None:
-        by_path = {state.path: state for state in states}
+    def _read(self, inputs: list[InputState | str]) -> None:
+        # An input's stat and digest are taken as the parse comes to it, just before it is read
+        # (in this process, while the workers parse the inputs before it): not all up front.
+        by_path = {item if isinstance(item, str) else item.path: item for item in inputs}
         self.to_read.update(by_path)
         paths = list(by_path)
-        parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit)
+
+        def take_state(path: str) -> InputState:
+            state = by_path[path]
+            if isinstance(state, str):
+                state = by_path[path] = read_state(path, stat_input(path))
+            return state
+
+        parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit, on_read=take_state)
         self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
             # Each page is placed (written, reported) as it comes and not kept, so that a
@@ -368,7 +381,8 @@ class _Sync:
                     break
                 self._place(path, outcome, entries)
             else:
-                self.parsed[path] = by_path[path].entry(entries)
+                self.parsed[path] = take_state(path).entry(entries)  # taken already, as it was read
+                del by_path[path]
                 self._settle(path)
             self._advance(1, 0, 0)
 
