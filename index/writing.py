@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medcodes.index.codesets import carry_code_sets
-from medcodes.index.engine.shards import Ref, ShardedBuild
+from medcodes.index.engine.shards import KeptDocuments, Ref, ShardedBuild
 from medcodes.index.engine.writer import PageWriter, seal_generation
 from medcodes.index.fields import SCHEMA_VERSION
 from medcodes.index.manifest import FileEntry, write_manifest
@@ -62,7 +62,7 @@ class GenerationWriter:
         self._pages = PageWriter(self.generation.path, fresh=self.fresh)
         self._sharded: ShardedBuild | None = None
         self._shard_dirs: list[Path] = []
-        self._kept: set[Ref] = set()
+        self._kept = KeptDocuments()
         self._parsing: list[Parsing] = []
         self.published = False
 

@@ -50,6 +50,26 @@ _FINISH_SECONDS = 600
 Ref = tuple[int, int]  # (shard number, document number within the shard's segment)
 
 
+class KeptDocuments:
+    """The shard documents a build keeps, a bit per document of each shard: a set of refs held
+    a tuple per page in the main process (about 100 bytes each, growing with the corpus)."""
+
+    def __init__(self) -> None:
+        self._shards: dict[int, bytearray] = {}
+
+    def add(self, ref: Ref) -> None:
+        shard, docnum = ref
+        bits = self._shards.setdefault(shard, bytearray())
+        if docnum // 8 >= len(bits):
+            bits.extend(bytes(docnum // 8 + 1 - len(bits)))
+        bits[docnum // 8] |= 1 << (docnum % 8)
+
+    def keeps(self, ref: Ref) -> bool:
+        shard, docnum = ref
+        bits = self._shards.get(shard)
+        return bits is not None and docnum // 8 < len(bits) and bool(bits[docnum // 8] & (1 << (docnum % 8)))
+
+
 @dataclass(frozen=True)
 class IndexedOutcome(Outcome):
     """An outcome whose page is already indexed in a shard, at `ref`; its page keeps its
@@ -98,7 +118,7 @@ class ShardedBuild:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def adopt_shards(generation: Path, shard_dirs: list[Path], keep: set[Ref]) -> None:
+def adopt_shards(generation: Path, shard_dirs: list[Path], keep: KeptDocuments) -> None:
     """Move the shards' segments into `generation` and list them, with its own, in one new TOC.
 
     Documents of the shards whose ref is not in `keep` are marked deleted.
@@ -111,7 +131,7 @@ def adopt_shards(generation: Path, shard_dirs: list[Path], keep: set[Ref]) -> No
         shard_toc = TOC.read(FileStorage(str(shard_dir)), INDEX_NAME)
         for segment in shard_toc.segments:
             for docnum in range(segment.doc_count_all()):
-                if (number, docnum) not in keep:
+                if not keep.keeps((number, docnum)):
                     segment.delete_document(docnum)
             segments.append(segment)
         for item in shard_dir.iterdir():
