@@ -5,8 +5,8 @@ value): about 180 bytes each, spilled to sorted runs every few thousand pages, m
 at a time and written one `add_posting` call each. A profile of a shard worker at 10,000 pages
 (issue 16's note) put that path — pool.add, the sort and heap merge of the runs, add_posting —
 at a third of the worker's time, with parsing the rest. Here each field keeps, per term, the
-documents, weights and values of its postings in arrays (about 20 bytes a posting, so the
-memory limit holds three times the pages); a run is spilled as whole terms, in term order; the
+documents, weights and values of its postings in arrays (about 27 bytes a posting, so the
+memory limit holds several times the pages); a run is spilled as whole terms, in term order; the
 runs are merged term by term; and each block of postings is filled by slices. The segment's
 files are byte for byte those Whoosh writes for the same documents (tests/test_grouped_postings.py).
 
@@ -30,9 +30,10 @@ from medcodes.index.engine.block_codec import Protocol4Codec
 from medcodes.index.engine.field_lengths import field_length_bytes
 from medcodes.index.engine.segment_writer import _LENGTHS
 
-# Estimated bytes of memory per posting held (document, weight, value slot) and per new term.
-_POSTING_BYTES = 20
-_TERM_BYTES = 300
+# Bytes of memory per posting held (document, weight, value) and per new term: with these the
+# estimate was within 2% of tracemalloc's count over 1,500 generated pages.
+_POSTING_BYTES = 27
+_TERM_BYTES = 400
 _FRAME = struct.Struct("<I")
 # Terms serialized per marshal call in a run.
 _RUN_TERMS = 1024

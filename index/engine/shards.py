@@ -41,8 +41,9 @@ from medcodes.pipeline.sources import RawPage
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name, which readers open
 SHARD_PREFIX = "shard-"
-# Memory each shard's writer may use before it spills a run to disk (there is one per core).
-SHARD_LIMIT_MB = 128
+# Memory each shard's writer may hold postings in before it spills a run to disk (there is one
+# per core): with the main process, a 2-core ingest stays under 600 MB at any corpus size.
+SHARD_LIMIT_MB = 96
 _CHUNKS_AHEAD = 4
 # How long a worker waits at the end for the others to reach the finish line.
 _FINISH_SECONDS = 600
