@@ -6,7 +6,9 @@ so that a baseline worktree's interpreter and this one are measured in the same 
 samples the resident memory of every process of its tree every 0.1 s (bench/run.py's
 measurement), and prints wall time, pages/s, the peak of the tree, and each process's resident
 memory at every tenth of the run (the main process, then the workers it started), so that
-growth is seen where it happens.
+growth is seen where it happens. With `--naive N`, bench/references.py's naive pipeline (one
+process, bs4's html.parser, one writer) runs on the corpus's first N pages in the same run, and
+each ingest's rate is given as a multiple of its rate.
 
     python bench/ingest_profile.py /tmp/serve-bench/corpus-10000 --work /tmp/ingest-profile \
         --python /work/wt-base/.venv/bin/python .venv/bin/python
@@ -22,6 +24,14 @@ import sys
 import time
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import references  # noqa: E402
+
+from medcodes.pipeline.sources import expand_inputs  # noqa: E402
+
 MB = 2**20
 TENTHS = 10
 
@@ -33,6 +43,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, required=True, help="where the indexes are written")
     parser.add_argument("--python", nargs="+", default=[sys.executable], help="interpreters to compare")
     parser.add_argument("--workers", type=int, default=None, help="medcodes ingest --workers")
+    parser.add_argument("--naive", type=int, default=0, help="the naive pipeline on the first N pages")
     args = parser.parse_args()
     pages = sum(1 for _, _, files in os.walk(args.corpus) for name in files if not name.startswith("."))
     print(f"corpus {args.corpus}: {pages} pages; load before: {os.getloadavg()}")
@@ -49,6 +60,14 @@ def main() -> int:
         print(f"\n{python}: {seconds:.1f} s, {rate:.0f} pages/s, peak RSS of the tree {peak / MB:.0f} MB")
         print(f"  load after: {os.getloadavg()}")
         print_trace(trace, seconds)
+    if args.naive:
+        files = [Path(p) for p in expand_inputs([str(args.corpus)])[: args.naive]]
+        naive_dir = args.work / "naive"
+        shutil.rmtree(naive_dir, ignore_errors=True)
+        naive_rate = len(files) / references.naive_ingest(files, naive_dir)
+        print(f"\nnaive pipeline on {len(files)} pages: {naive_rate:.0f} pages/s")
+        for python, seconds, _ in rows:
+            print(f"  {python}: {pages / seconds / naive_rate:.2f}x the naive pipeline")
     if len(rows) > 1:
         base = rows[0]
         for python, seconds, peak in rows[1:]:
