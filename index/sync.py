@@ -436,6 +436,8 @@ class _Sync:
                     item.entries[item.slot] = self._duplicate(item.outcome, self.decided[key])
                 else:
                     self._take(item.path, item.outcome, item.entries, slot=item.slot)
+                # Its input's entry was recorded, with the placeholder, when it was read.
+                self.parsed[item.path] = self.parsed[item.path].with_pages(item.entries)
 
     def _take(self, path: str, outcome: Outcome, entries: list[PageEntry], slot: int | None = None) -> None:
         """Make this page the indexed one for its key; write it unless the index has it already."""
