@@ -160,6 +160,10 @@ class GroupedSegmentWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         """Write the postings of every term (SegmentWriter._flush_segment without the pool)."""
         self.perdocwriter.close()
+        if self._runs and self._terms:
+            # Merged from disk, all of them: the held terms are let go before the merge, which
+            # would otherwise add to them what it gathers (the commit was a worker's peak).
+            self._spill()
         lengths = _FieldLengths(self.per_document_reader())
         writer = self.fieldwriter
         try:
