@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from medcodes.index.status import INDEXED
@@ -105,7 +105,7 @@ def load_manifest(generation: Generation) -> Manifest | None:
             header = json.loads(handle.readline() or "{}")
             if header.get("manifest_version") != MANIFEST_VERSION:
                 return None
-            return {entry.path: entry for entry in map(_decode, handle)}
+            return {entry.path: entry for entry in map(decode_entry, handle)}
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
@@ -115,21 +115,29 @@ def load_manifest(generation: Generation) -> Manifest | None:
 
 
 def write_manifest(
-    generation: Generation, entries: Iterable[FileEntry], sources: list[str] | None = None
+    generation: Generation,
+    entries: Mapping[str, FileEntry] | Iterable[FileEntry],
+    sources: list[str] | None = None,
 ) -> None:
-    """Write the manifest into a generation that is not published yet (publish fsyncs it).
+    """Write the manifest into a generation that is not published yet (publish fsyncs it), in
+    path order; `entries` by path are fetched one at a time (they may be on disk: index/manifest_spool.py).
 
     Its header also records the sources, a second copy of the metadata's, from which a full
     rebuild can start when the metadata is damaged.
     """
+    ordered: Iterable[FileEntry]
+    if isinstance(entries, Mapping):
+        ordered = (entries[path] for path in sorted(entries))
+    else:
+        ordered = sorted(entries, key=lambda e: e.path)
     header: dict[str, object] = {"manifest_version": MANIFEST_VERSION}
     if sources is not None:
         header["sources"] = sources
     # surrogateescape: a file name's bytes that are not UTF-8 are written back as they were.
     with open(generation.path / MANIFEST_FILE, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(json.dumps(header) + "\n")
-        for entry in sorted(entries, key=lambda e: e.path):
-            handle.write(_encode(entry) + "\n")
+        for entry in ordered:
+            handle.write(encode_entry(entry) + "\n")
 
 
 def manifest_sources(generation: Generation) -> list[str]:
@@ -158,7 +166,8 @@ def iter_pages(manifest: Manifest) -> Iterator[tuple[str, PageEntry]]:
             yield entry.path, page
 
 
-def _encode(entry: FileEntry) -> str:
+def encode_entry(entry: FileEntry) -> str:
+    """The manifest line of an entry (without its newline)."""
     own = input_source(entry.path)  # a page file's own source, written as ""
     pages = [
         [
@@ -173,7 +182,7 @@ def _encode(entry: FileEntry) -> str:
     return json.dumps([entry.path, entry.size, entry.mtime_ns, entry.digest, pages], ensure_ascii=False)
 
 
-def _decode(line: str) -> FileEntry:
+def decode_entry(line: str) -> FileEntry:
     path, size, mtime_ns, digest, pages = json.loads(line)
     own = input_source(path)
     return FileEntry(

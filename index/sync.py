@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from medcodes.index.manifest import (
     read_state,
     stat_input,
 )
+from medcodes.index.manifest_spool import SpooledEntries
 from medcodes.index.reader import stored_page_count
 from medcodes.index.status import (
     ADDED,
@@ -102,7 +103,6 @@ class RunReport:
 @dataclass
 class SyncResult:
     counts: Counter[str] = field(default_factory=Counter)
-    manifest: Manifest = field(default_factory=dict)
     changed: bool = False  # something to publish: a document or the manifest changed
     meta: dict[str, Any] = field(default_factory=dict)  # of the live generation after the run
     published: bool = False
@@ -147,8 +147,10 @@ def sync_index(
     old_meta, _ = meta_and_damage(live)  # damaged metadata reaches here only in a full rebuild
     writer: GenerationWriter | DryRunWriter
     writer = DryRunWriter(live, fresh=fresh) if dry_run else GenerationWriter(root, live, fresh=fresh)
-    with writer:
-        sync = _Sync(listing, old, writer, rules, workers, max_bytes, time_limit, on_status, on_progress)
+    with writer, SpooledEntries(root) as parsed:
+        sync = _Sync(
+            listing, old, writer, rules, workers, max_bytes, time_limit, on_status, on_progress, parsed
+        )
         result = sync.run()
         before = _page_count(live, old_meta, old)
         if before is None:
@@ -164,7 +166,7 @@ def sync_index(
             result.meta = old_meta
         elif result.changed or writer.fresh or sources != old_meta.get("sources"):
             assert isinstance(writer, GenerationWriter)
-            result.meta = writer.publish({"sources": sources}, result.manifest.values())
+            result.meta = writer.publish({"sources": sources}, sync.manifest)
             result.published = True
         else:
             result.meta = old_meta
@@ -205,6 +207,7 @@ class _Sync:
         time_limit: float | None,
         on_status: Callable[[InputStatus], None] | None,
         on_progress: Callable[[ReadProgress], None] | None = None,
+        parsed: SpooledEntries | None = None,
     ) -> None:
         self.listing = listing
         self.inputs = listing.files
@@ -227,7 +230,9 @@ class _Sync:
         self.old_owner = owners(self.old)
         self.carried: dict[str, FileEntry] = {}  # inputs kept as the manifest has them
         self.to_read: set[str] = set()
-        self.parsed: dict[str, FileEntry] = {}  # inputs read in this run
+        # Inputs read in this run: on disk, as they are many (index/manifest_spool.py).
+        self.parsed: MutableMapping[str, FileEntry] = {} if parsed is None else parsed
+        self.manifest: Mapping[str, FileEntry] = {}  # after run(): the manifest to publish
         self.decided: dict[str, PageEntry] = {}  # key -> its indexed page after this run
         self.pending: dict[str, list[_Pending]] = {}  # key -> pages waiting on its old owner
         self.demoted: dict[str, set[str]] = {}  # path -> keys its pages lost to newer ones
@@ -258,27 +263,30 @@ class _Sync:
                 break
             for path in fallback:
                 del self.carried[path]
-            self._read([read_state(path, stat_input(path)) for path in fallback])
+            self._read(list(fallback))
         for path, keys in self.demoted.items():
             if path in self.carried:
                 self.carried[path] = _demote(self.carried[path], keys, self.decided)
         for entry in self.carried.values():
             if entry.path in self.order and entry.path not in self.kept:
                 self._report_carried(entry)
-        manifest = {**self.carried, **self.parsed}
-        self.result.manifest = manifest
-        self.result.changed |= manifest != self.old
+        self.manifest = _Overlay(self.parsed, self.carried)
+        self.result.changed |= _differs(self.manifest, self.old)
         return self.result
 
-    def _plan(self) -> list[InputState]:
-        """Fill `carried`; return the inputs to read, with their state taken before reading."""
-        to_read: list[InputState] = []
+    def _plan(self) -> list[InputState | str]:
+        """Fill `carried`; return the inputs to read: their state, when it was taken to compare
+        it with the manifest's, else their path (the state is taken just before it is read)."""
+        to_read: list[InputState | str] = []
         misfiled = self._misfiled()
         for path in self.inputs:
             before = self.old.get(path)
-            stat = stat_input(path)
             trusted = self.rules.skip_unchanged and not self.writer.fresh and path not in misfiled
-            if trusted and before is not None and stat:
+            if not trusted:
+                to_read.append(path)
+                continue
+            stat = stat_input(path)
+            if before is not None and stat:
                 if before.same_stat(stat):
                     self.carried[path] = before
                     continue
@@ -346,11 +354,20 @@ class _Sync:
         entry = self.parsed[STDIN]
         self.parsed[STDIN] = entry.with_pages((*entry.pages, *kept))
 
-    def _read(self, states: list[InputState]) -> None:
-        by_path = {state.path: state for state in states}
+    def _read(self, inputs: list[InputState | str]) -> None:
+        # An input's stat and digest are taken as the parse comes to it, just before it is read
+        # (in this process, while the workers parse the inputs before it): not all up front.
+        by_path = {item if isinstance(item, str) else item.path: item for item in inputs}
         self.to_read.update(by_path)
         paths = list(by_path)
-        parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit)
+
+        def take_state(path: str) -> InputState:
+            state = by_path[path]
+            if isinstance(state, str):
+                state = by_path[path] = read_state(path, stat_input(path))
+            return state
+
+        parsed = self.writer.parse(paths, self.workers, self.max_bytes, self.time_limit, on_read=take_state)
         self._advance(0, len(paths), 0)
         for path, outcomes in group_by_input(paths, parsed):
             # Each page is placed (written, reported) as it comes and not kept, so that a
@@ -364,7 +381,8 @@ class _Sync:
                     break
                 self._place(path, outcome, entries)
             else:
-                self.parsed[path] = by_path[path].entry(entries)
+                self.parsed[path] = take_state(path).entry(entries)  # taken already, as it was read
+                del by_path[path]
                 self._settle(path)
             self._advance(1, 0, 0)
 
@@ -418,6 +436,8 @@ class _Sync:
                     item.entries[item.slot] = self._duplicate(item.outcome, self.decided[key])
                 else:
                     self._take(item.path, item.outcome, item.entries, slot=item.slot)
+                # Its input's entry was recorded, with the placeholder, when it was read.
+                self.parsed[item.path] = self.parsed[item.path].with_pages(item.entries)
 
     def _take(self, path: str, outcome: Outcome, entries: list[PageEntry], slot: int | None = None) -> None:
         """Make this page the indexed one for its key; write it unless the index has it already."""
@@ -517,6 +537,35 @@ def group_by_input(inputs: list[str], outcomes: Iterable[Outcome]) -> Iterator[t
             pass
     if (left := peek()) is not None:
         raise ValueError(f"page {left.source!r} comes from none of the inputs")
+
+
+class _Overlay(Mapping[str, FileEntry]):
+    """Two mappings read as one, the first's entries over the second's, without copying
+    either (the first may be on disk)."""
+
+    def __init__(self, over: Mapping[str, FileEntry], under: Mapping[str, FileEntry]) -> None:
+        self._over = over
+        self._under = under
+
+    def __getitem__(self, path: str) -> FileEntry:
+        return self._over[path] if path in self._over else self._under[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._over or path in self._under
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._over
+        yield from (path for path in self._under if path not in self._over)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _differs(manifest: Mapping[str, FileEntry], old: Manifest) -> bool:
+    """Whether `manifest` differs from `old`, reading one entry at a time."""
+    if len(manifest) != len(old):
+        return True
+    return any(path not in old or manifest[path] != old[path] for path in manifest)
 
 
 def _within(path: str, folder: str) -> bool:

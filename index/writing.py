@@ -9,13 +9,13 @@ the block with an exception (or being killed) leaves the live generation as it w
 from __future__ import annotations
 
 import os
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from medcodes.index.codesets import carry_code_sets
-from medcodes.index.engine.shards import Ref, ShardedBuild
+from medcodes.index.engine.shards import KeptDocuments, Ref, ShardedBuild
 from medcodes.index.engine.writer import PageWriter, seal_generation
 from medcodes.index.fields import SCHEMA_VERSION
 from medcodes.index.manifest import FileEntry, write_manifest
@@ -62,7 +62,7 @@ class GenerationWriter:
         self._pages = PageWriter(self.generation.path, fresh=self.fresh)
         self._sharded: ShardedBuild | None = None
         self._shard_dirs: list[Path] = []
-        self._kept: set[Ref] = set()
+        self._kept = KeptDocuments()
         self._parsing: list[Parsing] = []
         self.published = False
 
@@ -75,29 +75,40 @@ class GenerationWriter:
             self.cancel()
 
     def parse(
-        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+        self,
+        inputs: list[str],
+        workers: int | None,
+        max_bytes: int,
+        time_limit: float | None,
+        on_read: Callable[[str], object] | None = None,
     ) -> Iterator[Outcome]:
         """Parse `inputs` in input order; a large fresh build also indexes them as it goes.
 
-        Outcomes that carry a `ref` are already indexed in a shard: `put` keeps them. The
-        parse ends with the writer's block at the latest (close_parsing).
+        `on_read` hears each input in this process just before it is read. Outcomes that carry
+        a `ref` are already indexed in a shard: `put` keeps them. The parse ends with the
+        writer's block at the latest (close_parsing).
         """
-        parsing = self._parse(inputs, workers, max_bytes, time_limit)
+        parsing = self._parse(inputs, workers, max_bytes, time_limit, on_read)
         self._parsing.append(parsing)
         return parsing
 
     def _parse(
-        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+        self,
+        inputs: list[str],
+        workers: int | None,
+        max_bytes: int,
+        time_limit: float | None,
+        on_read: Callable[[str], object] | None,
     ) -> Parsing:
         workers = workers or os.cpu_count() or 1
         # Inputs are sniffed for containers (each one's head read) only when they could be sharded.
         can_shard = self.fresh and workers > 1
         if not (can_shard and (len(inputs) >= SHARDED_MIN_INPUTS or holds_containers(inputs))):
-            yield from parse_in_order(inputs, workers, max_bytes, time_limit)
+            yield from parse_in_order(inputs, workers, max_bytes, time_limit, on_read)
             return
         build = self._sharded = ShardedBuild(self.generation.path, workers, max_bytes, time_limit)
         try:
-            yield from build.outcomes(inputs)
+            yield from build.outcomes(announced(inputs, on_read))
             self._shard_dirs.extend(build.finish())
         finally:
             build.close()
@@ -120,7 +131,9 @@ class GenerationWriter:
         if not self.fresh:
             self._pages.delete(key)
 
-    def publish(self, meta_updates: dict[str, Any], manifest: Iterable[FileEntry]) -> dict[str, Any]:
+    def publish(
+        self, meta_updates: dict[str, Any], manifest: Mapping[str, FileEntry] | Iterable[FileEntry]
+    ) -> dict[str, Any]:
         """Commit, write metadata and manifest, fsync and switch CURRENT; returns the metadata."""
         self._pages.commit()
         counts = seal_generation(
@@ -193,9 +206,14 @@ class DryRunWriter:
         close_parsing(self._parsing)
 
     def parse(
-        self, inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+        self,
+        inputs: list[str],
+        workers: int | None,
+        max_bytes: int,
+        time_limit: float | None,
+        on_read: Callable[[str], object] | None = None,
     ) -> Iterator[Outcome]:
-        parsing = _all_of(parse_in_order(inputs, workers, max_bytes, time_limit))
+        parsing = _all_of(parse_in_order(inputs, workers, max_bytes, time_limit, on_read))
         self._parsing.append(parsing)
         return parsing
 
@@ -207,12 +225,25 @@ class DryRunWriter:
 
 
 def parse_in_order(
-    inputs: list[str], workers: int | None, max_bytes: int, time_limit: float | None
+    inputs: list[str],
+    workers: int | None,
+    max_bytes: int,
+    time_limit: float | None,
+    on_read: Callable[[str], object] | None = None,
 ) -> Iterator[Outcome]:
-    """Parse `inputs` in input order: in this process when they are few, else in a pool."""
+    """Parse `inputs` in input order: in this process when they are few, else in a pool;
+    `on_read` hears each input just before it is read."""
     workers = workers or os.cpu_count() or 1
     many = len(inputs) > IN_PROCESS_MAX or holds_containers(inputs)
-    return parse_inputs(inputs, workers if many else 1, max_bytes, time_limit)
+    return parse_inputs(announced(inputs, on_read), workers if many else 1, max_bytes, time_limit)
+
+
+def announced(inputs: list[str], on_read: Callable[[str], object] | None) -> Iterator[str]:
+    """`inputs`, each told to `on_read` as it is taken to be read."""
+    for path in inputs:
+        if on_read is not None:
+            on_read(path)
+        yield path
 
 
 def holds_containers(inputs: list[str]) -> bool:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import age_files, live_pages, remove_pages
+from conftest import EXAMPLES, age_files, live_pages, remove_pages
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
@@ -331,3 +331,27 @@ def test_outcomes_are_grouped_by_the_input_they_came_from() -> None:
     ]
     with pytest.raises(ValueError, match="comes from none of the inputs"):
         list(group_by_input(["/d/a.txt"], [Outcome("/elsewhere.txt", None)]))
+
+
+def test_a_page_waiting_on_its_keys_owner_is_recorded_as_decided(tmp_path: Path) -> None:
+    """A changed input read before the changed input that owns its key waits for that owner;
+    the manifest records what was decided then, not the placeholder it held while waiting."""
+    pages = tmp_path / "pages"
+    (pages / "d1").mkdir(parents=True)
+    (pages / "d2").mkdir()
+    shutil.copy(EXAMPLES / "hcpcs-A0427.txt", pages / "d1")
+    shutil.copy(EXAMPLES / "cpt4-71046.txt", pages / "d2")
+    age_files(pages, 120)
+    ingest([str(pages)], tmp_path / "ix")
+    (pages / "d1" / "hcpcs-A0427.txt").unlink()
+    shutil.copy(EXAMPLES / "cpt4-71046.txt", pages / "d1")  # now also cpt:71046, owned by d2's
+    shutil.copy(EXAMPLES / "hcpcs-A0427.txt", pages / "d2" / "cpt4-71046.txt")  # changed, same key
+    age_files(pages, 60)
+    statuses = []
+    reindex(tmp_path / "ix", on_status=statuses.append)
+    (waiting,) = [s for s in statuses if s.source.endswith("d1/cpt4-71046.txt")]
+    manifest = load_manifest(current_generation(tmp_path / "ix"))
+    assert manifest is not None
+    (entry,) = manifest[str(pages / "d1" / "cpt4-71046.txt")].pages
+    assert (entry.state, entry.reason) == (waiting.status, waiting.reason)
+    assert entry.reason.startswith("same code, other content as ")

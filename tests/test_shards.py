@@ -10,6 +10,7 @@ from conftest import generate_pages, live_pages
 
 from medcodes.index.build import ingest
 from medcodes.index.check import check_index
+from medcodes.index.engine.shards import KeptDocuments
 from medcodes.index.fields import KEY
 from medcodes.index.reader import open_live
 from medcodes.index.reindex import reindex
@@ -76,3 +77,14 @@ def test_reindex_after_a_sharded_build_is_incremental(corpus: Path, tmp_path: Pa
     report = reindex(root, workers=2)
     assert (report.counts["deleted"], report.counts["added"]) == (1, 0)
     assert len(documents(root)) == PAGES - 1
+
+
+def test_kept_documents_are_kept_by_shard_and_number() -> None:
+    kept = KeptDocuments()
+    refs = [(7001, 0), (7001, 9), (7001, 1000), (7002, 3)]
+    for ref in refs:
+        kept.add(ref)
+    assert all(kept.keeps(ref) for ref in refs)
+    assert not any(
+        kept.keeps(ref) for ref in [(7001, 1), (7001, 8), (7001, 1001), (7002, 0), (7003, 3), (7002, 99999)]
+    )

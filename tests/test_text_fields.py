@@ -21,6 +21,7 @@ TRICKY = [
     "This page describes it: the first word is a stop word.",
     "E11.9 and 0.1 mg; A-b c's x 3.5.6 Über ÉCOLE naïve 1 cc w/o",
     "Injection, inotuzumab ozogamicin, 0.1 mg (C9028)",
+    "THE Wound CARE of A.B.C. x*y E11.9 IS It",  # ASCII, lower-cased before it is split
 ]
 
 

@@ -21,8 +21,11 @@ from medcodes.index.fields import TEXT_MINSIZE
 STOP_WORDS: frozenset[str] = frozenset(_WHOOSH_STOP_WORDS)
 
 _WORDS = re.compile(default_pattern.pattern, re.UNICODE)
-# Every word ever stemmed in this process: the vocabulary of code pages is small.
-_STEMS: dict[str, str] = {}
+# The same words without the pattern's group, so that findall returns whole words.
+_PLAIN_WORDS = re.compile(default_pattern.pattern.replace("(", "(?:"), re.UNICODE)
+# Per minimum size, every word seen in this process -> its term, "" for a word the text fields
+# drop: the vocabulary of code pages is small.
+_TERMS: dict[int, dict[str, str]] = {}
 
 
 def stemming_analyzer(minsize: int) -> StemmingAnalyzer:
@@ -65,23 +68,29 @@ def words(text: str) -> list[str]:
 
 def stems(value: str, minsize: int = 2) -> tuple[int, list[str]]:
     """The terms StemmingAnalyzer(minsize=minsize) makes of `value`, in order, and the position
-    of the first one; one regular expression pass, a stop-word set and a stem cache.
+    of the first one; one regular expression pass and one cache lookup per word.
 
     Whoosh's StopFilter renumbers the words it keeps from the position of the first kept word,
     which is its place among all words ("The page…" puts "page" at 1), so that is kept too.
     """
+    if value.isascii():
+        # Lower-casing ASCII text first splits it as lower-casing each word after does.
+        found = _PLAIN_WORDS.findall(value.lower())
+    else:
+        found = [match.group().lower() for match in _WORDS.finditer(value)]
+    terms = _TERMS.get(minsize)
+    if terms is None:
+        terms = _TERMS[minsize] = {}
     out: list[str] = []
     first = 0
-    for index, match in enumerate(_WORDS.finditer(value)):
-        word = match.group().lower()
-        if len(word) < minsize or word in STOP_WORDS:
-            continue
-        if not out:
-            first = index
-        term = _STEMS.get(word)
+    for index, word in enumerate(found):
+        term = terms.get(word)
         if term is None:
-            term = _STEMS[word] = _porter_stem(word)
-        out.append(term)
+            term = terms[word] = "" if len(word) < minsize or word in STOP_WORDS else _porter_stem(word)
+        if term:
+            if not out:
+                first = index
+            out.append(term)
     return first, out
 
 

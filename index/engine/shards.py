@@ -23,10 +23,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
-from whoosh.writing import SegmentWriter
 
+from medcodes.index.engine.grouped_postings import GroupedSegmentWriter, open_grouped_writer
 from medcodes.index.engine.schema import build_schema, page_to_document
-from medcodes.index.engine.segment_writer import open_segment_writer
 from medcodes.pipeline.batch import (
     CHUNK_SIZE,
     Outcome,
@@ -42,13 +41,34 @@ from medcodes.pipeline.sources import RawPage
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name, which readers open
 SHARD_PREFIX = "shard-"
-# Memory each shard's writer may use before it spills a run to disk (there is one per core).
-SHARD_LIMIT_MB = 128
+# Memory each shard's writer may hold postings in before it spills a run to disk (there is one
+# per core): with the main process, a 2-core ingest stays under 600 MB at any corpus size.
+SHARD_LIMIT_MB = 96
 _CHUNKS_AHEAD = 4
 # How long a worker waits at the end for the others to reach the finish line.
 _FINISH_SECONDS = 600
 
 Ref = tuple[int, int]  # (shard number, document number within the shard's segment)
+
+
+class KeptDocuments:
+    """The shard documents a build keeps, a bit per document of each shard: a set of refs held
+    a tuple per page in the main process (about 100 bytes each, growing with the corpus)."""
+
+    def __init__(self) -> None:
+        self._shards: dict[int, bytearray] = {}
+
+    def add(self, ref: Ref) -> None:
+        shard, docnum = ref
+        bits = self._shards.setdefault(shard, bytearray())
+        if docnum // 8 >= len(bits):
+            bits.extend(bytes(docnum // 8 + 1 - len(bits)))
+        bits[docnum // 8] |= 1 << (docnum % 8)
+
+    def keeps(self, ref: Ref) -> bool:
+        shard, docnum = ref
+        bits = self._shards.get(shard)
+        return bits is not None and docnum // 8 < len(bits) and bool(bits[docnum // 8] & (1 << (docnum % 8)))
 
 
 @dataclass(frozen=True)
@@ -99,7 +119,7 @@ class ShardedBuild:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def adopt_shards(generation: Path, shard_dirs: list[Path], keep: set[Ref]) -> None:
+def adopt_shards(generation: Path, shard_dirs: list[Path], keep: KeptDocuments) -> None:
     """Move the shards' segments into `generation` and list them, with its own, in one new TOC.
 
     Documents of the shards whose ref is not in `keep` are marked deleted.
@@ -112,7 +132,7 @@ def adopt_shards(generation: Path, shard_dirs: list[Path], keep: set[Ref]) -> No
         shard_toc = TOC.read(FileStorage(str(shard_dir)), INDEX_NAME)
         for segment in shard_toc.segments:
             for docnum in range(segment.doc_count_all()):
-                if (number, docnum) not in keep:
+                if not keep.keeps((number, docnum)):
                     segment.delete_document(docnum)
             segments.append(segment)
         for item in shard_dir.iterdir():
@@ -143,13 +163,13 @@ class _ShardWorker:
         self.barrier = barrier
         self.number = os.getpid()
         self.path = generation / f"{SHARD_PREFIX}{self.number}"
-        self.writer: SegmentWriter | None = None
+        self.writer: GroupedSegmentWriter | None = None
 
     def add(self, page: CodePage) -> Ref:
         if self.writer is None:
             self.path.mkdir()
             ix = whoosh_index.create_in(str(self.path), build_schema())
-            self.writer = open_segment_writer(ix, SHARD_LIMIT_MB)
+            self.writer = open_grouped_writer(ix, SHARD_LIMIT_MB)
         docnum = self.writer.docnum - self.writer.docbase
         self.writer.add_document(**page_to_document(page))
         return self.number, docnum

@@ -22,7 +22,7 @@ from medcodes.index.engine.naming_words import write_naming_words
 from medcodes.index.engine.opening import open_generation
 from medcodes.index.engine.schema import build_schema, page_to_document
 from medcodes.index.engine.segment_writer import open_segment_writer
-from medcodes.index.engine.shards import Ref, adopt_shards
+from medcodes.index.engine.shards import KeptDocuments, adopt_shards
 from medcodes.index.fields import KEY
 from medcodes.index.store import WHOOSH_LOCK_FILE
 from medcodes.pipeline.records import CodePage
@@ -99,7 +99,9 @@ def open_index(path: Path, *, fresh: bool) -> whoosh_index.Index:
     return open_generation(path)
 
 
-def seal_generation(path: Path, *, fresh: bool, shard_dirs: list[Path], kept: set[Ref]) -> dict[str, Any]:
+def seal_generation(
+    path: Path, *, fresh: bool, shard_dirs: list[Path], kept: KeptDocuments
+) -> dict[str, Any]:
     """After the last commit: move the shards' segments in (keeping the `kept` documents),
     list the naming words and the live keys, and return the page counts (count_pages)."""
     if shard_dirs:
