@@ -26,6 +26,8 @@ _PLAIN_WORDS = re.compile(default_pattern.pattern.replace("(", "(?:"), re.UNICOD
 # Per minimum size, every word seen in this process -> its term, "" for a word the text fields
 # drop: the vocabulary of code pages is small.
 _TERMS: dict[int, dict[str, str]] = {}
+# Every word stem() was asked of in this process.
+_STEMS: dict[str, str] = {}
 
 
 def stemming_analyzer(minsize: int) -> StemmingAnalyzer:
