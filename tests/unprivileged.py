@@ -27,7 +27,8 @@ USER = "nobody"
 
 
 def warm_up() -> None:
-    """One ingest, reindex and search: every module and codec they use is imported."""
+    """One ingest, reindex, search and check: every module and codec they use is imported (a
+    command imports its own machinery when it runs)."""
     for codec in ("ascii", "utf-8-sig", "windows-1252", "latin-1", "utf-16", "utf-32"):
         "x".encode(codec)
     # A parallel build's pool and barrier (medcodes.index.engine.shards) import their parts when first made.
@@ -43,6 +44,7 @@ def warm_up() -> None:
             ["reindex", "--index", index, "-q", "--workers", "1"],
             ["reindex", "--index", index, "-q", "--workers", "1", "--full"],
             ["search", "walker", "--index", index],
+            ["check", "--index", index],
         ):
             result = runner.invoke(cli, args)
             assert result.exit_code == 0, (args, result.output)
