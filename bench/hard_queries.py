@@ -49,7 +49,9 @@ def main() -> int:
     args = parser.parse_args()
     with Searcher(args.index) as searcher:
         searcher.search("warm up the vocabulary")
-        print("| query kind | median ms | outcome |\n|---|---|---|")
+        # The first run of each is what a user meets: repeats read the postings the first decoded
+        # (index/engine/posting_cache.py).
+        print("| query kind | first ms | median ms | outcome |\n|---|---|---|---|")
         for kind, text in QUERIES.items():
             runs, outcome = [], ""
             for _ in range(args.repeat):
@@ -60,7 +62,7 @@ def main() -> int:
                 except QuerySyntaxError as err:
                     outcome = f"error: {err}"
                 runs.append((time.perf_counter() - started) * 1000)
-            print(f"| {kind} | {statistics.median(runs):.0f} | {outcome[:70]} |")
+            print(f"| {kind} | {runs[0]:.0f} | {statistics.median(runs):.0f} | {outcome[:70]} |")
     return 0
 
 
