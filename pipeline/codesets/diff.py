@@ -24,6 +24,7 @@ from typing import Any
 
 from medcodes.errors import MedcodesError
 from medcodes.pipeline.codesets.entry import CodeSetEntry
+from medcodes.pipeline.codesets.overlap import JOINING_WORDS
 
 # Below this weighted overlap a changed descriptor is taken for another meaning: a reworded
 # descriptor keeps its rare words, a reused code at most the generic ones ("injection", a unit).
@@ -32,29 +33,6 @@ from medcodes.pipeline.codesets.entry import CodeSetEntry
 # file, score a median 0.0, 99th percentile 0.25, and 0.1% of them 0.5 or more.
 REUSED_BELOW = 0.5
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
-# Words that join the others and carry no meaning of their own.
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "per",
-        "the",
-        "to",
-        "with",
-        "without",
-    ]
-)
 
 
 class ReleaseMismatchError(MedcodesError, ValueError):
@@ -155,7 +133,7 @@ def in_force(entry: CodeSetEntry) -> bool:
 
 
 def _words(text: str) -> set[str]:
-    return {word for word in _WORD.findall(text.lower()) if word not in _STOPWORDS}
+    return {word for word in _WORD.findall(text.lower()) if word not in JOINING_WORDS}
 
 
 def word_weights(descriptors: Iterable[str]) -> dict[str, float]:

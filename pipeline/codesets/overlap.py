@@ -15,8 +15,9 @@ import re
 # Below this share of shared words two descriptions are taken to mean different things.
 DISAGREE_BELOW = 0.5
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    (
+# Words that join the others and carry no meaning of their own (diff.py weighs words without them).
+JOINING_WORDS = frozenset(
+    [
         "a",
         "an",
         "and",
@@ -27,26 +28,19 @@ _STOP = frozenset(
         "from",
         "in",
         "into",
-        "is",
         "of",
         "on",
         "or",
-        "other",
         "per",
         "the",
         "to",
         "with",
         "without",
-        "w",
-        "unspecified",
-        "specified",
-        "not",
-        "elsewhere",
-        "classified",
-        "nos",
-        "nec",
-        "each",
-    )
+    ]
+)
+# Besides those: the words of a classification's residual and unspecified categories, and "each".
+_STOP = JOINING_WORDS | frozenset(
+    ["is", "other", "w", "unspecified", "specified", "not", "elsewhere", "classified", "nos", "nec", "each"]
 )
 
 
