@@ -90,10 +90,10 @@ def test_the_least_recently_used_lists_go_first_when_over_budget() -> None:
     keys = [("gen", "seg", "title", f"word{i}".encode()) for i in range(6)]
     for key in keys[:4]:
         cache.put(key, _postings(length))
-    assert cache.get(keys[0], values=False) is not None  # now the most recently used
+    assert cache.get(keys[0], positions=False) is not None  # now the most recently used
     cache.put(keys[4], _postings(length))
     cache.put(keys[5], _postings(length))
-    kept = [cache.get(key, values=False) is not None for key in keys]
+    kept = [cache.get(key, positions=False) is not None for key in keys]
     assert kept == [True, False, False, True, True, True]
     assert cache.held_bytes <= cache.budget
 
@@ -109,10 +109,10 @@ def test_positions_are_asked_for_only_from_lists_decoded_with_them() -> None:
     cache = PostingCache()
     key = ("g", "s", "summary", b"blood")
     cache.put(key, _postings(posting_cache.KEEP_FROM))
-    assert cache.get(key, values=False) is not None
-    assert cache.get(key, values=True) is None
+    assert cache.get(key, positions=False) is not None
+    assert cache.get(key, positions=True) is None
     cache.put(key, _postings(posting_cache.KEEP_FROM, values=True))
-    found = cache.get(key, values=True)
+    found = cache.get(key, positions=True)
     assert found is not None and found.keys is not None
     assert len(cache) == 1
     with pytest.raises(ValueError):  # shared by every searcher thread: nobody may write to it
@@ -127,7 +127,7 @@ def test_a_forked_child_can_use_the_cache_whatever_the_parent_held() -> None:
     with POSTINGS._lock:  # as a searcher thread of the parent might, at the moment of the fork
         pid = os.fork()
         if pid == 0:  # the child: exits 0 once it has read the entry back
-            os._exit(0 if POSTINGS.get(key, values=False) is not None else 1)
+            os._exit(0 if POSTINGS.get(key, positions=False) is not None else 1)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)

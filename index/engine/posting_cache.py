@@ -61,11 +61,11 @@ class PostingCache:
         self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key: PostingKey, values: bool) -> DecodedPostings | None:
-        """The postings kept for `key`, if they hold positions when `values` asks for them."""
+    def get(self, key: PostingKey, positions: bool) -> DecodedPostings | None:
+        """The postings kept for `key`, if they hold positions when `positions` asks for them."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None or (values and found[0].keys is None):
+            if found is None or (positions and found[0].keys is None):
                 return None
             self._entries.move_to_end(key)
             return found[0]

@@ -472,10 +472,10 @@ def term_docs(searcher: WhooshSearcher, fieldname: str, text: str, limit: int | 
         reader = leaf.reader()
         if (fieldname, encoded) not in reader:
             continue
-        blocks = _posting_blocks(reader.postings(fieldname, encoded))
         if limit is None:
-            found.append(np.fromiter(chain.from_iterable(b[0] for b in blocks), dtype=np.int64) + offset)
+            found.append(_decode(reader.postings(fieldname, encoded), None).docs + offset)
             continue
+        blocks = _posting_blocks(reader.postings(fieldname, encoded))
         wanted = limit - sum(len(docs) for docs in found)
         first = np.fromiter(islice(chain.from_iterable(b[0] for b in blocks), wanted), dtype=np.int64)
         found.append(first + offset)
@@ -523,8 +523,8 @@ def _postings(blocks: Iterable[tuple[Sequence[Any], ...]]) -> tuple[np.ndarray, 
 
 
 def _posting_blocks(matcher: Any) -> Iterable[tuple[Sequence[Any], ...]]:
-    """A term's postings as (document numbers, weights) per block, deleted documents left out,
-    for a reader of the first few blocks only (term_docs with a limit)."""
+    """A term's postings as (document numbers, weights) per block, deleted documents left out
+    block by block, for a reader of the first few blocks only (term_docs with a limit)."""
     deleted: list[int] = []
     if isinstance(matcher, FilterMatcher):
         deleted, matcher = sorted(matcher._ids), matcher.child
